@@ -1,0 +1,85 @@
+package dev.relaymail.core;
+
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code filename} (or {@code name}) parameter of a MIME header: a readable ASCII fallback in quotes for old
+ * clients, and, when the name is not plain ASCII, the exact name in RFC 2231 form ({@code filename*=UTF-8''…}), split
+ * into RFC 2231 continuations when long so that no header line grows past the limits.
+ */
+final class FilenameParameter {
+    private static final int SEGMENT = 60;
+
+    private FilenameParameter() {
+    }
+
+    /** Parameters to append after a header value, each starting with {@code ;} and a folding line break. */
+    static String render(String parameter, String filename) {
+        String fallback = fallback(filename);
+        StringBuilder out = new StringBuilder().append(";\r\n\t").append(parameter).append("=\"").append(fallback)
+                .append('"');
+        if (!fallback.equals(filename)) {
+            List<String> segments = segments(percentEncode(filename));
+            if (segments.size() == 1) {
+                out.append(";\r\n\t").append(parameter).append("*=UTF-8''").append(segments.get(0));
+            } else {
+                for (int i = 0; i < segments.size(); i++) {
+                    out.append(";\r\n\t").append(parameter).append('*').append(i).append("*=")
+                            .append(i == 0 ? "UTF-8''" : "").append(segments.get(i));
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    /** The name in ASCII: accents dropped (ä to a), other characters and quotes replaced by '_'. */
+    static String fallback(String filename) {
+        String decomposed = Normalizer.normalize(filename, Normalizer.Form.NFD);
+        StringBuilder out = new StringBuilder(decomposed.length());
+        for (int i = 0; i < decomposed.length(); i++) {
+            char c = decomposed.charAt(i);
+            if (Character.getType(c) == Character.NON_SPACING_MARK) {
+                continue;
+            }
+            out.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : '_');
+        }
+        return out.toString();
+    }
+
+    private static String percentEncode(String filename) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : filename.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            boolean attributeChar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "!#$&+-.^_`|~".indexOf(c) >= 0;
+            if (attributeChar) {
+                out.append((char) c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return out.toString();
+    }
+
+    /** Splits at most every {@value #SEGMENT} characters, never inside a %XX triple. */
+    private static List<String> segments(String encoded) {
+        List<String> segments = new ArrayList<>();
+        int start = 0;
+        while (start < encoded.length()) {
+            int end = Math.min(start + SEGMENT, encoded.length());
+            if (end < encoded.length()) {
+                int percent = encoded.lastIndexOf('%', end - 1);
+                if (percent >= start && percent > end - 3) {
+                    end = percent;
+                }
+            }
+            segments.add(encoded.substring(start, end));
+            start = end;
+        }
+        return segments;
+    }
+}

@@ -1,0 +1,21 @@
+package dev.relaymail.core;
+
+/** Sends one validated request: checks the sender, composes the MIME message, hands it to the relay. */
+public final class Mailer {
+    private final SenderPolicy senders;
+    private final MimeComposer composer;
+    private final Relay relay;
+
+    public Mailer(SenderPolicy senders, MimeComposer composer, Relay relay) {
+        this.senders = senders;
+        this.composer = composer;
+        this.relay = relay;
+    }
+
+    public Accepted send(SendRequest request, Deadline deadline) throws MailException {
+        senders.check(request.from());
+        ComposedMessage message = composer.compose(request);
+        relay.send(message, deadline);
+        return new Accepted(message.messageId(), message.envelopeRecipients().size(), message.size());
+    }
+}

@@ -1,0 +1,254 @@
+package dev.relaymail.core;
+
+import jakarta.activation.DataHandler;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Multipart;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeBodyPart;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import jakarta.mail.internet.MimePart;
+import jakarta.mail.internet.MimeUtility;
+import jakarta.mail.util.ByteArrayDataSource;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UnsupportedEncodingException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * Builds the MIME message for a request with Jakarta Mail and writes it to bytes, checking the size while writing.
+ *
+ * <p>The tree is the usual one, each level present only when needed:
+ * {@code mixed( related( alternative(text, html), inline… ), attachment… )}. Text parts are UTF-8 in
+ * quoted-printable (base64 when mostly non-ASCII), attachments base64; display names and subject RFC 2047-encoded,
+ * filenames RFC 2231-encoded with an ASCII fallback. Every message gets a {@code Date} and a {@code Message-ID} that
+ * need no DNS lookup. No {@code Bcc} header is written: bcc recipients are only in the envelope.
+ */
+public final class MimeComposer {
+    private static final String UTF_8 = "UTF-8";
+    private static final int MAX_LINE = 998;
+
+    private final Session session = Session.getInstance(new Properties());
+    private final MessageIds messageIds;
+    private final Clock clock;
+    private final long maxBytes;
+
+    public MimeComposer(MessageIds messageIds, Clock clock, long maxBytes) {
+        this.messageIds = messageIds;
+        this.clock = clock;
+        this.maxBytes = maxBytes;
+    }
+
+    public ComposedMessage compose(SendRequest request) throws RequestRejectedException {
+        String messageId = messageIds.next(request.idempotencyKey(), request.from().domain());
+        try {
+            MimeMessage message = new IdentifiedMessage(session, messageId);
+            message.setSentDate(Date.from(clock.instant()));
+            message.setFrom(internet(request.from()));
+            if (!request.replyTo().isEmpty()) {
+                message.setReplyTo(internet(request.replyTo()));
+            }
+            if (!request.to().isEmpty()) {
+                message.setRecipients(MimeMessage.RecipientType.TO, internet(request.to()));
+            }
+            if (!request.cc().isEmpty()) {
+                message.setRecipients(MimeMessage.RecipientType.CC, internet(request.cc()));
+            }
+            message.setSubject(request.subject(), UTF_8);
+            for (Header header : request.headers()) {
+                message.addHeader(header.name(), headerValue(header));
+            }
+            body(request).applyTo(message);
+            message.saveChanges();
+            return new ComposedMessage(messageId, write(message), request.from().withoutName(),
+                    request.envelopeRecipients());
+        } catch (MessagingException | IOException e) {
+            throw new IllegalStateException("composing a validated message failed", e);
+        }
+    }
+
+    private byte[] write(MimeMessage message) throws RequestRejectedException, MessagingException, IOException {
+        BoundedOutput out = new BoundedOutput(maxBytes);
+        try {
+            message.writeTo(out);
+        } catch (SizeLimitExceeded e) {
+            throw tooLarge();
+        } catch (MessagingException | IOException e) {
+            if (out.exceeded) {
+                throw tooLarge();
+            }
+            throw e;
+        }
+        return out.toByteArray();
+    }
+
+    private RequestRejectedException tooLarge() {
+        return new RequestRejectedException(RequestRejectedException.Reason.TOO_LARGE, List.of(new FieldError(
+                "message", "the composed message is larger than the limit of " + maxBytes
+                        + " bytes (MAX_MESSAGE_BYTES)")));
+    }
+
+    private static InternetAddress internet(MailAddress address) throws UnsupportedEncodingException {
+        return new InternetAddress(address.address(), address.displayName().orElse(null), UTF_8);
+    }
+
+    private static InternetAddress[] internet(List<MailAddress> addresses) throws UnsupportedEncodingException {
+        InternetAddress[] result = new InternetAddress[addresses.size()];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = internet(addresses.get(i));
+        }
+        return result;
+    }
+
+    /** Encodes (RFC 2047, when not ASCII) and folds a custom header; refuses one that cannot fit in 998-char lines. */
+    private static String headerValue(Header header) throws RequestRejectedException, UnsupportedEncodingException {
+        String value = Text.isPrintableAscii(header.value()) ? header.value()
+                : MimeUtility.encodeText(header.value(), UTF_8, null);
+        String folded = MimeUtility.fold(header.name().length() + 2, value);
+        int lineStart = -(header.name().length() + 2);
+        for (int i = 0; i <= folded.length(); i++) {
+            if (i == folded.length() || folded.charAt(i) == '\n') {
+                if (i - lineStart > MAX_LINE) {
+                    throw RequestRejectedException.invalid("headers." + header.name(),
+                            "cannot be folded into lines of at most " + MAX_LINE + " characters");
+                }
+                lineStart = i + 1;
+            }
+        }
+        return folded;
+    }
+
+    private static Content body(SendRequest request) {
+        Content body = textBody(request);
+        List<Attachment> inline = request.attachments().stream().filter(Attachment::inline).toList();
+        List<Attachment> regular = request.attachments().stream().filter(a -> !a.inline()).toList();
+        if (!inline.isEmpty()) {
+            body = multipart("related", body, inline);
+        }
+        if (!regular.isEmpty()) {
+            body = multipart("mixed", body, regular);
+        }
+        return body;
+    }
+
+    private static Content textBody(SendRequest request) {
+        if (request.text().isPresent() && request.html().isPresent()) {
+            Content text = text(request.text().get(), "plain");
+            Content html = text(request.html().get(), "html");
+            return part -> part.setContent(multipartOf("alternative", List.of(text, html)));
+        }
+        return request.text().isPresent() ? text(request.text().get(), "plain") : text(request.html().get(), "html");
+    }
+
+    private static Content text(String text, String subtype) {
+        return part -> {
+            part.setText(text, UTF_8, subtype);
+            part.setHeader("Content-Transfer-Encoding", textEncoding(text));
+        };
+    }
+
+    /** Quoted-printable keeps mostly-ASCII text readable; base64 is smaller when most characters are not ASCII. */
+    private static String textEncoding(String text) {
+        long nonAscii = text.chars().filter(c -> c > 0x7e).count();
+        return nonAscii * 3 > text.length() ? "base64" : "quoted-printable";
+    }
+
+    private static Content multipart(String subtype, Content first, List<Attachment> attachments) {
+        List<Content> parts = new ArrayList<>(attachments.size() + 1);
+        parts.add(first);
+        for (Attachment attachment : attachments) {
+            parts.add(attachment(attachment));
+        }
+        return part -> part.setContent(multipartOf(subtype, parts));
+    }
+
+    private static Multipart multipartOf(String subtype, List<Content> contents) throws MessagingException {
+        MimeMultipart multipart = new MimeMultipart(subtype);
+        for (Content content : contents) {
+            MimeBodyPart part = new MimeBodyPart();
+            content.applyTo(part);
+            multipart.addBodyPart(part);
+        }
+        return multipart;
+    }
+
+    private static Content attachment(Attachment attachment) {
+        return part -> {
+            part.setDataHandler(new DataHandler(new ByteArrayDataSource(attachment.content(),
+                    attachment.contentType())));
+            part.setHeader("Content-Type", attachment.contentType()
+                    + FilenameParameter.render("name", attachment.filename()));
+            part.setHeader("Content-Transfer-Encoding", "base64");
+            part.setHeader("Content-Disposition", (attachment.inline() ? "inline" : "attachment")
+                    + FilenameParameter.render("filename", attachment.filename()));
+            if (attachment.inline()) {
+                part.setHeader("Content-ID", "<" + attachment.contentId().orElseThrow() + ">");
+            }
+        };
+    }
+
+    /** One node of the MIME tree, applied to the part (or message) that holds it. */
+    @FunctionalInterface
+    private interface Content {
+        void applyTo(MimePart part) throws MessagingException;
+    }
+
+    /** A message whose {@code Message-ID} is ours, so that Jakarta Mail never looks up the local host name. */
+    private static final class IdentifiedMessage extends MimeMessage {
+        private final String messageId;
+
+        IdentifiedMessage(Session session, String messageId) {
+            super(session);
+            this.messageId = messageId;
+        }
+
+        @Override
+        protected void updateMessageID() throws MessagingException {
+            setHeader("Message-ID", messageId);
+        }
+    }
+
+    /** Collects the bytes and stops the writer as soon as they pass the limit. */
+    private static final class BoundedOutput extends ByteArrayOutputStream {
+        private final long limit;
+        private boolean exceeded;
+
+        BoundedOutput(long limit) {
+            super(8192);
+            this.limit = limit;
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            check(1);
+            super.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            check(len);
+            super.write(b, off, len);
+        }
+
+        private void check(int more) {
+            if (count + (long) more > limit) {
+                exceeded = true;
+                throw new SizeLimitExceeded();
+            }
+        }
+    }
+
+    /** Unchecked so that it passes through every writer Jakarta Mail stacks on the output. */
+    private static final class SizeLimitExceeded extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SizeLimitExceeded() {
+            super("size limit exceeded", null, false, false);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.relaymail.core;
+
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * The relay did not accept the message. Carries what kind of failure it was and the SMTP reply code when the relay
+ * gave one. Failures of the relay or of the setup (no STARTTLS, a refused certificate, rejected credentials) are
+ * transient for the message: once an operator mends them, a retry succeeds.
+ */
+public final class RelayException extends MailException {
+    private static final long serialVersionUID = 1L;
+
+    public enum Kind {
+        /** Could not connect, or the connection broke before the message was handed over. */
+        CONNECTION(true, "relay_unreachable"),
+        /** The relay offered no STARTTLS, or its certificate was refused. */
+        TLS(true, "relay_tls_failed"),
+        /** The relay rejected the credentials (after one re-read of the secret), or offered no AUTH. */
+        AUTHENTICATION(true, "relay_auth_failed"),
+        /** The credentials could not be read or are malformed. */
+        CREDENTIALS(true, "credentials_unavailable"),
+        /** A 4xx reply: the relay asks to try again later. */
+        TRANSIENT_REPLY(true, "relay_deferred"),
+        /** A 5xx reply: the relay refuses this message for good. */
+        PERMANENT_REPLY(false, "relay_rejected"),
+        /** The connection broke after the final dot and before the reply: the relay may or may not have the message. */
+        UNKNOWN_OUTCOME(true, "relay_outcome_unknown"),
+        /** Not enough of the invocation's time was left to finish the exchange. */
+        DEADLINE(true, "deadline_exceeded");
+
+        private final boolean retryable;
+        private final String code;
+
+        Kind(boolean retryable, String code) {
+            this.retryable = retryable;
+            this.code = code;
+        }
+    }
+
+    private final Kind kind;
+    private final int smtpCode;
+
+    public RelayException(Kind kind, int smtpCode, String detail) {
+        super(Objects.requireNonNull(detail, "detail"));
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.smtpCode = smtpCode;
+    }
+
+    public RelayException(Kind kind, String detail) {
+        this(kind, 0, detail);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public OptionalInt smtpCode() {
+        return smtpCode > 0 ? OptionalInt.of(smtpCode) : OptionalInt.empty();
+    }
+
+    /**
+     * True when the connection to the relay is unusable after this failure (no connection, broken, closed by a 421,
+     * or not set up), so that a batch knows the next message must reconnect first.
+     */
+    public boolean connectionLevel() {
+        return switch (kind) {
+            case CONNECTION, TLS, AUTHENTICATION, CREDENTIALS, UNKNOWN_OUTCOME -> true;
+            case TRANSIENT_REPLY -> smtpCode == 421;
+            case PERMANENT_REPLY, DEADLINE -> false;
+        };
+    }
+
+    @Override
+    public boolean retryable() {
+        return kind.retryable;
+    }
+
+    @Override
+    public String code() {
+        return kind.code;
+    }
+}

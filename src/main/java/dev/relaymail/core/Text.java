@@ -1,0 +1,44 @@
+package dev.relaymail.core;
+
+/** Character checks shared by the validators. */
+final class Text {
+    private Text() {
+    }
+
+    /**
+     * True when the text holds a character that must never reach a header or an SMTP command: C0 controls (CR, LF,
+     * NUL, TAB …), DEL, C1 controls, and the Unicode line and paragraph separators.
+     */
+    static boolean hasControl(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (isControl(s.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean isControl(char c) {
+        return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == '\u2028' || c == '\u2029';
+    }
+
+    static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True for printable ASCII (space to tilde) only. */
+    static boolean isPrintableAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
