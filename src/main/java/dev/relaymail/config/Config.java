@@ -1,0 +1,141 @@
+package dev.relaymail.config;
+
+import dev.relaymail.core.MailAddress;
+import dev.relaymail.core.RequestLimits;
+import dev.relaymail.core.SenderPolicy;
+import dev.relaymail.relay.RelaySettings;
+import dev.relaymail.relay.RelaySettings.TlsMode;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The function's settings, read once from the environment at start and validated; a missing or malformed setting
+ * fails with a message naming its variable. An empty value counts as unset (CloudFormation cannot unset a variable).
+ */
+public record Config(
+        RelaySettings relay,
+        String secretId,
+        Optional<MailAddress> defaultFrom,
+        SenderPolicy allowedFrom,
+        RequestLimits limits,
+        Optional<URI> deadLetterQueueUrl,
+        Optional<String> idempotencyTable) {
+
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\]");
+
+    public Config {
+        Objects.requireNonNull(relay, "relay");
+        Objects.requireNonNull(secretId, "secretId");
+        Objects.requireNonNull(defaultFrom, "defaultFrom");
+        Objects.requireNonNull(allowedFrom, "allowedFrom");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(deadLetterQueueUrl, "deadLetterQueueUrl");
+        Objects.requireNonNull(idempotencyTable, "idempotencyTable");
+    }
+
+    public static Config fromEnvironment(Map<String, String> env) {
+        Reader r = new Reader(env);
+        TlsMode tls = r.tls();
+        Optional<MailAddress> defaultFrom = r.optional("DEFAULT_FROM").map(v -> r.address("DEFAULT_FROM", v));
+        SenderPolicy allowed = r.optional("ALLOWED_FROM").map(r::senderPolicy)
+                .or(() -> defaultFrom.map(SenderPolicy::only))
+                .orElseThrow(() -> new ConfigException(
+                        "ALLOWED_FROM is required when DEFAULT_FROM is not set (the function refuses to be an open relay)"));
+        defaultFrom.filter(from -> !allowed.allows(from)).ifPresent(from -> {
+            throw new ConfigException("DEFAULT_FROM " + from.address() + " is not allowed by ALLOWED_FROM");
+        });
+        String ehloName = defaultFrom.map(MailAddress::domain).or(allowed::anyDomain).orElseThrow();
+        RelaySettings relay = new RelaySettings(r.host(), r.integer("SMTP_PORT", tls == TlsMode.IMPLICIT ? 465 : 587,
+                1, 65535), tls, r.integer("SMTP_CONNECT_TIMEOUT_MS", 5000, 1, 600_000),
+                r.integer("SMTP_TIMEOUT_MS", 10_000, 1, 600_000), ehloName);
+        RequestLimits limits = new RequestLimits(r.integer("MAX_RECIPIENTS", 50, 1, 10_000),
+                r.integer("MAX_MESSAGE_BYTES", 10_485_760, 1024, Integer.MAX_VALUE));
+        return new Config(relay, r.required("SMTP_SECRET_ID"), defaultFrom, allowed, limits,
+                r.optional("DEAD_LETTER_QUEUE_URL").map(v -> r.url("DEAD_LETTER_QUEUE_URL", v)),
+                r.optional("IDEMPOTENCY_TABLE"));
+    }
+
+    /** Reads and checks single variables, naming the variable in every error. */
+    private static final class Reader {
+        private final Map<String, String> env;
+
+        Reader(Map<String, String> env) {
+            this.env = env;
+        }
+
+        Optional<String> optional(String name) {
+            return Optional.ofNullable(env.get(name)).map(String::strip).filter(v -> !v.isEmpty());
+        }
+
+        String required(String name) {
+            return optional(name).orElseThrow(() -> new ConfigException(name + " is required"));
+        }
+
+        String host() {
+            String host = required("SMTP_HOST");
+            if (!HOST.matcher(host).matches()) {
+                throw new ConfigException("SMTP_HOST is not a host name or IP address: " + host);
+            }
+            return host;
+        }
+
+        TlsMode tls() {
+            String value = optional("SMTP_TLS").orElse("starttls").toLowerCase(Locale.ROOT);
+            return switch (value) {
+                case "starttls" -> TlsMode.STARTTLS;
+                case "implicit" -> TlsMode.IMPLICIT;
+                default -> throw new ConfigException("SMTP_TLS must be starttls or implicit (TLS is never optional), not "
+                        + value);
+            };
+        }
+
+        int integer(String name, int fallback, int min, int max) {
+            Optional<String> value = optional(name);
+            if (value.isEmpty()) {
+                return fallback;
+            }
+            try {
+                int parsed = Integer.parseInt(value.get());
+                if (parsed < min || parsed > max) {
+                    throw new ConfigException(name + " must be between " + min + " and " + max + ", not " + parsed);
+                }
+                return parsed;
+            } catch (NumberFormatException e) {
+                throw new ConfigException(name + " must be a whole number, not " + value.get());
+            }
+        }
+
+        MailAddress address(String name, String value) {
+            try {
+                return MailAddress.parse(value);
+            } catch (MailAddress.AddressFormatException e) {
+                throw new ConfigException(name + " " + e.getMessage());
+            }
+        }
+
+        SenderPolicy senderPolicy(String value) {
+            try {
+                return SenderPolicy.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("ALLOWED_FROM " + e.getMessage());
+            }
+        }
+
+        URI url(String name, String value) {
+            try {
+                URI uri = new URI(value);
+                if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
+                    throw new ConfigException(name + " must be an SQS queue URL, not " + value);
+                }
+                return uri;
+            } catch (URISyntaxException e) {
+                throw new ConfigException(name + " must be an SQS queue URL, not " + value);
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.relaymail.relay;
+
+import jakarta.mail.Session;
+import java.util.Properties;
+import java.util.concurrent.ScheduledExecutorService;
+import javax.net.SocketFactory;
+
+/**
+ * The one place that sets Angus Mail's connection properties: the TLS policy, the timeouts and the names that must
+ * not need DNS. Every value is set explicitly, so that no Angus default (infinite timeouts, optional STARTTLS, a
+ * local host name lookup) ever applies.
+ */
+final class SmtpSessions {
+    /** TLS 1.2 or newer, nothing older. */
+    static final String PROTOCOLS = "TLSv1.3 TLSv1.2";
+
+    private SmtpSessions() {
+    }
+
+    static Session create(RelaySettings settings, SocketFactory sockets, ScheduledExecutorService timer) {
+        Properties p = new Properties();
+        p.setProperty("mail.smtp.host", settings.host());
+        p.setProperty("mail.smtp.port", Integer.toString(settings.port()));
+        p.setProperty("mail.smtp.auth", "true");
+        p.setProperty("mail.smtp.auth.mechanisms", "PLAIN LOGIN");
+        if (settings.tls() == RelaySettings.TlsMode.STARTTLS) {
+            p.setProperty("mail.smtp.starttls.enable", "true");
+            p.setProperty("mail.smtp.starttls.required", "true");
+        } else {
+            p.setProperty("mail.smtp.ssl.enable", "true");
+        }
+        p.setProperty("mail.smtp.ssl.protocols", PROTOCOLS);
+        p.setProperty("mail.smtp.ssl.checkserveridentity", "true");
+        p.setProperty("mail.smtp.connectiontimeout", Integer.toString(settings.connectTimeoutMillis()));
+        p.setProperty("mail.smtp.timeout", Integer.toString(settings.timeoutMillis()));
+        p.setProperty("mail.smtp.writetimeout", Integer.toString(settings.timeoutMillis()));
+        p.put("mail.smtp.executor.writetimeout", timer);
+        p.put("mail.smtp.socketFactory", sockets);
+        p.setProperty("mail.smtp.socketFactory.fallback", "false");
+        p.setProperty("mail.smtp.localhost", settings.ehloName());
+        p.setProperty("mail.smtp.quitwait", "false");
+        p.setProperty("mail.smtp.sendpartial", "false");
+        p.setProperty("mail.smtp.allow8bitmime", "false");
+        return Session.getInstance(p);
+    }
+}

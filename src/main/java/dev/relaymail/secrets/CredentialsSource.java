@@ -1,0 +1,13 @@
+package dev.relaymail.secrets;
+
+import dev.relaymail.core.RelayException;
+
+/** Where the relay's credentials come from. Implementations cache: reading is cheap after the first time. */
+public interface CredentialsSource {
+
+    /** The credentials, read once and then cached for the life of the container. */
+    Credentials current() throws RelayException;
+
+    /** Reads the credentials again, for when the relay rejected the cached ones (the secret may have rotated). */
+    Credentials refresh() throws RelayException;
+}

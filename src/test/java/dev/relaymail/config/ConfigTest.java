@@ -1,0 +1,122 @@
+package dev.relaymail.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.relaymail.core.MailAddress;
+import dev.relaymail.relay.RelaySettings.TlsMode;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigTest {
+
+    static Map<String, String> minimal() {
+        Map<String, String> env = new HashMap<>();
+        env.put("SMTP_HOST", "smtp.example.com");
+        env.put("SMTP_SECRET_ID", "relaymail/smtp");
+        env.put("DEFAULT_FROM", "Acme <noreply@example.com>");
+        return env;
+    }
+
+    static Map<String, String> with(String name, String value) {
+        Map<String, String> env = minimal();
+        env.put(name, value);
+        return env;
+    }
+
+    static void assertRefused(Map<String, String> env, String variable) {
+        ConfigException e = assertThrows(ConfigException.class, () -> Config.fromEnvironment(env));
+        assertTrue(e.getMessage().contains(variable), e.getMessage());
+    }
+
+    @Test
+    void appliesTheDefaults() {
+        Config c = Config.fromEnvironment(minimal());
+        assertEquals("smtp.example.com", c.relay().host());
+        assertEquals(587, c.relay().port());
+        assertEquals(TlsMode.STARTTLS, c.relay().tls());
+        assertEquals(5000, c.relay().connectTimeoutMillis());
+        assertEquals(10000, c.relay().timeoutMillis());
+        assertEquals("example.com", c.relay().ehloName());
+        assertEquals(50, c.limits().maxRecipients());
+        assertEquals(10_485_760, c.limits().maxMessageBytes());
+        assertEquals(Optional.empty(), c.deadLetterQueueUrl());
+        assertTrue(c.allowedFrom().allows(MailAddress.parse("noreply@example.com")),
+                "ALLOWED_FROM defaults to the address of DEFAULT_FROM");
+        assertFalse(c.allowedFrom().allows(MailAddress.parse("other@example.com")));
+    }
+
+    @Test
+    void readsEverySetting() {
+        Map<String, String> env = minimal();
+        env.put("SMTP_PORT", "2525");
+        env.put("SMTP_TLS", "IMPLICIT");
+        env.put("ALLOWED_FROM", "@example.com, billing@example.org");
+        env.put("MAX_RECIPIENTS", "10");
+        env.put("MAX_MESSAGE_BYTES", "2048");
+        env.put("SMTP_CONNECT_TIMEOUT_MS", "1000");
+        env.put("SMTP_TIMEOUT_MS", "3000");
+        env.put("DEAD_LETTER_QUEUE_URL", "https://sqs.eu-central-1.amazonaws.com/123456789012/dlq");
+        env.put("IDEMPOTENCY_TABLE", "relaymail-idempotency");
+        Config c = Config.fromEnvironment(env);
+        assertEquals(2525, c.relay().port());
+        assertEquals(TlsMode.IMPLICIT, c.relay().tls());
+        assertTrue(c.allowedFrom().allows(MailAddress.parse("billing@example.org")));
+        assertEquals(10, c.limits().maxRecipients());
+        assertEquals(2048, c.limits().maxMessageBytes());
+        assertEquals(1000, c.relay().connectTimeoutMillis());
+        assertEquals(3000, c.relay().timeoutMillis());
+        assertEquals(Optional.of(URI.create("https://sqs.eu-central-1.amazonaws.com/123456789012/dlq")),
+                c.deadLetterQueueUrl());
+        assertEquals(Optional.of("relaymail-idempotency"), c.idempotencyTable());
+    }
+
+    @Test
+    void implicitTlsDefaultsToPort465() {
+        assertEquals(465, Config.fromEnvironment(with("SMTP_TLS", "implicit")).relay().port());
+    }
+
+    @Test
+    void emptyValuesCountAsUnset() {
+        Config c = Config.fromEnvironment(with("DEAD_LETTER_QUEUE_URL", "  "));
+        assertEquals(Optional.empty(), c.deadLetterQueueUrl());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"SMTP_HOST, ''", "SMTP_HOST, 'smtp host'", "SMTP_SECRET_ID, ''", "SMTP_PORT, 0", "SMTP_PORT, abc",
+            "SMTP_PORT, 70000", "SMTP_TLS, none", "SMTP_TLS, plain", "DEFAULT_FROM, not-an-address",
+            "ALLOWED_FROM, 'ok@example.com, @'", "MAX_RECIPIENTS, 0", "MAX_MESSAGE_BYTES, 10",
+            "SMTP_CONNECT_TIMEOUT_MS, -1", "SMTP_TIMEOUT_MS, soon", "DEAD_LETTER_QUEUE_URL, 'not a url'"})
+    void namesTheMalformedSetting(String variable, String value) {
+        assertRefused(with(variable, value), variable);
+    }
+
+    @Test
+    void refusesToStartWithoutAnySenderRule() {
+        Map<String, String> env = minimal();
+        env.remove("DEFAULT_FROM");
+        assertRefused(env, "ALLOWED_FROM");
+    }
+
+    @Test
+    void refusesADefaultSenderThatTheAllowlistForbids() {
+        assertRefused(with("ALLOWED_FROM", "@example.org"), "DEFAULT_FROM");
+    }
+
+    @Test
+    void worksWithAnAllowlistAndNoDefaultSender() {
+        Map<String, String> env = minimal();
+        env.remove("DEFAULT_FROM");
+        env.put("ALLOWED_FROM", "@mail.example.org");
+        Config c = Config.fromEnvironment(env);
+        assertEquals(Optional.empty(), c.defaultFrom());
+        assertEquals("mail.example.org", c.relay().ehloName());
+    }
+}

@@ -1,0 +1,170 @@
+package dev.relaymail.relay;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.relaymail.core.ComposedMessage;
+import dev.relaymail.core.Deadline;
+import dev.relaymail.core.RelayException;
+import dev.relaymail.core.RelayException.Kind;
+import dev.relaymail.secrets.Credentials;
+import dev.relaymail.secrets.CredentialsSource;
+import dev.relaymail.testing.TestMessages;
+import dev.relaymail.testing.TestRelay;
+import dev.relaymail.testing.TestRelay.Certificate;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SmtpRelayIT {
+
+    static SmtpRelay relayFor(TestRelay server, CredentialsSource credentials) {
+        return new SmtpRelay(new RelaySettings("localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000,
+                "example.com"), credentials);
+    }
+
+    static CredentialsSource fixed(String user, String password) {
+        return new CredentialsSource() {
+            @Override
+            public Credentials current() {
+                return new Credentials(user, password);
+            }
+
+            @Override
+            public Credentials refresh() {
+                return current();
+            }
+        };
+    }
+
+    static Deadline deadline() {
+        return Deadline.in(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void deliversOverStartTlsWithAuthExactlyTheComposedBytes() throws Exception {
+        try (TestRelay server = TestRelay.start();
+                SmtpRelay relay = relayFor(server, fixed(server.username(), server.password()))) {
+            ComposedMessage message = TestMessages.simple("one", "ann@example.org", "bob@example.net");
+
+            relay.send(message, deadline());
+
+            TestRelay.Received received = server.received().get(0);
+            assertEquals("billing@example.com", received.envelopeFrom());
+            assertEquals(List.of("ann@example.org", "bob@example.net"), received.recipients());
+            assertEquals(server.username(), received.user().orElseThrow());
+            assertArrayEquals(message.mime(), received.data());
+        }
+    }
+
+    @Test
+    void keepsOneConnectionForManyMessages() throws Exception {
+        try (TestRelay server = TestRelay.start();
+                SmtpRelay relay = relayFor(server, fixed(server.username(), server.password()))) {
+            for (int i = 0; i < 5; i++) {
+                relay.send(TestMessages.simple("m" + i, "ann@example.org"), deadline());
+            }
+            assertEquals(5, server.received().size());
+            assertEquals(1, server.connections());
+            assertEquals(1, server.authAttempts());
+        }
+    }
+
+    @Test
+    void sendsNothingToARelayWithoutStartTls() {
+        try (TestRelay server = TestRelay.withoutStartTls();
+                SmtpRelay relay = relayFor(server, fixed(server.username(), server.password()))) {
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("plain", "ann@example.org"), deadline()));
+            assertEquals(Kind.TLS, e.kind());
+            assertTrue(e.getMessage().contains("does not offer STARTTLS"), e.getMessage());
+            assertTrue(e.retryable());
+            assertEquals(0, server.authAttempts(), "no AUTH before TLS");
+            assertEquals(List.of(), server.received(), "no envelope, no content");
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"UNTRUSTED_CA, not trusted", "WRONG_HOST, does not match its host name", "EXPIRED, expired"})
+    void refusesACertificateItCannotTrust(Certificate certificate, String reason) {
+        try (TestRelay server = TestRelay.start(certificate);
+                SmtpRelay relay = relayFor(server, fixed(server.username(), server.password()))) {
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("tls", "ann@example.org"), deadline()));
+            assertEquals(Kind.TLS, e.kind());
+            assertTrue(e.getMessage().contains(reason), e.getMessage());
+            assertEquals(0, server.authAttempts());
+            assertEquals(List.of(), server.received());
+        }
+    }
+
+    @Test
+    void classifies4xxAsTransientAnd5xxAsPermanentAndKeepsTheConnection() throws Exception {
+        try (TestRelay server = TestRelay.start();
+                SmtpRelay relay = relayFor(server, fixed(server.username(), server.password()))) {
+            server.refuse("later@example.net", 451);
+            server.refuse("nobody@example.net", 550);
+
+            RelayException later = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("a", "ann@example.org", "later@example.net"), deadline()));
+            RelayException never = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("b", "later@example.net", "nobody@example.net"), deadline()));
+            relay.send(TestMessages.simple("c", "ann@example.org"), deadline());
+
+            assertEquals(Kind.TRANSIENT_REPLY, later.kind());
+            assertEquals(451, later.smtpCode().getAsInt());
+            assertEquals(Kind.PERMANENT_REPLY, never.kind(), "one permanent refusal makes the message permanent");
+            assertEquals(550, never.smtpCode().getAsInt());
+            assertTrue(never.getMessage().contains("n***@example.net"), never.getMessage());
+            assertTrue(!never.getMessage().contains("nobody@"), "recipient masked: " + never.getMessage());
+            assertEquals(1, server.received().size(), "all recipients or none");
+            assertEquals(1, server.connections());
+        }
+    }
+
+    @Test
+    void rejectedCredentialsAreReadAgainOnceThenReported() {
+        int[] refreshes = {0};
+        CredentialsSource wrong = new CredentialsSource() {
+            @Override
+            public Credentials current() {
+                return new Credentials("relay-user", "wrong");
+            }
+
+            @Override
+            public Credentials refresh() {
+                refreshes[0]++;
+                return current();
+            }
+        };
+        try (TestRelay server = TestRelay.start(); SmtpRelay relay = relayFor(server, wrong)) {
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("auth", "ann@example.org"), deadline()));
+            assertEquals(Kind.AUTHENTICATION, e.kind());
+            assertEquals(535, e.smtpCode().getAsInt());
+            assertTrue(e.retryable());
+            assertEquals(1, refreshes[0]);
+            assertEquals(2, server.authAttempts());
+            assertEquals(List.of(), server.received());
+        }
+    }
+
+    @Test
+    void unreachableRelayIsATransientConnectionFailure() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", port, RelaySettings.TlsMode.STARTTLS,
+                1000, 1000, "example.com"), fixed("u", "p"))) {
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("down", "ann@example.org"), deadline()));
+            assertEquals(Kind.CONNECTION, e.kind());
+            assertTrue(e.connectionLevel());
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.relaymail.secrets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.relaymail.core.Deadline;
+import dev.relaymail.core.RelayException;
+import dev.relaymail.relay.RelaySettings;
+import dev.relaymail.relay.SmtpRelay;
+import dev.relaymail.testing.Moto;
+import dev.relaymail.testing.TestMessages;
+import dev.relaymail.testing.TestRelay;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+/** Credentials from moto_server's Secrets Manager through the real SDK, pointed there by AWS_ENDPOINT_URL. */
+class SecretsManagerCredentialsIT {
+    private final SecretsManagerClient secrets = Moto.secretsManager();
+
+    private String createSecret(String value) {
+        String name = "relaymail/it/" + UUID.randomUUID();
+        secrets.createSecret(r -> r.name(name).secretString(value));
+        return name;
+    }
+
+    @Test
+    void readsUsernameAndPasswordOnceAndCachesThem() throws Exception {
+        String id = createSecret("{\"username\": \"relay-user\", \"password\": \"s3cret\"}");
+        SecretsManagerCredentials credentials = SecretsManagerCredentials.create(id);
+
+        assertEquals(new Credentials("relay-user", "s3cret"), credentials.current());
+        secrets.putSecretValue(r -> r.secretId(id).secretString("{\"username\": \"u2\", \"password\": \"p2\"}"));
+        assertEquals("relay-user", credentials.current().username(), "cached, not read again");
+        assertEquals("u2", credentials.refresh().username());
+    }
+
+    @Test
+    void aMissingSecretIsATransientCredentialsFailure() {
+        SecretsManagerCredentials credentials = SecretsManagerCredentials.create("relaymail/it/does-not-exist");
+        RelayException e = assertThrows(RelayException.class, credentials::current);
+        assertEquals(RelayException.Kind.CREDENTIALS, e.kind());
+        assertTrue(e.retryable());
+    }
+
+    @Test
+    void aMalformedSecretIsRefusedWithoutShowingIt() {
+        String id = createSecret("{\"user\": \"relay-user\", \"pass\": \"TOP-SECRET-VALUE\"}");
+        RelayException e = assertThrows(RelayException.class, SecretsManagerCredentials.create(id)::current);
+        assertEquals(RelayException.Kind.CREDENTIALS, e.kind());
+        assertFalse(e.getMessage().contains("TOP-SECRET-VALUE"));
+    }
+
+    @Test
+    void aRotatedSecretIsReadAgainAfter535AndTheMessageIsSent() throws Exception {
+        try (TestRelay server = TestRelay.start()) {
+            String id = createSecret("{\"username\": \"relay-user\", \"password\": \"" + server.password() + "\"}");
+            SecretsManagerCredentials credentials = SecretsManagerCredentials.create(id);
+            credentials.current();
+            // rotation: the relay and the secret get a new password; the container still holds the old one
+            server.acceptOnly("rotated-password");
+            secrets.putSecretValue(r -> r.secretId(id)
+                    .secretString("{\"username\": \"relay-user\", \"password\": \"rotated-password\"}"));
+
+            try (SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", server.port(),
+                    RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com"), credentials)) {
+                relay.send(TestMessages.simple("rotated", "ann@example.org"),
+                        Deadline.in(Duration.ofSeconds(20)));
+            }
+
+            assertEquals(2, server.authAttempts(), "535 with the cached password, then success");
+            assertEquals(1, server.received().size());
+        }
+    }
+}

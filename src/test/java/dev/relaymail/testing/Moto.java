@@ -1,0 +1,81 @@
+package dev.relaymail.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * The {@code moto_server} AWS emulator the integration tests talk to through the real SDK. Its address comes from
+ * {@code AWS_ENDPOINT_URL}, set for the test JVM by the build; when nothing listens there, it is started here (and
+ * stopped when the JVM exits), so that the test command works on its own.
+ */
+public final class Moto {
+    private static URI endpoint;
+
+    private Moto() {
+    }
+
+    public static synchronized URI endpoint() {
+        if (endpoint == null) {
+            String url = System.getenv("AWS_ENDPOINT_URL");
+            if (url == null) {
+                throw new IllegalStateException("AWS_ENDPOINT_URL is not set: run the tests with mvn verify");
+            }
+            URI uri = URI.create(url);
+            if (!listening(uri)) {
+                start(uri);
+            }
+            endpoint = uri;
+        }
+        return endpoint;
+    }
+
+    /** A Secrets Manager client configured the standard way (region, endpoint and keys from the environment). */
+    public static SecretsManagerClient secretsManager() {
+        endpoint();
+        return SecretsManagerClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    public static SqsClient sqs() {
+        endpoint();
+        return SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    private static void start(URI uri) {
+        try {
+            Path log = Files.createTempFile("moto-server", ".log");
+            Process moto = new ProcessBuilder("moto_server", "-H", uri.getHost(), "-p", Integer.toString(uri.getPort()))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Runtime.getRuntime().addShutdownHook(new Thread(moto::destroy));
+            Instant until = Instant.now().plus(Duration.ofSeconds(30));
+            while (!listening(uri)) {
+                if (!moto.isAlive() || Instant.now().isAfter(until)) {
+                    throw new IllegalStateException("moto_server did not start on " + uri + "; see " + log);
+                }
+                Thread.sleep(100);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start moto_server (is it installed? pip install 'moto[server]')", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting moto_server", e);
+        }
+    }
+
+    private static boolean listening(URI uri) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package dev.relaymail.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.subethamail.smtp.MessageContext;
+import org.subethamail.smtp.MessageHandler;
+import org.subethamail.smtp.RejectException;
+import org.subethamail.smtp.auth.EasyAuthenticationHandlerFactory;
+import org.subethamail.smtp.auth.LoginFailedException;
+import org.subethamail.smtp.server.SMTPServer;
+import org.subethamail.smtp.server.SessionHandler;
+
+/**
+ * A real SMTP server in the test process (subethasmtp): STARTTLS required and AUTH required by default, with the
+ * test certificates. Records every message as received, the AUTH attempts, and can refuse chosen recipients.
+ */
+public final class TestRelay implements AutoCloseable {
+
+    /** Which certificate the relay presents. The tests' JVM trusts the test CA only. */
+    public enum Certificate {
+        TRUSTED("relay.p12"), UNTRUSTED_CA("untrusted.p12"), WRONG_HOST("wrong-host.p12"), EXPIRED("expired.p12");
+
+        private final String file;
+
+        Certificate(String file) {
+            this.file = file;
+        }
+    }
+
+    /** One message as the relay received it. */
+    public record Received(String envelopeFrom, List<String> recipients, byte[] data, Optional<String> user) {
+    }
+
+    private final SMTPServer server;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final Map<String, Integer> refusals = new ConcurrentHashMap<>();
+    private final AtomicInteger authAttempts = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
+    private volatile String username = "relay-user";
+    private volatile String password = "relay-password";
+
+    private TestRelay(boolean startTls, Certificate certificate) {
+        SMTPServer.Builder builder = SMTPServer.port(0)
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .hostName("localhost")
+                .messageHandlerFactory(Session::new)
+                .authenticationHandlerFactory(new EasyAuthenticationHandlerFactory(this::login))
+                .requireAuth()
+                .insertReceivedHeaders(false)
+                .sessionHandler(new Connections());
+        if (startTls) {
+            builder.enableTLS().requireTLS().startTlsSocketFactory(sslContext(certificate));
+        }
+        server = builder.build();
+        server.start();
+    }
+
+    /** A relay that requires STARTTLS and AUTH, presenting the given certificate. */
+    public static TestRelay start(Certificate certificate) {
+        return new TestRelay(true, certificate);
+    }
+
+    /** A relay that requires STARTTLS and AUTH with the trusted certificate. */
+    public static TestRelay start() {
+        return start(Certificate.TRUSTED);
+    }
+
+    /** A relay that offers no STARTTLS at all (but would take AUTH and mail in plaintext). */
+    public static TestRelay withoutStartTls() {
+        return new TestRelay(false, Certificate.TRUSTED);
+    }
+
+    public int port() {
+        return server.getPortAllocated();
+    }
+
+    public String username() {
+        return username;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    /** From now on only this password is accepted (the secret was rotated at the relay). */
+    public void acceptOnly(String newPassword) {
+        password = newPassword;
+    }
+
+    /** Answers RCPT TO for this address with the given code. */
+    public void refuse(String address, int code) {
+        refusals.put(address.toLowerCase(java.util.Locale.ROOT), code);
+    }
+
+    public List<Received> received() {
+        return List.copyOf(received);
+    }
+
+    public int authAttempts() {
+        return authAttempts.get();
+    }
+
+    /** How many connections clients opened. */
+    public int connections() {
+        return connections.get();
+    }
+
+    private void login(String user, String pass, MessageContext context) throws LoginFailedException {
+        authAttempts.incrementAndGet();
+        if (!username.equals(user) || !password.equals(pass)) {
+            throw new LoginFailedException();
+        }
+    }
+
+    private static SSLContext sslContext(Certificate certificate) {
+        try (InputStream in = TestRelay.class.getResourceAsStream("/tls/" + certificate.file)) {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(in, "changeit".toCharArray());
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, "changeit".toCharArray());
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(kmf.getKeyManagers(), null, null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("loading test certificate " + certificate.file, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+
+    /** Counts connections. */
+    private final class Connections implements SessionHandler {
+        @Override
+        public SessionAcceptance accept(org.subethamail.smtp.server.Session session) {
+            connections.incrementAndGet();
+            return SessionAcceptance.success();
+        }
+
+        @Override
+        public void onSessionEnd(org.subethamail.smtp.server.Session session) {
+        }
+    }
+
+    /** One SMTP transaction. */
+    private final class Session implements MessageHandler {
+        private final MessageContext context;
+        private final List<String> recipients = new CopyOnWriteArrayList<>();
+        private String from;
+
+        Session(MessageContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public void from(String address) {
+            from = address;
+        }
+
+        @Override
+        public void recipient(String address) throws RejectException {
+            Integer code = refusals.get(address.toLowerCase(java.util.Locale.ROOT));
+            if (code != null) {
+                throw new RejectException(code, (code >= 500 ? "5.1.1" : "4.2.0") + " <" + address + ">: refused");
+            }
+            recipients.add(address);
+        }
+
+        @Override
+        public String data(InputStream data) throws IOException {
+            Optional<String> user = context.getAuthenticationHandler().map(h -> String.valueOf(h.getIdentity()));
+            received.add(new Received(from, List.copyOf(recipients), data.readAllBytes(), user));
+            return null;
+        }
+
+        @Override
+        public void done() {
+        }
+    }
+}
