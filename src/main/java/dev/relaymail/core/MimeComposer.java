@@ -32,6 +32,8 @@ import java.util.Properties;
 public final class MimeComposer {
     private static final String UTF_8 = "UTF-8";
     private static final int MAX_LINE = 998;
+    /** SMTP ends the data with a line break anyway; ending with one here makes the bytes sent the bytes composed. */
+    private static final byte[] CRLF = {'\r', '\n'};
 
     private final Session session = Session.getInstance(new Properties());
     private final MessageIds messageIds;
@@ -76,6 +78,9 @@ public final class MimeComposer {
         BoundedOutput out = new BoundedOutput(maxBytes);
         try {
             message.writeTo(out);
+            if (!out.endsWithCrlf()) {
+                out.write(CRLF, 0, 2);
+            }
         } catch (SizeLimitExceeded e) {
             throw tooLarge();
         } catch (MessagingException | IOException e) {
@@ -233,6 +238,10 @@ public final class MimeComposer {
         public synchronized void write(byte[] b, int off, int len) {
             check(len);
             super.write(b, off, len);
+        }
+
+        boolean endsWithCrlf() {
+            return count >= 2 && buf[count - 2] == '\r' && buf[count - 1] == '\n';
         }
 
         private void check(int more) {

@@ -119,7 +119,7 @@ class MimeComposerTest {
         MimeMessage m = parse(composer.compose(request(Optional.of("Just text"), Optional.empty(), List.of(),
                 Optional.empty())).mime());
         assertTrue(m.isMimeType("text/plain"));
-        assertEquals("Just text", m.getContent());
+        assertEquals("Just text\r\n", m.getContent(), "the data ends with a line break, as SMTP requires");
     }
 
     @Test
@@ -191,7 +191,7 @@ class MimeComposerTest {
         MimeMessage cjk = parse(composer.compose(request(Optional.of("こんにちは世界"), Optional.empty(), List.of(),
                 Optional.empty())).mime());
         assertEquals("base64", cjk.getEncoding());
-        assertEquals("こんにちは世界", cjk.getContent());
+        assertEquals("こんにちは世界", cjk.getContent(), "trailing CRLF after base64 is not content");
         MimeMessage latin = parse(composer.compose(request(Optional.of("Grüße aus Köln"), Optional.empty(), List.of(),
                 Optional.empty())).mime());
         assertEquals("quoted-printable", latin.getEncoding());

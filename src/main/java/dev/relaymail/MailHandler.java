@@ -1,0 +1,77 @@
+package dev.relaymail;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relaymail.config.Config;
+import dev.relaymail.core.Deadline;
+import dev.relaymail.core.Invocation;
+import dev.relaymail.logging.JsonLogging;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+
+/**
+ * The Lambda entry point for every trigger. It reads the event exactly as Lambda delivers it (an API Gateway REST
+ * proxy event, an HTTP API payload 2.0 event, or an SQS batch), hands it to the matching adapter, and writes the
+ * answer in the matching shape. Everything is built once per container, in the constructor.
+ */
+public final class MailHandler implements RequestStreamHandler {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Kept back from the invocation's remaining time, to write the answer before Lambda's own timeout. */
+    static final Duration SAFETY_MARGIN = Duration.ofMillis(500);
+
+    private final Components components;
+
+    /** The constructor Lambda calls: reads the configuration from the environment and wires the real adapters. */
+    public MailHandler() {
+        this(production());
+    }
+
+    MailHandler(Components components) {
+        this.components = components;
+    }
+
+    private static Components production() {
+        JsonLogging.install(System.getenv("LOG_LEVEL"), System.out);
+        return Components.production(Config.fromEnvironment(System.getenv()));
+    }
+
+    @Override
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        JsonNode event = JSON.readTree(input);
+        Invocation invocation = new Invocation(context.getAwsRequestId(),
+                Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN)));
+        JsonNode answer = switch (EventShape.of(event)) {
+            case SQS -> components.sqs().handle(event, invocation);
+            case REST_API -> components.api().handleRest(event, invocation);
+            case HTTP_API -> components.api().handleHttpApi(event, invocation);
+        };
+        JSON.writeValue(output, answer);
+    }
+
+    /** The three event shapes the function accepts. */
+    enum EventShape {
+        SQS, REST_API, HTTP_API;
+
+        static EventShape of(JsonNode event) {
+            if (event == null || !event.isObject()) {
+                throw new IllegalArgumentException("the event is not a JSON object");
+            }
+            JsonNode records = event.path("Records");
+            if (records.isArray() && (records.isEmpty() || "aws:sqs".equals(records.get(0).path("eventSource").asText()))) {
+                return SQS;
+            }
+            if ("2.0".equals(event.path("version").asText()) && event.path("requestContext").has("http")) {
+                return HTTP_API;
+            }
+            if (event.has("httpMethod")) {
+                return REST_API;
+            }
+            throw new IllegalArgumentException("unsupported event: expected an API Gateway REST or HTTP API event, "
+                    + "or an SQS batch");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.relaymail.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.core.Accepted;
+import dev.relaymail.core.FieldError;
+import dev.relaymail.core.Invocation;
+import dev.relaymail.core.MailException;
+import dev.relaymail.core.Mailer;
+import dev.relaymail.core.RequestReader;
+import dev.relaymail.core.RequestRejectedException;
+import dev.relaymail.core.SendRequest;
+import dev.relaymail.logging.OutcomeLog;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * {@code POST /messages} from API Gateway (REST or HTTP API): checks the HTTP envelope, reads the send request,
+ * sends it and answers {@code 202} with the {@code Message-ID}, or a problem detail.
+ */
+public final class ApiGatewayAdapter {
+    private final RequestReader reader;
+    private final Mailer mailer;
+    private final OutcomeLog outcomes;
+    private final long maxBodyBytes;
+
+    public ApiGatewayAdapter(RequestReader reader, Mailer mailer, OutcomeLog outcomes, long maxBodyBytes) {
+        this.reader = reader;
+        this.mailer = mailer;
+        this.outcomes = outcomes;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** Handles a REST API (payload format 1.0) proxy event. */
+    public JsonNode handleRest(JsonNode event, Invocation invocation) {
+        return handle(HttpRequest.fromRestEvent(event), invocation).toEvent();
+    }
+
+    /** Handles an HTTP API (payload format 2.0) event. */
+    public JsonNode handleHttpApi(JsonNode event, Invocation invocation) {
+        return handle(HttpRequest.fromHttpApiEvent(event), invocation).toEvent();
+    }
+
+    private HttpAnswer handle(HttpRequest request, Invocation invocation) {
+        if (!request.method().equalsIgnoreCase("POST")) {
+            return Problems.methodNotAllowed(request.method());
+        }
+        Optional<String> contentType = request.header("content-type");
+        if (contentType.isPresent() && !isJson(contentType.get())) {
+            return Problems.unsupportedMediaType(contentType.get());
+        }
+        OutcomeLog.Source source = new OutcomeLog.Source(invocation, Optional.empty());
+        long start = System.nanoTime();
+        Optional<SendRequest> send = Optional.empty();
+        try {
+            if (request.body().length > maxBodyBytes) {
+                throw new RequestRejectedException(RequestRejectedException.Reason.TOO_LARGE, List.of(new FieldError(
+                        "body", "the request body is larger than the limit of " + maxBodyBytes
+                                + " bytes (MAX_MESSAGE_BYTES)")));
+            }
+            send = Optional.of(reader.read(request.body(), request.header("idempotency-key")));
+            Accepted accepted = mailer.send(send.get(), invocation.deadline());
+            outcomes.accepted(source, send.get(), accepted, start);
+            return HttpAnswer.json(202, "application/json", accepted(accepted));
+        } catch (MailException e) {
+            outcomes.failed(source, send, e, "answered", start);
+            return Problems.of(e);
+        } catch (RuntimeException e) {
+            outcomes.unexpected(source, e);
+            return Problems.internalError(invocation.requestId());
+        }
+    }
+
+    private static ObjectNode accepted(Accepted accepted) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.put("messageId", accepted.messageId());
+        body.put("status", "accepted");
+        body.put("recipients", accepted.recipients());
+        return body;
+    }
+
+    /** {@code application/json} or any {@code application/*+json}, in UTF-8 when a charset is given. */
+    private static boolean isJson(String contentType) {
+        String[] parts = contentType.toLowerCase(Locale.ROOT).split(";");
+        String type = parts[0].strip();
+        boolean json = type.equals("application/json") || (type.startsWith("application/") && type.endsWith("+json"));
+        for (int i = 1; i < parts.length; i++) {
+            String[] parameter = parts[i].strip().split("=", 2);
+            if (parameter[0].strip().equals("charset") && parameter.length == 2
+                    && !parameter[1].strip().replace("\"", "").equals("utf-8")) {
+                return false;
+            }
+        }
+        return json;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.relaymail.sqs;
+
+import dev.relaymail.core.MailException;
+
+/** Where records that can never be sent are kept, with the reason, so that nothing is lost. */
+public interface DeadLetterQueue {
+
+    /**
+     * Keeps the record with its reason.
+     *
+     * @throws DeadLetterException when it could not be kept; the record must then be reported as a failure
+     */
+    void keep(SqsRecord record, MailException reason) throws DeadLetterException;
+
+    /** The dead-letter queue did not take the record. */
+    final class DeadLetterException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public DeadLetterException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.relaymail.sqs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.core.Accepted;
+import dev.relaymail.core.Invocation;
+import dev.relaymail.core.MailException;
+import dev.relaymail.core.Mailer;
+import dev.relaymail.core.RelayException;
+import dev.relaymail.core.RequestReader;
+import dev.relaymail.core.SendRequest;
+import dev.relaymail.logging.LogFields;
+import dev.relaymail.logging.OutcomeLog;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A batch of SQS records, answered with a partial batch response ({@code batchItemFailures}).
+ *
+ * <ul>
+ *   <li>Sent: handled. Transient failure: reported, so SQS delivers the record again.</li>
+ *   <li>Permanent failure (invalid request, refused sender, too large, 5xx): kept in the dead-letter queue with the
+ *       reason, which counts as handled; reported instead when there is no dead-letter queue or it fails, so that the
+ *       queue's redrive policy moves it.</li>
+ *   <li>FIFO: the first reported record and every later one are reported, so that order holds.</li>
+ *   <li>After a connection-level failure the next record tries one reconnect; if that fails too, the rest of the
+ *       batch is reported without further attempts. So is every record the invocation has no time left for.</li>
+ * </ul>
+ * The idempotency key of a record without one is its SQS message id, so its {@code Message-ID} is the same on every
+ * delivery. A failure in one record never fails the others.
+ */
+public final class SqsBatchAdapter {
+    private static final Logger LOG = Logger.getLogger(SqsBatchAdapter.class.getName());
+    /** The least time left in which a record is still started. */
+    static final Duration RECORD_BUDGET = Duration.ofSeconds(1);
+
+    private final RequestReader reader;
+    private final Mailer mailer;
+    private final Optional<DeadLetterQueue> deadLetters;
+    private final OutcomeLog outcomes;
+
+    public SqsBatchAdapter(RequestReader reader, Mailer mailer, Optional<DeadLetterQueue> deadLetters,
+            OutcomeLog outcomes) {
+        this.reader = reader;
+        this.mailer = mailer;
+        this.deadLetters = deadLetters;
+        this.outcomes = outcomes;
+    }
+
+    public JsonNode handle(JsonNode event, Invocation invocation) {
+        List<SqsRecord> records = new ArrayList<>();
+        event.path("Records").forEach(r -> records.add(SqsRecord.from(r)));
+        List<String> failures = new ArrayList<>();
+        boolean connectionFailed = false;
+        String stopped = null;
+        for (SqsRecord record : records) {
+            if (stopped == null && !invocation.deadline().allows(RECORD_BUDGET)) {
+                stopped = "no time left in this invocation";
+            }
+            if (stopped != null) {
+                failures.add(record.messageId());
+                continue;
+            }
+            Result result = process(record, invocation);
+            if (result.handled()) {
+                connectionFailed = false;
+                continue;
+            }
+            failures.add(record.messageId());
+            boolean connectionLevel = result.failure().filter(RelayException.class::isInstance)
+                    .map(f -> ((RelayException) f).connectionLevel()).orElse(false);
+            if (record.fifo()) {
+                stopped = "a FIFO record before them failed";
+            } else if (connectionLevel && connectionFailed) {
+                stopped = "the relay failed twice in a row";
+            }
+            connectionFailed = connectionLevel;
+        }
+        if (stopped != null) {
+            LOG.log(Level.WARNING, "reported the rest of the batch for retry without trying it", LogFields.of()
+                    .with("requestId", invocation.requestId()).with("reason", stopped)
+                    .with("batchItemFailures", failures.size()));
+        }
+        return response(failures);
+    }
+
+    private Result process(SqsRecord record, Invocation invocation) {
+        OutcomeLog.Source source = new OutcomeLog.Source(invocation, Optional.of(record.messageId()));
+        long start = System.nanoTime();
+        Optional<SendRequest> request = Optional.empty();
+        try {
+            SendRequest read = reader.read(record.body().getBytes(StandardCharsets.UTF_8), Optional.empty());
+            request = Optional.of(read.idempotencyKey().isPresent() ? read : read.withIdempotencyKey(record.messageId()));
+            Accepted accepted = mailer.send(request.get(), invocation.deadline());
+            outcomes.accepted(source, request.get(), accepted, start);
+            return new Result(true, Optional.empty());
+        } catch (MailException e) {
+            boolean kept = !e.retryable() && keep(record, e);
+            outcomes.failed(source, request, e, e.retryable() ? "retry" : kept ? "dead_letter" : "reported", start);
+            return new Result(kept, Optional.of(e));
+        } catch (RuntimeException e) {
+            outcomes.unexpected(source, e);
+            return new Result(false, Optional.empty());
+        }
+    }
+
+    private boolean keep(SqsRecord record, MailException reason) {
+        if (deadLetters.isEmpty()) {
+            return false;
+        }
+        try {
+            deadLetters.get().keep(record, reason);
+            return true;
+        } catch (DeadLetterQueue.DeadLetterException e) {
+            LOG.log(Level.SEVERE, "dead-letter queue refused a record; it is reported instead", LogFields.of()
+                    .with("sqsMessageId", record.messageId()).with("detail", e.getMessage()));
+            return false;
+        }
+    }
+
+    private static JsonNode response(List<String> failures) {
+        ObjectNode response = JsonNodeFactory.instance.objectNode();
+        ArrayNode items = response.putArray("batchItemFailures");
+        failures.forEach(id -> items.addObject().put("itemIdentifier", id));
+        return response;
+    }
+
+    /** What became of one record: handled (sent or kept) or not, and the failure if there was one. */
+    private record Result(boolean handled, Optional<MailException> failure) {
+    }
+}

@@ -1,0 +1,75 @@
+package dev.relaymail.sqs;
+
+import dev.relaymail.core.MailException;
+import dev.relaymail.core.RelayException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
+
+/**
+ * The dead-letter queue at {@code DEAD_LETTER_QUEUE_URL}. The original body is kept unchanged; message attributes
+ * say why: {@code error} (a short code), {@code detail}, {@code smtpCode} when the relay gave one,
+ * {@code sourceMessageId} and {@code attempts} (the record's receive count). A FIFO dead-letter queue gets the
+ * record's message group and its message id for deduplication.
+ */
+public final class SqsDeadLetterQueue implements DeadLetterQueue {
+    private static final int MAX_DETAIL = 1000;
+
+    private final SqsClient client;
+    private final URI queueUrl;
+
+    public SqsDeadLetterQueue(SqsClient client, URI queueUrl) {
+        this.client = client;
+        this.queueUrl = queueUrl;
+    }
+
+    /** A client on the light URL-connection HTTP client, configured by the SDK's standard settings. */
+    public static SqsDeadLetterQueue create(URI queueUrl) {
+        SqsClient client = SqsClient.builder()
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(c -> c.apiCallAttemptTimeout(Duration.ofSeconds(2))
+                        .apiCallTimeout(Duration.ofSeconds(5)))
+                .build();
+        return new SqsDeadLetterQueue(client, queueUrl);
+    }
+
+    @Override
+    public void keep(SqsRecord record, MailException reason) throws DeadLetterException {
+        Map<String, MessageAttributeValue> attributes = new HashMap<>();
+        attributes.put("error", text(reason.code()));
+        String detail = reason.getMessage();
+        attributes.put("detail", text(detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) + "…" : detail));
+        if (reason instanceof RelayException relay && relay.smtpCode().isPresent()) {
+            attributes.put("smtpCode", number(relay.smtpCode().getAsInt()));
+        }
+        attributes.put("sourceMessageId", text(record.messageId()));
+        attributes.put("attempts", number(record.receiveCount()));
+        SendMessageRequest.Builder request = SendMessageRequest.builder()
+                .queueUrl(queueUrl.toString())
+                .messageBody(record.body())
+                .messageAttributes(attributes);
+        if (queueUrl.getPath().endsWith(".fifo")) {
+            request.messageGroupId(record.messageGroupId().orElse("relaymail"))
+                    .messageDeduplicationId(record.messageId());
+        }
+        try {
+            client.sendMessage(request.build());
+        } catch (SdkException e) {
+            throw new DeadLetterException("the dead-letter queue did not take the record: " + e.getMessage(), e);
+        }
+    }
+
+    private static MessageAttributeValue text(String value) {
+        return MessageAttributeValue.builder().dataType("String").stringValue(value).build();
+    }
+
+    private static MessageAttributeValue number(int value) {
+        return MessageAttributeValue.builder().dataType("Number").stringValue(Integer.toString(value)).build();
+    }
+}

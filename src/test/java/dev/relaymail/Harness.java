@@ -1,0 +1,157 @@
+package dev.relaymail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.config.Config;
+import dev.relaymail.testing.Moto;
+import dev.relaymail.testing.TestContext;
+import dev.relaymail.testing.TestRelay;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * The real handler with its production wiring, against real peers: a {@link TestRelay} with STARTTLS and AUTH, the
+ * relay's credentials in moto_server's Secrets Manager, and a dead-letter queue in moto_server's SQS. Events are fed
+ * as the JSON bytes Lambda delivers.
+ */
+final class Harness implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final TestRelay relay;
+    final String deadLetterQueueUrl;
+    final Map<String, String> env = new HashMap<>();
+    private final SqsClient sqs = Moto.sqs();
+    private MailHandler handler;
+
+    Harness(TestRelay relay) {
+        this.relay = relay;
+        String secretId = "relaymail/test/" + UUID.randomUUID();
+        Moto.secretsManager().createSecret(r -> r.name(secretId).secretString("{\"username\": \"" + relay.username()
+                + "\", \"password\": \"" + relay.password() + "\"}"));
+        deadLetterQueueUrl = sqs.createQueue(r -> r.queueName("dlq-" + UUID.randomUUID())).queueUrl();
+        env.put("SMTP_HOST", "localhost");
+        env.put("SMTP_PORT", Integer.toString(relay.port()));
+        env.put("SMTP_SECRET_ID", secretId);
+        env.put("DEFAULT_FROM", "Acme <noreply@example.com>");
+        env.put("ALLOWED_FROM", "@example.com");
+        env.put("DEAD_LETTER_QUEUE_URL", deadLetterQueueUrl);
+        env.put("SMTP_CONNECT_TIMEOUT_MS", "2000");
+        env.put("SMTP_TIMEOUT_MS", "3000");
+    }
+
+    Harness() {
+        this(TestRelay.start());
+    }
+
+    /** Changes a setting before the first invocation. */
+    Harness with(String name, String value) {
+        if (value == null) {
+            env.remove(name);
+        } else {
+            env.put(name, value);
+        }
+        return this;
+    }
+
+    JsonNode invoke(JsonNode event) {
+        return invoke(event.toString().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
+    }
+
+    JsonNode invoke(byte[] event, Duration timeout) {
+        if (handler == null) {
+            handler = new MailHandler(Components.production(Config.fromEnvironment(env)));
+        }
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            handler.handleRequest(new ByteArrayInputStream(event), out, new TestContext(timeout));
+            return JSON.readTree(out.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every message now in the dead-letter queue, with its attributes. */
+    List<Message> deadLetters() {
+        return sqs.receiveMessage(r -> r.queueUrl(deadLetterQueueUrl).maxNumberOfMessages(10)
+                .messageAttributeNames("All").waitTimeSeconds(0)).messages();
+    }
+
+    static JsonNode sample(String name) {
+        try {
+            return JSON.readTree(Files.readString(Path.of("events", name)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The REST API sample with another body (and its Idempotency-Key header removed). */
+    static ObjectNode restEvent(JsonNode body) {
+        ObjectNode event = (ObjectNode) sample("api-rest-invoice.json");
+        event.put("body", body.toString());
+        ((ObjectNode) event.get("headers")).remove("Idempotency-Key");
+        ((ObjectNode) event.get("multiValueHeaders")).remove("Idempotency-Key");
+        return event;
+    }
+
+    /** The HTTP API sample with another body (and its idempotency-key header removed). */
+    static ObjectNode httpApiEvent(JsonNode body) {
+        ObjectNode event = (ObjectNode) sample("api-http-welcome.json");
+        event.put("body", body.toString());
+        ((ObjectNode) event.get("headers")).remove("idempotency-key");
+        return event;
+    }
+
+    /** An SQS batch shaped like the sample, one record per body, on the given queue ARN. */
+    static ObjectNode sqsEvent(String queueArn, JsonNode... bodies) {
+        JsonNode template = sample("sqs-batch.json").get("Records").get(0);
+        ObjectNode event = JSON.createObjectNode();
+        ArrayNode records = event.putArray("Records");
+        for (int i = 0; i < bodies.length; i++) {
+            ObjectNode record = template.deepCopy();
+            record.put("messageId", "msg-" + i + "-" + UUID.randomUUID());
+            record.put("body", bodies[i].toString());
+            record.put("eventSourceARN", queueArn);
+            if (queueArn.endsWith(".fifo")) {
+                ((ObjectNode) record.get("attributes")).put("MessageGroupId", "group-1");
+            }
+            records.add(record);
+        }
+        return event;
+    }
+
+    static ObjectNode message(String to, String subject) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("to", to);
+        body.put("subject", subject);
+        body.put("text", "Hello from the tests");
+        return body;
+    }
+
+    /** The ids in a partial batch response. */
+    static List<String> failures(JsonNode response) {
+        return response.get("batchItemFailures").findValuesAsText("itemIdentifier");
+    }
+
+    static List<String> ids(JsonNode event) {
+        return event.get("Records").findValuesAsText("messageId");
+    }
+
+    @Override
+    public void close() {
+        relay.close();
+    }
+}

@@ -1,0 +1,176 @@
+package dev.relaymail;
+
+import static dev.relaymail.Harness.failures;
+import static dev.relaymail.Harness.ids;
+import static dev.relaymail.Harness.message;
+import static dev.relaymail.Harness.sqsEvent;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.TestRelay;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+
+/** SQS batches through the real handler: partial batch responses, the dead-letter queue, FIFO order. */
+class SqsBatchIT {
+    private static final String QUEUE = "arn:aws:sqs:eu-central-1:123456789012:relaymail-messages";
+    private static final String FIFO = "arn:aws:sqs:eu-central-1:123456789012:relaymail-messages.fifo";
+
+    static List<String> subjects(TestRelay relay) {
+        Pattern subject = Pattern.compile("\r\nSubject: ([^\r]*)\r\n");
+        return relay.received().stream().map(r -> {
+            Matcher m = subject.matcher(new String(r.data(), StandardCharsets.US_ASCII));
+            return m.find() ? m.group(1) : "?";
+        }).toList();
+    }
+
+    static String attribute(Message m, String name) {
+        MessageAttributeValue value = m.messageAttributes().get(name);
+        return value == null ? null : value.stringValue();
+    }
+
+    @Test
+    void transientIsRetriedPermanentIsKeptInTheDeadLetterQueueAndTheRestIsSent() {
+        try (Harness h = new Harness()) {
+            h.relay.refuse("busy@example.org", 451);
+            h.relay.refuse("gone@example.org", 550);
+            JsonNode event = sqsEvent(QUEUE, message("ann@example.org", "first"), message("busy@example.org", "busy"),
+                    message("gone@example.org", "gone"), message("bob@example.net", "last"));
+            List<String> ids = ids(event);
+
+            JsonNode response = h.invoke(event);
+
+            assertEquals(List.of(ids.get(1)), failures(response));
+            assertEquals(List.of("first", "last"), subjects(h.relay));
+            assertEquals(1, h.relay.connections(), "one connection for the whole batch");
+            List<Message> dead = h.deadLetters();
+            assertEquals(1, dead.size());
+            Message kept = dead.get(0);
+            assertEquals(event.get("Records").get(2).get("body").asText(), kept.body());
+            assertEquals("relay_rejected", attribute(kept, "error"));
+            assertEquals("550", attribute(kept, "smtpCode"));
+            assertEquals("Number", kept.messageAttributes().get("smtpCode").dataType());
+            assertEquals(ids.get(2), attribute(kept, "sourceMessageId"));
+            assertEquals("1", attribute(kept, "attempts"));
+            assertTrue(attribute(kept, "detail").contains("g***@example.org"), attribute(kept, "detail"));
+        }
+    }
+
+    @Test
+    void invalidRequestsGoToTheDeadLetterQueueNamingTheField() {
+        try (Harness h = new Harness()) {
+            ObjectNode bad = message("ann@example.org", "x");
+            bad.remove("subject");
+            JsonNode response = h.invoke(sqsEvent(QUEUE, bad));
+
+            assertEquals(List.of(), failures(response));
+            Message kept = h.deadLetters().get(0);
+            assertEquals("invalid_request", attribute(kept, "error"));
+            assertTrue(attribute(kept, "detail").contains("subject"), attribute(kept, "detail"));
+            assertEquals(null, attribute(kept, "smtpCode"));
+        }
+    }
+
+    @Test
+    void refusedSendersGoToTheDeadLetterQueue() {
+        try (Harness h = new Harness()) {
+            JsonNode response = h.invoke(sqsEvent(QUEUE, message("ann@example.org", "x").put("from", "x@evil.example")));
+            assertEquals(List.of(), failures(response));
+            assertEquals("sender_not_allowed", attribute(h.deadLetters().get(0), "error"));
+        }
+    }
+
+    @Test
+    void permanentFailuresAreReportedWhenThereIsNoDeadLetterQueue() {
+        try (Harness h = new Harness().with("DEAD_LETTER_QUEUE_URL", null)) {
+            h.relay.refuse("gone@example.org", 550);
+            JsonNode event = sqsEvent(QUEUE, message("gone@example.org", "gone"), message("ann@example.org", "ok"));
+            assertEquals(List.of(ids(event).get(0)), failures(h.invoke(event)));
+            assertEquals(List.of("ok"), subjects(h.relay));
+        }
+    }
+
+    @Test
+    void permanentFailuresAreReportedWhenTheDeadLetterQueueFails() {
+        try (Harness h = new Harness()) {
+            h.with("DEAD_LETTER_QUEUE_URL", h.deadLetterQueueUrl + "-missing");
+            ObjectNode bad = message("ann@example.org", "x");
+            bad.put("unknown", true);
+            JsonNode event = sqsEvent(QUEUE, bad);
+            assertEquals(ids(event), failures(h.invoke(event)));
+        }
+    }
+
+    @Test
+    void fifoReportsTheFirstFailureAndEveryLaterRecordWithoutSendingThem() {
+        try (Harness h = new Harness()) {
+            h.relay.refuse("busy@example.org", 451);
+            JsonNode event = sqsEvent(FIFO, message("ann@example.org", "one"), message("busy@example.org", "two"),
+                    message("ann@example.org", "three"));
+            List<String> ids = ids(event);
+
+            assertEquals(ids.subList(1, 3), failures(h.invoke(event)));
+            assertEquals(List.of("one"), subjects(h.relay), "three was not sent ahead of two");
+        }
+    }
+
+    @Test
+    void fifoGoesOnAfterARecordKeptInTheDeadLetterQueue() {
+        try (Harness h = new Harness()) {
+            h.relay.refuse("gone@example.org", 550);
+            JsonNode event = sqsEvent(FIFO, message("gone@example.org", "one"), message("ann@example.org", "two"));
+            assertEquals(List.of(), failures(h.invoke(event)));
+            assertEquals(List.of("two"), subjects(h.relay));
+            assertEquals(1, h.deadLetters().size());
+        }
+    }
+
+    @Test
+    void aRelayWithoutStartTlsGetsOneReconnectThenTheRestIsReported() {
+        try (Harness h = new Harness(TestRelay.withoutStartTls())) {
+            JsonNode event = sqsEvent(QUEUE, message("a@example.org", "1"), message("b@example.org", "2"),
+                    message("c@example.org", "3"), message("d@example.org", "4"));
+
+            assertEquals(ids(event), failures(h.invoke(event)));
+            assertEquals(2, h.relay.connections(), "the first record and one reconnect, then no more attempts");
+            assertEquals(0, h.relay.authAttempts());
+            assertEquals(0, h.relay.received().size());
+            assertEquals(0, h.deadLetters().size(), "transient failures are not dead letters");
+        }
+    }
+
+    @Test
+    void recordsWithoutTimeLeftAreReportedWithoutTrying() {
+        try (Harness h = new Harness()) {
+            JsonNode event = sqsEvent(QUEUE, message("a@example.org", "1"), message("b@example.org", "2"));
+            JsonNode response = h.invoke(event.toString().getBytes(StandardCharsets.UTF_8), Duration.ofMillis(1200));
+            assertEquals(ids(event), failures(response));
+            assertEquals(0, h.relay.connections());
+        }
+    }
+
+    @Test
+    void aRedeliveredRecordKeepsItsMessageId() {
+        try (Harness h = new Harness()) {
+            JsonNode event = sqsEvent(QUEUE, message("ann@example.org", "again"));
+            h.invoke(event);
+            h.invoke(event);
+            Pattern id = Pattern.compile("\r\nMessage-ID: (<[^>]+>)\r\n");
+            List<String> messageIds = h.relay.received().stream().map(r -> {
+                Matcher m = id.matcher(new String(r.data(), StandardCharsets.US_ASCII));
+                assertTrue(m.find());
+                return m.group(1);
+            }).toList();
+            assertEquals(2, messageIds.size());
+            assertEquals(messageIds.get(0), messageIds.get(1));
+        }
+    }
+}
