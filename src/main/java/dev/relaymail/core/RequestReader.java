@@ -333,20 +333,8 @@ public final class RequestReader {
 
     private static List<Header> headers(JsonNode node, Problems problems) {
         List<Header> result = new ArrayList<>();
-        if (absent(node)) {
-            return result;
-        }
-        if (!node.isObject()) {
-            problems.add("headers", "must be an object of header names to values");
-            return result;
-        }
-        if (node.size() > RequestLimits.MAX_HEADERS) {
-            problems.add("headers", "too many headers: " + node.size() + " (limit " + RequestLimits.MAX_HEADERS + ")");
-            return result;
-        }
         Set<String> seen = new HashSet<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : entries(node, "headers", RequestLimits.MAX_HEADERS, problems)) {
             String name = entry.getKey();
             String field = "headers." + printable(name);
             String lower = name.toLowerCase(Locale.ROOT);
@@ -382,19 +370,7 @@ public final class RequestReader {
 
     private static Map<String, String> tags(JsonNode node, Problems problems) {
         Map<String, String> result = new LinkedHashMap<>();
-        if (absent(node)) {
-            return result;
-        }
-        if (!node.isObject()) {
-            problems.add("tags", "must be an object of names to string values");
-            return result;
-        }
-        if (node.size() > RequestLimits.MAX_TAGS) {
-            problems.add("tags", "too many tags: " + node.size() + " (limit " + RequestLimits.MAX_TAGS + ")");
-            return result;
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : entries(node, "tags", RequestLimits.MAX_TAGS, problems)) {
             String field = "tags." + printable(entry.getKey());
             if (!TAG_KEY.matcher(entry.getKey()).matches() || entry.getKey().length() > RequestLimits.MAX_TAG_KEY_CHARS) {
                 problems.add(field, "name must be 1 to " + RequestLimits.MAX_TAG_KEY_CHARS
@@ -410,6 +386,23 @@ public final class RequestReader {
             }
         }
         return result;
+    }
+
+    /** The entries of an optional object of names to strings, none when it is absent or not acceptable. */
+    private static List<Map.Entry<String, JsonNode>> entries(JsonNode node, String field, int max,
+            Problems problems) {
+        List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
+        if (absent(node)) {
+            return entries;
+        }
+        if (!node.isObject()) {
+            problems.add(field, "must be an object of names to string values");
+        } else if (node.size() > max) {
+            problems.add(field, "too many " + field + ": " + node.size() + " (limit " + max + ")");
+        } else {
+            node.fields().forEachRemaining(entries::add);
+        }
+        return entries;
     }
 
     private static Optional<String> idempotencyKey(JsonNode node, Optional<String> headerKey, Problems problems) {

@@ -3,12 +3,11 @@ package dev.relaymail.secrets;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relaymail.config.AwsClients;
 import dev.relaymail.core.RelayException;
-import java.time.Duration;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
 
@@ -30,16 +29,9 @@ public final class SecretsManagerCredentials implements CredentialsSource {
         this.secretId = secretId;
     }
 
-    /**
-     * A client on the light URL-connection HTTP client; region, endpoint ({@code AWS_ENDPOINT_URL_SECRETS_MANAGER}
-     * or {@code AWS_ENDPOINT_URL}) and credentials come from the SDK's standard settings.
-     */
+    /** Credentials from the secret, through a client built the function's way ({@link AwsClients}). */
     public static SecretsManagerCredentials create(String secretId) {
-        SecretsManagerClient client = SecretsManagerClient.builder()
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(c -> c.apiCallAttemptTimeout(Duration.ofSeconds(2))
-                        .apiCallTimeout(Duration.ofSeconds(5)))
-                .build();
+        SecretsManagerClient client = AwsClients.build(SecretsManagerClient.builder());
         return new SecretsManagerCredentials(client, secretId);
     }
 

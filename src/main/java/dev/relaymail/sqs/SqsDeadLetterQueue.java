@@ -1,13 +1,12 @@
 package dev.relaymail.sqs;
 
+import dev.relaymail.config.AwsClients;
 import dev.relaymail.core.MailException;
 import dev.relaymail.core.RelayException;
 import java.net.URI;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
@@ -29,13 +28,9 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
         this.queueUrl = queueUrl;
     }
 
-    /** A client on the light URL-connection HTTP client, configured by the SDK's standard settings. */
+    /** The queue at that URL, through a client built the function's way ({@link AwsClients}). */
     public static SqsDeadLetterQueue create(URI queueUrl) {
-        SqsClient client = SqsClient.builder()
-                .httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(c -> c.apiCallAttemptTimeout(Duration.ofSeconds(2))
-                        .apiCallTimeout(Duration.ofSeconds(5)))
-                .build();
+        SqsClient client = AwsClients.build(SqsClient.builder());
         return new SqsDeadLetterQueue(client, queueUrl);
     }
 
