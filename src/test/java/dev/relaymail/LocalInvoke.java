@@ -1,0 +1,136 @@
+package dev.relaymail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.config.Config;
+import dev.relaymail.core.MailException;
+import dev.relaymail.logging.JsonLogging;
+import dev.relaymail.secrets.Credentials;
+import dev.relaymail.secrets.CredentialsSource;
+import dev.relaymail.sqs.DeadLetterQueue;
+import dev.relaymail.sqs.SqsRecord;
+import dev.relaymail.testing.TestContext;
+import dev.relaymail.testing.TestRelay;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs the real handler on an event file, end to end, with no AWS account and no Docker: an embedded relay with
+ * real STARTTLS (the test CA, trusted the standard JVM way) and AUTH, local credentials, the settings of
+ * {@code events/env.json} pointed at that relay, and a dead-letter queue that prints. Prints the handler's answer and
+ * every message exactly as the relay received it, and saves each as {@code target/local-invoke/N.eml}.
+ *
+ * <p>Usage: {@code ./local-invoke events/api-rest-invoice.json}
+ */
+public final class LocalInvoke {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private LocalInvoke() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: ./local-invoke events/<event>.json");
+            System.exit(2);
+        }
+        trustTheTestCa();
+        JsonLogging.install(System.getenv().getOrDefault("LOG_LEVEL", "INFO"), System.err);
+        Logger.getLogger("org.subethamail").setLevel(Level.WARNING);
+        byte[] event = Files.readAllBytes(Path.of(args[0]));
+        PrintStream out = System.out;
+        try (TestRelay relay = TestRelay.start()) {
+            MailHandler handler = new MailHandler(Components.wire(config(event, relay), localCredentials(relay),
+                    Optional.of(new PrintingDeadLetterQueue(out)), Clock.systemUTC()));
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            handler.handleRequest(new ByteArrayInputStream(event), answer, new TestContext(Duration.ofSeconds(30)));
+
+            out.println("== answer of MailHandler");
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(answer.toByteArray())));
+            Path dir = Files.createDirectories(Path.of("target", "local-invoke"));
+            int n = 0;
+            for (TestRelay.Received message : relay.received()) {
+                Path eml = dir.resolve(++n + ".eml");
+                Files.write(eml, message.data());
+                out.printf("%n== message %d as the relay received it over STARTTLS, AUTH as %s; saved as %s%n", n,
+                        message.user().orElse("?"), eml);
+                out.println("MAIL FROM:<" + message.envelopeFrom() + ">");
+                message.recipients().forEach(r -> out.println("RCPT TO:<" + r + ">"));
+                out.println("DATA");
+                out.print(new String(message.data(), StandardCharsets.UTF_8));
+                out.println(".");
+            }
+            if (n == 0) {
+                out.println("\n== the relay received no message");
+            }
+        }
+    }
+
+    /** The settings of events/env.json for the function the event is for, pointed at the embedded relay. */
+    private static Config config(byte[] event, TestRelay relay) throws Exception {
+        boolean sqs = JSON.readTree(event).has("Records");
+        JsonNode settings = JSON.readTree(Files.readString(Path.of("events", "env.json")))
+                .get(sqs ? "MailQueueFunction" : "MailApiFunction");
+        Map<String, String> env = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = settings.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> setting = it.next();
+            env.put(setting.getKey(), setting.getValue().asText());
+        }
+        env.put("SMTP_HOST", "localhost");
+        env.put("SMTP_PORT", Integer.toString(relay.port()));
+        env.put("SMTP_TLS", "starttls");
+        env.remove("DEAD_LETTER_QUEUE_URL");
+        return Config.fromEnvironment(env);
+    }
+
+    private static CredentialsSource localCredentials(TestRelay relay) {
+        Credentials credentials = new Credentials(relay.username(), relay.password());
+        return new CredentialsSource() {
+            @Override
+            public Credentials current() {
+                return credentials;
+            }
+
+            @Override
+            public Credentials refresh() {
+                return credentials;
+            }
+        };
+    }
+
+    private static void trustTheTestCa() throws URISyntaxException {
+        Path store = Path.of(LocalInvoke.class.getResource("/tls/truststore.p12").toURI());
+        System.setProperty("javax.net.ssl.trustStore", store.toString());
+        System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
+        System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
+    }
+
+    /** Shows what would go to the dead-letter queue. */
+    private static final class PrintingDeadLetterQueue implements DeadLetterQueue {
+        private final PrintStream out;
+
+        PrintingDeadLetterQueue(PrintStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void keep(SqsRecord record, MailException reason) {
+            ObjectNode attributes = JSON.createObjectNode().put("error", reason.code()).put("detail", reason.getMessage())
+                    .put("sourceMessageId", record.messageId()).put("attempts", record.receiveCount());
+            out.println("== kept in the dead-letter queue: " + attributes);
+        }
+    }
+}
