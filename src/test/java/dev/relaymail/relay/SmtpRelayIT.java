@@ -14,6 +14,8 @@ import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.testing.TestMessages;
 import dev.relaymail.testing.TestRelay;
 import dev.relaymail.testing.TestRelay.Certificate;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -165,6 +167,31 @@ class SmtpRelayIT {
                     () -> relay.send(TestMessages.simple("down", "ann@example.org"), deadline()));
             assertEquals(Kind.CONNECTION, e.kind());
             assertTrue(e.connectionLevel());
+        }
+    }
+
+    @Test
+    void speaksImplicitTlsWhenConfigured() throws Exception {
+        try (TestRelay server = TestRelay.implicitTls();
+                SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", server.port(),
+                        RelaySettings.TlsMode.IMPLICIT, 2000, 2000, "example.com"),
+                        fixed(server.username(), server.password()))) {
+            relay.send(TestMessages.simple("smtps", "ann@example.org"), deadline());
+            assertEquals(1, server.received().size());
+        }
+    }
+
+    @Test
+    void aRelayThatNeverAnswersIsCutOffAtTheDeadlineNotAtTheTimeout() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", silent.getLocalPort(),
+                        RelaySettings.TlsMode.STARTTLS, 10_000, 10_000, "example.com"), fixed("u", "p"))) {
+            long start = System.nanoTime();
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("slow", "ann@example.org"), Deadline.in(Duration.ofMillis(1500))));
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(Kind.DEADLINE, e.kind(), e.getMessage());
+            assertTrue(elapsedMillis < 5000, "gave up after " + elapsedMillis + " ms, not after the 10 s timeout");
         }
     }
 }

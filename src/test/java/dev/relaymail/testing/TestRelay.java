@@ -50,7 +50,9 @@ public final class TestRelay implements AutoCloseable {
     private volatile String username = "relay-user";
     private volatile String password = "relay-password";
 
-    private TestRelay(boolean startTls, Certificate certificate) {
+    private enum Tls { STARTTLS, NONE, IMPLICIT }
+
+    private TestRelay(Tls tls, Certificate certificate) {
         SMTPServer.Builder builder = SMTPServer.port(0)
                 .bindAddress(InetAddress.getLoopbackAddress())
                 .hostName("localhost")
@@ -59,8 +61,10 @@ public final class TestRelay implements AutoCloseable {
                 .requireAuth()
                 .insertReceivedHeaders(false)
                 .sessionHandler(new Connections());
-        if (startTls) {
+        if (tls == Tls.STARTTLS) {
             builder.enableTLS().requireTLS().startTlsSocketFactory(sslContext(certificate));
+        } else if (tls == Tls.IMPLICIT) {
+            builder.serverSocketFactory(sslContext(certificate));
         }
         server = builder.build();
         server.start();
@@ -68,7 +72,7 @@ public final class TestRelay implements AutoCloseable {
 
     /** A relay that requires STARTTLS and AUTH, presenting the given certificate. */
     public static TestRelay start(Certificate certificate) {
-        return new TestRelay(true, certificate);
+        return new TestRelay(Tls.STARTTLS, certificate);
     }
 
     /** A relay that requires STARTTLS and AUTH with the trusted certificate. */
@@ -78,7 +82,12 @@ public final class TestRelay implements AutoCloseable {
 
     /** A relay that offers no STARTTLS at all (but would take AUTH and mail in plaintext). */
     public static TestRelay withoutStartTls() {
-        return new TestRelay(false, Certificate.TRUSTED);
+        return new TestRelay(Tls.NONE, Certificate.TRUSTED);
+    }
+
+    /** A relay that speaks TLS from the first byte (SMTPS, as on port 465), with AUTH required. */
+    public static TestRelay implicitTls() {
+        return new TestRelay(Tls.IMPLICIT, Certificate.TRUSTED);
     }
 
     public int port() {
