@@ -27,7 +27,7 @@ record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs) {
 
     static Components wire(Config config, CredentialsSource credentials, Optional<DeadLetterQueue> deadLetters,
             Clock clock) {
-        RequestReader reader = new RequestReader(config.limits(), config.defaultFrom());
+        RequestReader reader = new RequestReader(config.limits(), config.defaultFrom(), config.blockedAttachments());
         MimeComposer composer = new MimeComposer(new MessageIds(), clock, config.limits().maxMessageBytes());
         Mailer mailer = new Mailer(config.allowedFrom(), composer, new SmtpRelay(config.relay(), credentials));
         OutcomeLog outcomes = new OutcomeLog();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.config.Config;
 import dev.relaymail.testing.Moto;
+import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.TestContext;
 import dev.relaymail.testing.TestRelay;
 import java.io.ByteArrayInputStream;
@@ -38,13 +39,22 @@ final class Harness implements AutoCloseable {
     private MailHandler handler;
 
     Harness(TestRelay relay) {
+        this(relay, relay.port(), relay.username(), relay.password());
+    }
+
+    /** Against a scripted relay (which takes any credentials); {@link #relay} is then not used. */
+    Harness(ScriptedRelay scripted, String username, String password) {
+        this(null, scripted.port(), username, password);
+    }
+
+    private Harness(TestRelay relay, int port, String username, String password) {
         this.relay = relay;
         String secretId = "relaymail/test/" + UUID.randomUUID();
-        Moto.secretsManager().createSecret(r -> r.name(secretId).secretString("{\"username\": \"" + relay.username()
-                + "\", \"password\": \"" + relay.password() + "\"}"));
+        Moto.secretsManager().createSecret(r -> r.name(secretId).secretString("{\"username\": \"" + username
+                + "\", \"password\": \"" + password + "\"}"));
         deadLetterQueueUrl = sqs.createQueue(r -> r.queueName("dlq-" + UUID.randomUUID())).queueUrl();
         env.put("SMTP_HOST", "localhost");
-        env.put("SMTP_PORT", Integer.toString(relay.port()));
+        env.put("SMTP_PORT", Integer.toString(port));
         env.put("SMTP_SECRET_ID", secretId);
         env.put("DEFAULT_FROM", "Acme <noreply@example.com>");
         env.put("ALLOWED_FROM", "@example.com");
@@ -152,6 +162,8 @@ final class Harness implements AutoCloseable {
 
     @Override
     public void close() {
-        relay.close();
+        if (relay != null) {
+            relay.close();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.relaymail.config;
 
+import dev.relaymail.core.AttachmentPolicy;
 import dev.relaymail.core.MailAddress;
 import dev.relaymail.core.RequestLimits;
 import dev.relaymail.core.SenderPolicy;
@@ -23,6 +24,7 @@ public record Config(
         Optional<MailAddress> defaultFrom,
         SenderPolicy allowedFrom,
         RequestLimits limits,
+        AttachmentPolicy blockedAttachments,
         Optional<URI> deadLetterQueueUrl,
         Optional<String> idempotencyTable) {
 
@@ -34,6 +36,7 @@ public record Config(
         Objects.requireNonNull(defaultFrom, "defaultFrom");
         Objects.requireNonNull(allowedFrom, "allowedFrom");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(blockedAttachments, "blockedAttachments");
         Objects.requireNonNull(deadLetterQueueUrl, "deadLetterQueueUrl");
         Objects.requireNonNull(idempotencyTable, "idempotencyTable");
     }
@@ -56,6 +59,7 @@ public record Config(
         RequestLimits limits = new RequestLimits(r.integer("MAX_RECIPIENTS", 50, 1, 10_000),
                 r.integer("MAX_MESSAGE_BYTES", 10_485_760, 1024, Integer.MAX_VALUE));
         return new Config(relay, r.required("SMTP_SECRET_ID"), defaultFrom, allowed, limits,
+                r.attachmentPolicy(r.optional("BLOCKED_ATTACHMENTS").orElse(AttachmentPolicy.DEFAULT)),
                 r.optional("DEAD_LETTER_QUEUE_URL").map(v -> r.url("DEAD_LETTER_QUEUE_URL", v)),
                 r.optional("IDEMPOTENCY_TABLE"));
     }
@@ -123,6 +127,14 @@ public record Config(
                 return SenderPolicy.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("ALLOWED_FROM " + e.getMessage());
+            }
+        }
+
+        AttachmentPolicy attachmentPolicy(String value) {
+            try {
+                return AttachmentPolicy.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("BLOCKED_ATTACHMENTS " + e.getMessage());
             }
         }
 

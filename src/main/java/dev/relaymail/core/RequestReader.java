@@ -41,10 +41,12 @@ public final class RequestReader {
 
     private final RequestLimits limits;
     private final Optional<MailAddress> defaultFrom;
+    private final AttachmentPolicy attachmentPolicy;
 
-    public RequestReader(RequestLimits limits, Optional<MailAddress> defaultFrom) {
+    public RequestReader(RequestLimits limits, Optional<MailAddress> defaultFrom, AttachmentPolicy attachmentPolicy) {
         this.limits = limits;
         this.defaultFrom = defaultFrom;
+        this.attachmentPolicy = attachmentPolicy;
     }
 
     /**
@@ -201,7 +203,7 @@ public final class RequestReader {
         return value.isEmpty() ? Optional.empty() : Optional.of(value);
     }
 
-    private static List<Attachment> attachments(JsonNode node, boolean hasHtml, Problems problems) {
+    private List<Attachment> attachments(JsonNode node, boolean hasHtml, Problems problems) {
         List<Attachment> result = new ArrayList<>();
         if (absent(node)) {
             return result;
@@ -228,7 +230,7 @@ public final class RequestReader {
         return result;
     }
 
-    private static Optional<Attachment> attachment(JsonNode item, String path, boolean hasHtml,
+    private Optional<Attachment> attachment(JsonNode item, String path, boolean hasHtml,
             Set<String> contentIds, Problems problems) {
         int before = problems.size();
         unknownFields(item, ATTACHMENT_FIELDS, path + ".", problems);
@@ -236,6 +238,9 @@ public final class RequestReader {
         String contentType = contentType(item.get("contentType"), filename, path + ".contentType", problems);
         byte[] content = content(item.get("content"), path + ".content", problems);
         Optional<String> contentId = contentId(item.get("contentId"), path + ".contentId", problems);
+        if (problems.size() == before) {
+            attachmentPolicy.refusal(filename, contentType).ifPresent(why -> problems.add(path, why));
+        }
         if (contentId.isPresent()) {
             if (!hasHtml) {
                 problems.add(path + ".contentId", "inline parts need an html body that refers to them as cid:");

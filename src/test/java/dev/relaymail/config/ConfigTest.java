@@ -48,6 +48,7 @@ class ConfigTest {
         assertEquals(50, c.limits().maxRecipients());
         assertEquals(10_485_760, c.limits().maxMessageBytes());
         assertEquals(Optional.empty(), c.deadLetterQueueUrl());
+        assertTrue(c.blockedAttachments().refusal("setup.exe", "application/octet-stream").isPresent());
         assertTrue(c.allowedFrom().allows(MailAddress.parse("noreply@example.com")),
                 "ALLOWED_FROM defaults to the address of DEFAULT_FROM");
         assertFalse(c.allowedFrom().allows(MailAddress.parse("other@example.com")));
@@ -65,7 +66,9 @@ class ConfigTest {
         env.put("SMTP_TIMEOUT_MS", "3000");
         env.put("DEAD_LETTER_QUEUE_URL", "https://sqs.eu-central-1.amazonaws.com/123456789012/dlq");
         env.put("IDEMPOTENCY_TABLE", "relaymail-idempotency");
+        env.put("BLOCKED_ATTACHMENTS", "none");
         Config c = Config.fromEnvironment(env);
+        assertTrue(c.blockedAttachments().refusal("setup.exe", "application/octet-stream").isEmpty());
         assertEquals(2525, c.relay().port());
         assertEquals(TlsMode.IMPLICIT, c.relay().tls());
         assertTrue(c.allowedFrom().allows(MailAddress.parse("billing@example.org")));
@@ -93,7 +96,8 @@ class ConfigTest {
     @CsvSource({"SMTP_HOST, ''", "SMTP_HOST, 'smtp host'", "SMTP_SECRET_ID, ''", "SMTP_PORT, 0", "SMTP_PORT, abc",
             "SMTP_PORT, 70000", "SMTP_TLS, none", "SMTP_TLS, plain", "DEFAULT_FROM, not-an-address",
             "ALLOWED_FROM, 'ok@example.com, @'", "MAX_RECIPIENTS, 0", "MAX_MESSAGE_BYTES, 10",
-            "SMTP_CONNECT_TIMEOUT_MS, -1", "SMTP_TIMEOUT_MS, soon", "DEAD_LETTER_QUEUE_URL, 'not a url'"})
+            "SMTP_CONNECT_TIMEOUT_MS, -1", "SMTP_TIMEOUT_MS, soon", "DEAD_LETTER_QUEUE_URL, 'not a url'",
+            "BLOCKED_ATTACHMENTS, 'exe'"})
     void namesTheMalformedSetting(String variable, String value) {
         assertRefused(with(variable, value), variable);
     }

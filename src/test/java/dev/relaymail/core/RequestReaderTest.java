@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class RequestReaderTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final RequestReader reader = new RequestReader(new RequestLimits(3, 1_000_000),
-            Optional.of(MailAddress.parse("Acme <noreply@example.com>")));
+            Optional.of(MailAddress.parse("Acme <noreply@example.com>")), AttachmentPolicy.defaults());
 
     private static ObjectNode valid() {
         ObjectNode body = JSON.createObjectNode();
@@ -123,7 +123,8 @@ class RequestReaderTest {
 
     @Test
     void requiresASenderWhenNoDefaultIsConfigured() {
-        RequestReader noDefault = new RequestReader(new RequestLimits(3, 1_000_000), Optional.empty());
+        RequestReader noDefault = new RequestReader(new RequestLimits(3, 1_000_000), Optional.empty(),
+                AttachmentPolicy.defaults());
         RequestRejectedException e = assertThrows(RequestRejectedException.class,
                 () -> noDefault.read(valid().toString().getBytes(StandardCharsets.UTF_8), Optional.empty()));
         assertField(e.errors(), "from", "DEFAULT_FROM");
@@ -266,5 +267,37 @@ class RequestReaderTest {
             b.put("unknown", 1);
         });
         assertEquals(List.of("unknown", "to", "subject"), errors.stream().map(FieldError::field).toList());
+    }
+
+    @Test
+    void refusesDangerousAttachmentsNamingThem() {
+        List<FieldError> errors = errors(b -> {
+            ArrayNode a = b.putArray("attachments");
+            a.addObject().put("filename", "invoice.pdf").put("content", "YQ==");
+            a.addObject().put("filename", "invoice.pdf.exe").put("content", "YQ==");
+            a.addObject().put("filename", "tool.bin").put("contentType", "application/x-msdownload")
+                    .put("content", "YQ==");
+        });
+        assertEquals(2, errors.size(), errors.toString());
+        assertField(errors, "attachments[1]", ".exe");
+        assertField(errors, "attachments[2]", "application/x-msdownload");
+    }
+
+    @Test
+    void acceptsFiftyAttachmentsAndRefusesFiftyOne() throws Exception {
+        ObjectNode fifty = valid();
+        ArrayNode list = fifty.putArray("attachments");
+        for (int i = 0; i < 50; i++) {
+            list.addObject().put("filename", "f" + i + ".txt").put("content", "YQ==");
+        }
+        assertEquals(50, read(fifty).attachments().size());
+        list.addObject().put("filename", "f50.txt").put("content", "YQ==");
+        RequestRejectedException e = assertThrows(RequestRejectedException.class, () -> read(fifty));
+        assertField(e.errors(), "attachments", "too many attachments: 51 (limit 50)");
+    }
+
+    @Test
+    void acceptsASubjectOf998Characters() throws Exception {
+        assertEquals(998, read(valid().put("subject", "s".repeat(998))).subject().length());
     }
 }

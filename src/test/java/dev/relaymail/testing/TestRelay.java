@@ -132,7 +132,8 @@ public final class TestRelay implements AutoCloseable {
         }
     }
 
-    private static SSLContext sslContext(Certificate certificate) {
+    /** A server-side TLS context presenting the given test certificate. */
+    static SSLContext sslContext(Certificate certificate) {
         try (InputStream in = TestRelay.class.getResourceAsStream("/tls/" + certificate.file)) {
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(in, "changeit".toCharArray());
