@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.subethamail.smtp.MessageContext;
 import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
@@ -52,7 +53,7 @@ public final class TestRelay implements AutoCloseable {
 
     private enum Tls { STARTTLS, NONE, IMPLICIT }
 
-    private TestRelay(Tls tls, Certificate certificate) {
+    private TestRelay(Tls tls, Certificate certificate, String... protocols) {
         SMTPServer.Builder builder = SMTPServer.port(0)
                 .bindAddress(InetAddress.getLoopbackAddress())
                 .hostName("localhost")
@@ -62,7 +63,14 @@ public final class TestRelay implements AutoCloseable {
                 .insertReceivedHeaders(false)
                 .sessionHandler(new Connections());
         if (tls == Tls.STARTTLS) {
-            builder.enableTLS().requireTLS().startTlsSocketFactory(sslContext(certificate));
+            SSLContext context = sslContext(certificate);
+            builder.enableTLS().requireTLS().startTlsSocketFactory(socket -> {
+                SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(socket,
+                        socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+                s.setUseClientMode(false);
+                s.setEnabledProtocols(protocols.length > 0 ? protocols : s.getSupportedProtocols());
+                return s;
+            });
         } else if (tls == Tls.IMPLICIT) {
             builder.serverSocketFactory(sslContext(certificate));
         }
@@ -73,6 +81,11 @@ public final class TestRelay implements AutoCloseable {
     /** A relay that requires STARTTLS and AUTH, presenting the given certificate. */
     public static TestRelay start(Certificate certificate) {
         return new TestRelay(Tls.STARTTLS, certificate);
+    }
+
+    /** A relay that requires STARTTLS and AUTH, with the trusted certificate, speaking only these TLS versions. */
+    public static TestRelay withTlsVersions(String... protocols) {
+        return new TestRelay(Tls.STARTTLS, Certificate.TRUSTED, protocols);
     }
 
     /** A relay that requires STARTTLS and AUTH with the trusted certificate. */
