@@ -10,16 +10,22 @@ import java.util.logging.StreamHandler;
 
 /**
  * Makes {@code java.util.logging} the one backend, writing JSON lines to standard output (which Lambda sends to
- * CloudWatch). Angus Mail logs there directly and the AWS SDK through SLF4J's JDK binding. {@code LOG_LEVEL}
- * (for example {@code FINE}) sets the level; Angus's own protocol trace stays off whatever the level.
+ * CloudWatch). Angus Mail logs there directly and the AWS SDK through SLF4J's JDK binding.
+ *
+ * <p>{@code LOG_LEVEL} (for example {@code FINE}) applies to the function's own loggers only. Libraries stay at
+ * {@code INFO} whatever it says: below that, Angus Mail traces the SMTP conversation (message bodies included) and
+ * the AWS SDK logs SQS message bodies, and neither may reach the logs.
  */
 public final class JsonLogging {
+    /** The configured loggers, held strongly: the log manager forgets a logger's level once it is collected. */
+    private static final Logger ROOT = Logger.getLogger("");
+    private static final Logger OWN = Logger.getLogger("dev.relaymail");
+
     private JsonLogging() {
     }
 
     public static void install(String level, PrintStream out) {
         LogManager.getLogManager().reset();
-        Logger root = Logger.getLogger("");
         Level parsed = parse(level);
         Handler handler = new StreamHandler(out, new JsonLogFormatter()) {
             @Override
@@ -29,11 +35,9 @@ public final class JsonLogging {
             }
         };
         handler.setLevel(parsed);
-        root.addHandler(handler);
-        root.setLevel(parsed);
-        // Angus logs the protocol exchange below INFO; it is never wanted in production logs.
-        Logger.getLogger("org.eclipse.angus.mail").setLevel(Level.INFO.intValue() < parsed.intValue() ? parsed
-                : Level.INFO);
+        ROOT.addHandler(handler);
+        ROOT.setLevel(Level.INFO);
+        OWN.setLevel(parsed);
     }
 
     private static Level parse(String level) {

@@ -1,0 +1,105 @@
+package dev.relaymail;
+
+import static dev.relaymail.Harness.message;
+import static dev.relaymail.Harness.restEvent;
+import static dev.relaymail.Harness.sqsEvent;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.logging.JsonLogging;
+import dev.relaymail.testing.ScriptedRelay;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.logging.LogManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With every debug switch on, a full send, a rejected AUTH and a dead-lettered record leave no password, no AUTH
+ * payload, no body, no attachment and no full recipient address in anything the process writes.
+ */
+class LogPrivacyIT {
+    private static final String USER = "log-user";
+    private static final String PASSWORD = "Pässwort-TOP-SECRET-42";
+    private static final String BODY = "BODY-MARKER-7f3a";
+    private static final String HTML = "HTML-MARKER-51bd";
+    private static final byte[] ATTACHMENT = "ATTACHMENT-MARKER-9c1e".getBytes(StandardCharsets.US_ASCII);
+    private static final String RECIPIENT = "victim.person@example.org";
+
+    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    private PrintStream out;
+    private PrintStream err;
+
+    @BeforeEach
+    void everyDebugSwitchOn() {
+        out = System.out;
+        err = System.err;
+        PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        System.setOut(capture);
+        System.setErr(capture);
+        System.setProperty("mail.debug", "true");
+        System.setProperty("mail.debug.auth", "true");
+        JsonLogging.install("ALL", capture);
+    }
+
+    @AfterEach
+    void restore() throws IOException {
+        System.setOut(out);
+        System.setErr(err);
+        System.clearProperty("mail.debug");
+        System.clearProperty("mail.debug.auth");
+        LogManager.getLogManager().readConfiguration();
+    }
+
+    private static ObjectNode sensitiveRequest() {
+        ObjectNode request = message("Victim Person <" + RECIPIENT + ">", "Quarterly numbers").put("text", BODY)
+                .put("html", "<p>" + HTML + "</p>");
+        request.putArray("attachments").addObject().put("filename", "numbers.pdf")
+                .put("content", Base64.getEncoder().encodeToString(ATTACHMENT));
+        return request;
+    }
+
+    @Test
+    void nothingSensitiveIsWrittenWhileSendingFailingAuthAndDeadLettering() throws Exception {
+        List<String> authLines;
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, USER, PASSWORD)) {
+            assertEquals(202, h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
+            try (ScriptedRelay rejecting = new ScriptedRelay(); Harness h2 = new Harness(rejecting, USER, PASSWORD)) {
+                rejecting.on("AUTH", c -> ScriptedRelay.reply("535 5.7.8 Authentication credentials invalid"));
+                assertEquals(503, h2.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
+                ObjectNode invalid = sensitiveRequest().put("unknownField", BODY);
+                h2.invoke(sqsEvent("arn:aws:sqs:eu-central-1:123456789012:q", invalid));
+                authLines = new java.util.ArrayList<>(relay.transcript());
+                authLines.addAll(rejecting.transcript());
+            }
+        }
+        String logs = captured.toString(StandardCharsets.UTF_8);
+
+        assertTrue(logs.contains("message accepted by the relay"), "the capture works: " + logs);
+        assertTrue(logs.contains("v***@example.org"), "recipients appear masked");
+        assertTrue(logs.contains("relay_auth_failed"), "the failed AUTH is logged");
+        for (String secret : List.of(PASSWORD, b64(PASSWORD), b64("\0" + USER + "\0" + PASSWORD), BODY, HTML,
+                new String(ATTACHMENT, StandardCharsets.US_ASCII), Base64.getEncoder().encodeToString(ATTACHMENT),
+                RECIPIENT, "victim.person")) {
+            assertFalse(logs.contains(secret), "leaked: " + secret);
+        }
+        for (String line : authLines) {
+            if (line.startsWith("AUTH ")) {
+                for (String token : line.substring(5).split(" ")) {
+                    assertFalse(token.length() > 5 && logs.contains(token), "AUTH exchange leaked: " + token);
+                }
+            }
+        }
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+}
