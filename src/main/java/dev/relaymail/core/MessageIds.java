@@ -13,7 +13,7 @@ import java.util.Optional;
  * slipped through; any other message gets 128 random bits.
  */
 public final class MessageIds {
-    private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+    static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
     private final SecureRandom random = new SecureRandom();
 
     /** The angle-bracketed id for a message from {@code domain}, keyed or random. */

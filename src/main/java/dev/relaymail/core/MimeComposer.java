@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Builds the MIME message for a request with Jakarta Mail and writes it to bytes, checking the size while writing.
@@ -173,7 +174,7 @@ public final class MimeComposer {
     }
 
     private static Multipart multipartOf(String subtype, List<Content> contents) throws MessagingException {
-        MimeMultipart multipart = new MimeMultipart(subtype);
+        MimeMultipart multipart = new FixedBoundaryMultipart(subtype);
         for (Content content : contents) {
             MimeBodyPart part = new MimeBodyPart();
             content.applyTo(part);
@@ -201,6 +202,23 @@ public final class MimeComposer {
     @FunctionalInterface
     private interface Content {
         void applyTo(MimePart part) throws MessagingException;
+    }
+
+    /**
+     * A multipart whose boundary is {@code =_rm_} and 24 random letters: always the same length, so that a message's
+     * size does not vary from one composition to the next, and never found in quoted-printable or base64 content,
+     * where {@code =_} cannot occur. (Jakarta Mail's own boundaries carry a counter, a hash code and the time.)
+     */
+    private static final class FixedBoundaryMultipart extends MimeMultipart {
+        FixedBoundaryMultipart(String subtype) {
+            super(subtype);
+            char[] boundary = new char[24];
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            for (int i = 0; i < boundary.length; i++) {
+                boundary[i] = MessageIds.BASE32[random.nextInt(MessageIds.BASE32.length)];
+            }
+            contentType = "multipart/" + subtype + "; boundary=\"=_rm_" + new String(boundary) + "\"";
+        }
     }
 
     /** A message whose {@code Message-ID} is ours, so that Jakarta Mail never looks up the local host name. */

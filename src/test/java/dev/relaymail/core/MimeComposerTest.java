@@ -198,4 +198,47 @@ class MimeComposerTest {
         assertFalse(new String(composer.compose(request(Optional.of("Grüße"), Optional.empty(), List.of(),
                 Optional.empty())).mime(), StandardCharsets.ISO_8859_1).contains("Grüße"));
     }
+
+    private static SendRequest withHeader(Header header) {
+        SendRequest r = invoice();
+        return new SendRequest(r.from(), r.to(), r.cc(), r.bcc(), r.replyTo(), r.subject(), r.text(), r.html(),
+                List.of(), List.of(header), r.tags(), r.idempotencyKey());
+    }
+
+    @Test
+    void foldsLongHeadersIntoLinesWellUnder998() throws Exception {
+        String words = String.join(" ", java.util.Collections.nCopies(200, "word"));
+        byte[] bytes = composer.compose(withHeader(new Header("X-Long", words))).mime();
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        String header = text.substring(text.indexOf("X-Long:"), text.indexOf("\r\n\r\n"));
+        for (String line : header.split("\r\n")) {
+            assertTrue(line.length() <= 78, "line of " + line.length());
+        }
+        assertEquals(words, parse(bytes).getHeader("X-Long", null).replaceAll("\\s+", " "));
+    }
+
+    @Test
+    void refusesAHeaderThatCannotBeFoldedUnder998() {
+        RequestRejectedException e = assertThrows(RequestRejectedException.class,
+                () -> composer.compose(withHeader(new Header("X-Token", "t".repeat(990)))));
+        assertEquals("headers.X-Token", e.errors().get(0).field());
+        assertTrue(e.errors().get(0).message().contains("998"));
+    }
+
+    @Test
+    void theSizeLimitCountsTheEncodedAttachment() throws Exception {
+        SendRequest withFile = request(Optional.of("t"), Optional.empty(),
+                List.of(new Attachment("a.bin", "application/octet-stream", new byte[3000], Optional.empty())),
+                Optional.of("k"));
+        int size = composer.compose(withFile).size();
+        assertTrue(size > 4000, "3000 bytes take about 4100 in base64, plus headers: " + size);
+        for (int limit : new int[] {size - 1, size, size + 1}) {
+            MimeComposer bounded = new MimeComposer(new MessageIds(), Clock.fixed(NOW, ZoneOffset.UTC), limit);
+            if (limit < size) {
+                assertThrows(RequestRejectedException.class, () -> bounded.compose(withFile));
+            } else {
+                assertEquals(size, bounded.compose(withFile).size());
+            }
+        }
+    }
 }
