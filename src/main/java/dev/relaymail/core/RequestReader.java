@@ -180,8 +180,8 @@ public final class RequestReader {
             problems.add("subject", "must be a string");
             return "";
         }
-        String subject = node.textValue();
-        if (subject.isBlank()) {
+        String subject = node.textValue().strip();
+        if (subject.isEmpty()) {
             problems.add("subject", "must not be empty");
         } else if (Text.hasControl(subject)) {
             problems.add("subject", "must not contain control characters (CR, LF, NUL, …)");
