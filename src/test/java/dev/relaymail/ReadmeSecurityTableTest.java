@@ -1,0 +1,46 @@
+package dev.relaymail;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Every test the README's security table names exists, so the table cannot drift from the tests. */
+class ReadmeSecurityTableTest {
+
+    @Test
+    void everyTestNamedInTheSecurityTableExists() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        String table = readme.substring(readme.indexOf("## Security"), readme.indexOf("## How it is built"));
+        Matcher reference = Pattern.compile("`([A-Z][A-Za-z]+(?:Test|IT))(?:\\.([A-Za-z0-9]+)(…)?)?`").matcher(table);
+        List<String> checked = new ArrayList<>();
+        while (reference.find()) {
+            String source = findSource(reference.group(1))
+                    .orElseThrow(() -> new AssertionError("no test class " + reference.group(1)));
+            if (reference.group(2) != null) {
+                String method = reference.group(2);
+                String pattern = reference.group(3) != null ? "void " + method + "\\w*\\(" : "void " + method + "\\(";
+                assertTrue(Pattern.compile(pattern).matcher(source).find(),
+                        "no test " + reference.group(1) + "." + method);
+            }
+            checked.add(reference.group());
+        }
+        assertFalse(checked.size() < 25, "the table names its tests: " + checked);
+    }
+
+    private static Optional<String> findSource(String className) throws IOException {
+        try (Stream<Path> files = Files.walk(Path.of("src", "test", "java"))) {
+            Optional<Path> file = files.filter(p -> p.getFileName().toString().equals(className + ".java")).findFirst();
+            return file.isPresent() ? Optional.of(Files.readString(file.get())) : Optional.empty();
+        }
+    }
+}
