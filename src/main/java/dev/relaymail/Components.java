@@ -6,6 +6,10 @@ import dev.relaymail.core.Mailer;
 import dev.relaymail.core.MessageIds;
 import dev.relaymail.core.MimeComposer;
 import dev.relaymail.core.RequestReader;
+import dev.relaymail.core.Sender;
+import dev.relaymail.idempotency.DynamoDbIdempotencyStore;
+import dev.relaymail.idempotency.IdempotencyStore;
+import dev.relaymail.idempotency.IdempotentSender;
 import dev.relaymail.logging.OutcomeLog;
 import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.CredentialsSource;
@@ -19,19 +23,25 @@ import java.util.Optional;
 /** The adapters the handler delegates to, wired once per container from the configuration. */
 record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs) {
 
-    /** The real adapters: credentials from Secrets Manager, permanent failures to the SQS dead-letter queue. */
+    /**
+     * The real adapters: credentials from Secrets Manager, permanent failures to the SQS dead-letter queue,
+     * idempotency records in DynamoDB when a table is configured.
+     */
     static Components production(Config config) {
         return wire(config, SecretsManagerCredentials.create(config.secretId()),
-                config.deadLetterQueueUrl().map(SqsDeadLetterQueue::create), Clock.systemUTC());
+                config.deadLetterQueueUrl().map(SqsDeadLetterQueue::create),
+                config.idempotencyTable().map(table -> DynamoDbIdempotencyStore.create(table, config.idempotencyTtl())),
+                Clock.systemUTC());
     }
 
     static Components wire(Config config, CredentialsSource credentials, Optional<DeadLetterQueue> deadLetters,
-            Clock clock) {
+            Optional<IdempotencyStore> idempotency, Clock clock) {
         RequestReader reader = new RequestReader(config.limits(), config.defaultFrom(), config.blockedAttachments());
         MimeComposer composer = new MimeComposer(new MessageIds(), clock, config.limits().maxMessageBytes());
-        Mailer mailer = new Mailer(config.allowedFrom(), composer, new SmtpRelay(config.relay(), credentials));
+        Sender mailer = new Mailer(config.allowedFrom(), composer, new SmtpRelay(config.relay(), credentials));
+        Sender sender = idempotency.<Sender>map(store -> new IdempotentSender(mailer, store, clock)).orElse(mailer);
         OutcomeLog outcomes = new OutcomeLog();
-        return new Components(new ApiGatewayAdapter(reader, mailer, outcomes, config.limits().maxMessageBytes()),
-                new SqsBatchAdapter(reader, mailer, deadLetters, outcomes));
+        return new Components(new ApiGatewayAdapter(reader, sender, outcomes, config.limits().maxMessageBytes()),
+                new SqsBatchAdapter(reader, sender, deadLetters, outcomes));
     }
 }

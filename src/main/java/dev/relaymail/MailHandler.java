@@ -8,6 +8,7 @@ import dev.relaymail.config.Config;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.Invocation;
 import dev.relaymail.logging.JsonLogging;
+import dev.relaymail.logging.Metrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -44,11 +45,14 @@ public final class MailHandler implements RequestStreamHandler {
         JsonNode event = JSON.readTree(input);
         Invocation invocation = new Invocation(context.getAwsRequestId(),
                 Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN)));
-        JsonNode answer = switch (EventShape.of(event)) {
-            case SQS -> components.sqs().handle(event, invocation);
-            case REST_API -> components.api().handleRest(event, invocation);
-            case HTTP_API -> components.api().handleHttpApi(event, invocation);
+        EventShape shape = EventShape.of(event);
+        Metrics metrics = new Metrics(shape == EventShape.SQS ? "sqs" : "api");
+        JsonNode answer = switch (shape) {
+            case SQS -> components.sqs().handle(event, invocation, metrics);
+            case REST_API -> components.api().handleRest(event, invocation, metrics);
+            case HTTP_API -> components.api().handleHttpApi(event, invocation, metrics);
         };
+        metrics.publish();
         JSON.writeValue(output, answer);
     }
 

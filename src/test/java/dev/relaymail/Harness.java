@@ -81,10 +81,26 @@ final class Harness implements AutoCloseable {
         return invoke(event.toString().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
     }
 
+    /** Keeps idempotency records in a new moto_server DynamoDB table; returns its name. */
+    String withIdempotency() {
+        String table = Moto.idempotencyTable();
+        with("IDEMPOTENCY_TABLE", table);
+        return table;
+    }
+
     JsonNode invoke(byte[] event, Duration timeout) {
         if (handler == null) {
-            handler = new MailHandler(Components.production(Config.fromEnvironment(env)));
+            handler = newContainer();
         }
+        return invoke(handler, event, timeout);
+    }
+
+    /** Another container of the same function: its own handler, relay connection and caches. */
+    MailHandler newContainer() {
+        return new MailHandler(Components.production(Config.fromEnvironment(env)));
+    }
+
+    static JsonNode invoke(MailHandler handler, byte[] event, Duration timeout) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             handler.handleRequest(new ByteArrayInputStream(event), out, new TestContext(timeout));

@@ -54,7 +54,7 @@ public final class LocalInvoke {
         PrintStream out = System.out;
         try (TestRelay relay = TestRelay.start()) {
             MailHandler handler = new MailHandler(Components.wire(config(event, relay), localCredentials(relay),
-                    Optional.of(new PrintingDeadLetterQueue(out)), Clock.systemUTC()));
+                    Optional.of(new PrintingDeadLetterQueue(out)), Optional.empty(), Clock.systemUTC()));
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             handler.handleRequest(new ByteArrayInputStream(event), answer, new TestContext(Duration.ofSeconds(30)));
 

@@ -38,7 +38,7 @@ class MailHandlerTest {
 
     private final MailHandler handler = new MailHandler(Components.wire(Config.fromEnvironment(Map.of(
             "SMTP_HOST", "localhost", "SMTP_SECRET_ID", "unused", "DEFAULT_FROM", "noreply@example.com")),
-            BROKEN, Optional.empty(), Clock.systemUTC()));
+            BROKEN, Optional.empty(), Optional.empty(), Clock.systemUTC()));
 
     private JsonNode invoke(String event) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -67,6 +67,12 @@ class TemplateIT {
                     assertEquals("MailDeadLetterQueue", policy.at("/SQSSendMessagePolicy/QueueName/Fn::GetAtt/0")
                             .asText());
                     grants.add("dead-letter queue");
+                } else if (policy.has("Statement")) {
+                    JsonNode statement = policy.at("/Statement/0");
+                    assertEquals(JSON.createArrayNode().add("dynamodb:GetItem").add("dynamodb:PutItem")
+                            .add("dynamodb:UpdateItem").add("dynamodb:DeleteItem"), statement.path("Action"));
+                    assertEquals("IdempotencyTable", statement.at("/Resource/Fn::GetAtt/0").asText());
+                    grants.add("idempotency table");
                 } else {
                     JsonNode statement = policy.at("/Fn::If/1/Statement/0");
                     assertEquals("kms:Decrypt", statement.path("Action").asText());
@@ -75,9 +81,21 @@ class TemplateIT {
                     grants.add("key, through Secrets Manager");
                 }
             }
-            assertEquals(function.equals("MailApiFunction") ? List.of("secret", "key, through Secrets Manager")
-                    : List.of("secret", "dead-letter queue", "key, through Secrets Manager"), grants, function);
+            assertEquals(function.equals("MailApiFunction")
+                    ? List.of("secret", "idempotency table", "key, through Secrets Manager")
+                    : List.of("secret", "dead-letter queue", "idempotency table", "key, through Secrets Manager"),
+                    grants, function);
         }
+    }
+
+    @Test
+    void theIdempotencyTableExpiresItsRecords() {
+        JsonNode table = resource("IdempotencyTable");
+        assertEquals("id", table.at("/KeySchema/0/AttributeName").asText());
+        assertEquals("expiresAt", table.at("/TimeToLiveSpecification/AttributeName").asText());
+        assertTrue(table.at("/TimeToLiveSpecification/Enabled").asBoolean());
+        assertEquals("IdempotencyTable", template.at("/Globals/Function/Environment/Variables/IDEMPOTENCY_TABLE/Ref")
+                .asText());
     }
 
     @Test
@@ -97,7 +115,7 @@ class TemplateIT {
     void everyVariableTheTemplateSetsIsOneTheFunctionReads() {
         Set<String> known = Set.of("SMTP_HOST", "SMTP_PORT", "SMTP_TLS", "SMTP_SECRET_ID", "DEFAULT_FROM",
                 "ALLOWED_FROM", "MAX_RECIPIENTS", "MAX_MESSAGE_BYTES", "SMTP_CONNECT_TIMEOUT_MS", "SMTP_TIMEOUT_MS",
-                "DEAD_LETTER_QUEUE_URL", "IDEMPOTENCY_TABLE", "BLOCKED_ATTACHMENTS", "LOG_LEVEL", "JAVA_TOOL_OPTIONS");
+                "DEAD_LETTER_QUEUE_URL", "IDEMPOTENCY_TABLE", "IDEMPOTENCY_TTL_SECONDS", "BLOCKED_ATTACHMENTS", "LOG_LEVEL", "JAVA_TOOL_OPTIONS");
         List<String> set = new ArrayList<>();
         template.at("/Globals/Function/Environment/Variables").fieldNames().forEachRemaining(set::add);
         resource("MailQueueFunction").at("/Environment/Variables").fieldNames().forEachRemaining(set::add);

@@ -7,10 +7,11 @@ import dev.relaymail.core.Accepted;
 import dev.relaymail.core.FieldError;
 import dev.relaymail.core.Invocation;
 import dev.relaymail.core.MailException;
-import dev.relaymail.core.Mailer;
+import dev.relaymail.core.Sender;
 import dev.relaymail.core.RequestReader;
 import dev.relaymail.core.RequestRejectedException;
 import dev.relaymail.core.SendRequest;
+import dev.relaymail.logging.Metrics;
 import dev.relaymail.logging.OutcomeLog;
 import java.util.List;
 import java.util.Locale;
@@ -22,28 +23,28 @@ import java.util.Optional;
  */
 public final class ApiGatewayAdapter {
     private final RequestReader reader;
-    private final Mailer mailer;
+    private final Sender sender;
     private final OutcomeLog outcomes;
     private final long maxBodyBytes;
 
-    public ApiGatewayAdapter(RequestReader reader, Mailer mailer, OutcomeLog outcomes, long maxBodyBytes) {
+    public ApiGatewayAdapter(RequestReader reader, Sender sender, OutcomeLog outcomes, long maxBodyBytes) {
         this.reader = reader;
-        this.mailer = mailer;
+        this.sender = sender;
         this.outcomes = outcomes;
         this.maxBodyBytes = maxBodyBytes;
     }
 
     /** Handles a REST API (payload format 1.0) proxy event. */
-    public JsonNode handleRest(JsonNode event, Invocation invocation) {
-        return handle(HttpRequest.fromRestEvent(event), invocation).toEvent();
+    public JsonNode handleRest(JsonNode event, Invocation invocation, Metrics metrics) {
+        return handle(HttpRequest.fromRestEvent(event), invocation, metrics).toEvent();
     }
 
     /** Handles an HTTP API (payload format 2.0) event. */
-    public JsonNode handleHttpApi(JsonNode event, Invocation invocation) {
-        return handle(HttpRequest.fromHttpApiEvent(event), invocation).toEvent();
+    public JsonNode handleHttpApi(JsonNode event, Invocation invocation, Metrics metrics) {
+        return handle(HttpRequest.fromHttpApiEvent(event), invocation, metrics).toEvent();
     }
 
-    private HttpAnswer handle(HttpRequest request, Invocation invocation) {
+    private HttpAnswer handle(HttpRequest request, Invocation invocation, Metrics metrics) {
         if (!request.method().equalsIgnoreCase("POST")) {
             return Problems.methodNotAllowed(request.method());
         }
@@ -51,7 +52,7 @@ public final class ApiGatewayAdapter {
         if (contentType.isPresent() && !isJson(contentType.get())) {
             return Problems.unsupportedMediaType(contentType.get());
         }
-        OutcomeLog.Source source = new OutcomeLog.Source(invocation, Optional.empty());
+        OutcomeLog.Source source = new OutcomeLog.Source(invocation, Optional.empty(), metrics);
         long start = System.nanoTime();
         Optional<SendRequest> send = Optional.empty();
         try {
@@ -61,12 +62,13 @@ public final class ApiGatewayAdapter {
                                 + " bytes (MAX_MESSAGE_BYTES)")));
             }
             send = Optional.of(reader.read(request.body(), request.header("idempotency-key")));
-            Accepted accepted = mailer.send(send.get(), invocation.deadline());
+            Accepted accepted = sender.send(send.get(), invocation.deadline());
             outcomes.accepted(source, send.get(), accepted, start);
-            return HttpAnswer.json(202, "application/json", accepted(accepted));
+            HttpAnswer answer = HttpAnswer.json(202, "application/json", accepted(accepted));
+            return accepted.replayed() ? answer.withHeader("Idempotent-Replayed", "true") : answer;
         } catch (MailException e) {
             outcomes.failed(source, send, e, "answered", start);
-            return Problems.of(e);
+            return Problems.of(e, send.flatMap(SendRequest::idempotencyKey).isPresent());
         } catch (RuntimeException e) {
             outcomes.unexpected(source, e);
             return Problems.internalError(invocation.requestId());

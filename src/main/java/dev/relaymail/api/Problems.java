@@ -7,6 +7,7 @@ import dev.relaymail.core.FieldError;
 import dev.relaymail.core.MailException;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RequestRejectedException;
+import dev.relaymail.core.RetryLaterException;
 import java.util.List;
 
 /**
@@ -21,21 +22,38 @@ final class Problems {
     private Problems() {
     }
 
-    static HttpAnswer of(MailException failure) {
+    /**
+     * @param keyed whether the request carried an idempotency key: a message of unknown outcome is safe to retry
+     *              only then
+     */
+    static HttpAnswer of(MailException failure, boolean keyed) {
         if (failure instanceof RequestRejectedException rejected) {
             return rejected(rejected);
         }
-        RelayException relay = (RelayException) failure;
-        if (!relay.retryable()) {
-            ObjectNode body = body(502, "The relay refused the message", relay.code(), relay.getMessage(), List.of(),
-                    false);
-            relay.smtpCode().ifPresent(code -> body.put("smtpCode", code));
-            return HttpAnswer.json(502, MEDIA_TYPE, body);
+        if (failure instanceof RetryLaterException later) {
+            boolean inFlight = later.reason() == RetryLaterException.Reason.IN_FLIGHT;
+            return HttpAnswer.json(inFlight ? 409 : 503, MEDIA_TYPE, body(inFlight ? 409 : 503, inFlight
+                    ? "A request with this idempotency key is in progress" : "Service unavailable, try again later",
+                    later.code(), later.getMessage(), List.of(), true))
+                    .withHeader("Retry-After", inFlight ? "2" : "30");
         }
-        ObjectNode body = body(503, "The relay is unavailable, try again later", relay.code(), relay.getMessage(),
-                List.of(), true);
+        RelayException relay = (RelayException) failure;
+        if (relay.kind() == RelayException.Kind.UNKNOWN_OUTCOME && !keyed) {
+            return relayProblem(502, "The relay's answer was lost", relay, relay.getMessage()
+                    + "; retrying may send it twice: send an Idempotency-Key to make retries safe", false);
+        }
+        if (!relay.retryable()) {
+            return relayProblem(502, "The relay refused the message", relay, relay.getMessage(), false);
+        }
+        return relayProblem(503, "The relay is unavailable, try again later", relay, relay.getMessage(), true)
+                .withHeader("Retry-After", Integer.toString(retryAfter(relay)));
+    }
+
+    private static HttpAnswer relayProblem(int status, String title, RelayException relay, String detail,
+            boolean retryable) {
+        ObjectNode body = body(status, title, relay.code(), detail, List.of(), retryable);
         relay.smtpCode().ifPresent(code -> body.put("smtpCode", code));
-        return HttpAnswer.json(503, MEDIA_TYPE, body).withHeader("Retry-After", Integer.toString(retryAfter(relay)));
+        return HttpAnswer.json(status, MEDIA_TYPE, body);
     }
 
     static HttpAnswer unsupportedMediaType(String contentType) {
@@ -63,6 +81,8 @@ final class Problems {
                     errors.get(0).message(), errors);
             case TOO_LARGE -> problem(413, "The message is too large", rejected.code(), errors.get(0).message(),
                     errors);
+            case IDEMPOTENCY_MISMATCH -> problem(422, "The idempotency key was used for another request",
+                    rejected.code(), errors.get(0).message(), errors);
         };
     }
 

@@ -8,6 +8,7 @@ import dev.relaymail.relay.RelaySettings;
 import dev.relaymail.relay.RelaySettings.TlsMode;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -26,7 +27,8 @@ public record Config(
         RequestLimits limits,
         AttachmentPolicy blockedAttachments,
         Optional<URI> deadLetterQueueUrl,
-        Optional<String> idempotencyTable) {
+        Optional<String> idempotencyTable,
+        Duration idempotencyTtl) {
 
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\]");
 
@@ -39,6 +41,7 @@ public record Config(
         Objects.requireNonNull(blockedAttachments, "blockedAttachments");
         Objects.requireNonNull(deadLetterQueueUrl, "deadLetterQueueUrl");
         Objects.requireNonNull(idempotencyTable, "idempotencyTable");
+        Objects.requireNonNull(idempotencyTtl, "idempotencyTtl");
     }
 
     public static Config fromEnvironment(Map<String, String> env) {
@@ -61,7 +64,8 @@ public record Config(
         return new Config(relay, r.required("SMTP_SECRET_ID"), defaultFrom, allowed, limits,
                 r.attachmentPolicy(r.optional("BLOCKED_ATTACHMENTS").orElse(AttachmentPolicy.DEFAULT)),
                 r.optional("DEAD_LETTER_QUEUE_URL").map(v -> r.url("DEAD_LETTER_QUEUE_URL", v)),
-                r.optional("IDEMPOTENCY_TABLE"));
+                r.optional("IDEMPOTENCY_TABLE"),
+                Duration.ofSeconds(r.integer("IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 30 * 86_400)));
     }
 
     /** Reads and checks single variables, naming the variable in every error. */

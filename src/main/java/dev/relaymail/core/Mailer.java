@@ -1,7 +1,7 @@
 package dev.relaymail.core;
 
 /** Sends one validated request: checks the sender, composes the MIME message, hands it to the relay. */
-public final class Mailer {
+public final class Mailer implements Sender {
     private final SenderPolicy senders;
     private final MimeComposer composer;
     private final Relay relay;
@@ -12,10 +12,15 @@ public final class Mailer {
         this.relay = relay;
     }
 
+    @Override
     public Accepted send(SendRequest request, Deadline deadline) throws MailException {
         senders.check(request.from());
         ComposedMessage message = composer.compose(request);
-        relay.send(message, deadline);
-        return new Accepted(message.messageId(), message.envelopeRecipients().size(), message.size());
+        try {
+            relay.send(message, deadline);
+        } catch (RelayException e) {
+            throw e.forMessage(message.messageId());
+        }
+        return new Accepted(message.messageId(), message.envelopeRecipients().size(), message.size(), false);
     }
 }

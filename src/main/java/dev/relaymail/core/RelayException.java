@@ -1,6 +1,7 @@
 package dev.relaymail.core;
 
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -40,11 +41,17 @@ public final class RelayException extends MailException {
 
     private final Kind kind;
     private final int smtpCode;
+    private final String messageId;
 
     public RelayException(Kind kind, int smtpCode, String detail) {
+        this(kind, smtpCode, detail, null);
+    }
+
+    private RelayException(Kind kind, int smtpCode, String detail, String messageId) {
         super(Objects.requireNonNull(detail, "detail"));
         this.kind = Objects.requireNonNull(kind, "kind");
         this.smtpCode = smtpCode;
+        this.messageId = messageId;
     }
 
     public RelayException(Kind kind, String detail) {
@@ -53,6 +60,15 @@ public final class RelayException extends MailException {
 
     public Kind kind() {
         return kind;
+    }
+
+    /** The same failure, naming the {@code Message-ID} of the message it happened to (for the logs). */
+    public RelayException forMessage(String id) {
+        return new RelayException(kind, smtpCode, getMessage(), id);
+    }
+
+    public Optional<String> messageId() {
+        return Optional.ofNullable(messageId);
     }
 
     public OptionalInt smtpCode() {

@@ -11,7 +11,8 @@ public final class RequestRejectedException extends MailException {
     public enum Reason {
         INVALID("invalid_request"),
         SENDER_NOT_ALLOWED("sender_not_allowed"),
-        TOO_LARGE("message_too_large");
+        TOO_LARGE("message_too_large"),
+        IDEMPOTENCY_MISMATCH("idempotency_key_reused");
 
         private final String code;
 

@@ -14,12 +14,14 @@ import java.util.logging.StreamHandler;
  *
  * <p>{@code LOG_LEVEL} (for example {@code FINE}) applies to the function's own loggers only. Libraries stay at
  * {@code INFO} whatever it says: below that, Angus Mail traces the SMTP conversation (message bodies included) and
- * the AWS SDK logs SQS message bodies, and neither may reach the logs.
+ * the AWS SDK logs SQS message bodies, and neither may reach the logs. The metrics line is written whatever the
+ * level.
  */
 public final class JsonLogging {
     /** The configured loggers, held strongly: the log manager forgets a logger's level once it is collected. */
     private static final Logger ROOT = Logger.getLogger("");
     private static final Logger OWN = Logger.getLogger("dev.relaymail");
+    private static final Logger METRICS = Logger.getLogger(Metrics.LOGGER);
 
     private JsonLogging() {
     }
@@ -34,10 +36,11 @@ public final class JsonLogging {
                 flush();
             }
         };
-        handler.setLevel(parsed);
+        handler.setLevel(Level.ALL);
         ROOT.addHandler(handler);
         ROOT.setLevel(Level.INFO);
         OWN.setLevel(parsed);
+        METRICS.setLevel(Level.INFO);
     }
 
     private static Level parse(String level) {

@@ -18,15 +18,18 @@ import java.util.logging.Logger;
 public final class OutcomeLog {
     private static final Logger LOG = Logger.getLogger("dev.relaymail.outcome");
 
-    /** Where the message came from: the API, or an SQS record with its message id. */
-    public record Source(Invocation invocation, Optional<String> sqsMessageId) {
+    /** Where the message came from (the API, or an SQS record with its message id) and its invocation's metrics. */
+    public record Source(Invocation invocation, Optional<String> sqsMessageId, Metrics metrics) {
     }
 
     public void accepted(Source source, SendRequest request, Accepted accepted, long startNanos) {
-        LOG.log(Level.INFO, "message accepted by the relay", base(source, Optional.of(request), startNanos)
-                .with("outcome", "accepted")
+        long millis = (System.nanoTime() - startNanos) / 1_000_000;
+        source.metrics().accepted(accepted, millis);
+        LOG.log(Level.INFO, accepted.replayed() ? "repeated idempotency key: answered as before, nothing sent"
+                : "message accepted by the relay", base(source, Optional.of(request), millis)
+                .with("outcome", accepted.replayed() ? "duplicate" : "accepted")
                 .with("messageId", accepted.messageId())
-                .with("bytes", accepted.bytes()));
+                .with("bytes", accepted.replayed() ? null : accepted.bytes()));
     }
 
     /**
@@ -35,15 +38,19 @@ public final class OutcomeLog {
      */
     public void failed(Source source, Optional<SendRequest> request, MailException failure, String disposition,
             long startNanos) {
-        LogFields fields = base(source, request, startNanos)
-                .with("outcome", failure.retryable() ? "transient" : "permanent")
+        source.metrics().failed(failure);
+        boolean unknown = failure instanceof RelayException r && r.kind() == RelayException.Kind.UNKNOWN_OUTCOME;
+        LogFields fields = base(source, request, (System.nanoTime() - startNanos) / 1_000_000)
+                .with("outcome", unknown ? "unknown" : failure.retryable() ? "transient" : "permanent")
                 .with("error", failure.code())
                 .with("detail", failure.getMessage())
                 .with("disposition", disposition);
-        if (failure instanceof RelayException relay && relay.smtpCode().isPresent()) {
-            fields.with("smtpCode", relay.smtpCode().getAsInt());
+        if (failure instanceof RelayException relay) {
+            relay.messageId().ifPresent(id -> fields.with("messageId", id));
+            relay.smtpCode().ifPresent(code -> fields.with("smtpCode", code));
         }
-        LOG.log(failure.retryable() ? Level.WARNING : Level.INFO, "message not sent", fields);
+        LOG.log(failure.retryable() ? Level.WARNING : Level.INFO, unknown
+                ? "message may or may not have been accepted: the relay's answer was lost" : "message not sent", fields);
     }
 
     /** A bug or an unforeseen failure: logged with its stack trace, which never reaches an answer. */
@@ -57,14 +64,16 @@ public final class OutcomeLog {
         LOG.log(record);
     }
 
-    private static LogFields base(Source source, Optional<SendRequest> request, long startNanos) {
+    private static LogFields base(Source source, Optional<SendRequest> request, long millis) {
         LogFields fields = LogFields.of()
                 .with("requestId", source.invocation().requestId())
                 .with("sqsMessageId", source.sqsMessageId().orElse(null))
-                .with("durationMs", (System.nanoTime() - startNanos) / 1_000_000);
+                .with("durationMs", millis);
         request.ifPresent(r -> fields
                 .with("from", r.from().address())
+                .with("recipientCount", r.envelopeRecipients().size())
                 .with("recipients", r.envelopeRecipients().stream().map(Redact::address).toList())
+                .with("idempotencyKey", r.idempotencyKey().orElse(null))
                 .with("tags", r.tags().isEmpty() ? null : r.tags()));
         return fields;
     }

@@ -56,7 +56,8 @@ final class RelayFailures {
         }
         IOException io = cause(e, IOException.class);
         String why = io != null ? io.getClass().getSimpleName() + ": " + io.getMessage() : e.getMessage();
-        return new RelayException(Kind.CONNECTION, "could not talk to the relay: " + Redact.addressesIn(String.valueOf(why)));
+        return new RelayException(Kind.CONNECTION, lastReply >= 400 ? lastReply : 0,
+                "could not talk to the relay: " + Redact.addressesIn(String.valueOf(why)));
     }
 
     /**

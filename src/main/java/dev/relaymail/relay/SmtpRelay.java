@@ -69,10 +69,10 @@ public final class SmtpRelay implements Relay, AutoCloseable {
             try {
                 deliver(message, deadline);
             } catch (RelayException e) {
-                if (!reused || e.kind() != Kind.CONNECTION) {
+                if (!worthAnotherConnection(e, reused)) {
                     throw e;
                 }
-                LOG.log(Level.INFO, "kept relay connection was dead ({0}); reconnecting once", e.getMessage());
+                LOG.log(Level.INFO, "relay connection unusable ({0}); reconnecting once", e.getMessage());
                 connect(deadline);
                 deliver(message, deadline);
             }
@@ -80,6 +80,15 @@ public final class SmtpRelay implements Relay, AutoCloseable {
             watchdog.cancel(false);
             applyDeadline(null);
         }
+    }
+
+    /**
+     * A connection kept from earlier may have died while idle, and a 421 means the relay is closing this one: in
+     * both cases nothing was accepted, so the message gets one fresh connection.
+     */
+    private static boolean worthAnotherConnection(RelayException e, boolean reused) {
+        return (reused && e.kind() == Kind.CONNECTION)
+                || (e.kind() == Kind.TRANSIENT_REPLY && e.smtpCode().orElse(0) == 421);
     }
 
     /**
@@ -95,7 +104,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
             try {
                 transport = open(credentials.current(), deadline);
             } catch (RelayException e) {
-                if (e.kind() != Kind.AUTHENTICATION || e.smtpCode().isEmpty()) {
+                if (e.kind() != Kind.AUTHENTICATION || e.smtpCode().orElse(0) < 500) {
                     throw e;
                 }
                 LOG.warning("the relay rejected the SMTP credentials; reading the secret again in case it rotated");

@@ -7,11 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.core.Accepted;
 import dev.relaymail.core.Invocation;
 import dev.relaymail.core.MailException;
-import dev.relaymail.core.Mailer;
+import dev.relaymail.core.Sender;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RequestReader;
 import dev.relaymail.core.SendRequest;
 import dev.relaymail.logging.LogFields;
+import dev.relaymail.logging.Metrics;
 import dev.relaymail.logging.OutcomeLog;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -42,19 +43,19 @@ public final class SqsBatchAdapter {
     static final Duration RECORD_BUDGET = Duration.ofSeconds(1);
 
     private final RequestReader reader;
-    private final Mailer mailer;
+    private final Sender sender;
     private final Optional<DeadLetterQueue> deadLetters;
     private final OutcomeLog outcomes;
 
-    public SqsBatchAdapter(RequestReader reader, Mailer mailer, Optional<DeadLetterQueue> deadLetters,
+    public SqsBatchAdapter(RequestReader reader, Sender sender, Optional<DeadLetterQueue> deadLetters,
             OutcomeLog outcomes) {
         this.reader = reader;
-        this.mailer = mailer;
+        this.sender = sender;
         this.deadLetters = deadLetters;
         this.outcomes = outcomes;
     }
 
-    public JsonNode handle(JsonNode event, Invocation invocation) {
+    public JsonNode handle(JsonNode event, Invocation invocation, Metrics metrics) {
         List<SqsRecord> records = new ArrayList<>();
         event.path("Records").forEach(r -> records.add(SqsRecord.from(r)));
         List<String> failures = new ArrayList<>();
@@ -68,7 +69,7 @@ public final class SqsBatchAdapter {
                 failures.add(record.messageId());
                 continue;
             }
-            Result result = process(record, invocation);
+            Result result = process(record, invocation, metrics);
             if (result.handled()) {
                 connectionFailed = false;
                 continue;
@@ -91,14 +92,14 @@ public final class SqsBatchAdapter {
         return response(failures);
     }
 
-    private Result process(SqsRecord record, Invocation invocation) {
-        OutcomeLog.Source source = new OutcomeLog.Source(invocation, Optional.of(record.messageId()));
+    private Result process(SqsRecord record, Invocation invocation, Metrics metrics) {
+        OutcomeLog.Source source = new OutcomeLog.Source(invocation, Optional.of(record.messageId()), metrics);
         long start = System.nanoTime();
         Optional<SendRequest> request = Optional.empty();
         try {
             SendRequest read = reader.read(record.body().getBytes(StandardCharsets.UTF_8), Optional.empty());
             request = Optional.of(read.idempotencyKey().isPresent() ? read : read.withIdempotencyKey(record.messageId()));
-            Accepted accepted = mailer.send(request.get(), invocation.deadline());
+            Accepted accepted = sender.send(request.get(), invocation.deadline());
             outcomes.accepted(source, request.get(), accepted, start);
             return new Result(true, Optional.empty());
         } catch (MailException e) {

@@ -10,6 +10,10 @@ import java.time.Duration;
 import java.time.Instant;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -47,6 +51,23 @@ public final class Moto {
     public static SqsClient sqs() {
         endpoint();
         return SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    public static DynamoDbClient dynamoDb() {
+        endpoint();
+        return DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    /** A new idempotency table as template.yaml creates it: key {@code id}, TTL on {@code expiresAt}. */
+    public static String idempotencyTable() {
+        String table = "idempotency-" + java.util.UUID.randomUUID();
+        DynamoDbClient dynamo = dynamoDb();
+        dynamo.createTable(r -> r.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S))
+                .keySchema(k -> k.attributeName("id").keyType(KeyType.HASH)));
+        dynamo.updateTimeToLive(r -> r.tableName(table)
+                .timeToLiveSpecification(t -> t.attributeName("expiresAt").enabled(true)));
+        return table;
     }
 
     private static void start(URI uri) {
