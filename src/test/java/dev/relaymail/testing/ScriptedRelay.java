@@ -28,7 +28,7 @@ import javax.net.ssl.SSLSocket;
 public final class ScriptedRelay implements AutoCloseable {
 
     /** What the server does in answer to a command. */
-    public sealed interface Reply permits Line, Silence, Drop, Raw {
+    public sealed interface Reply permits Line, Silence, Drop, Raw, DropDuringData {
     }
 
     /** One reply; several lines may be given separated by CRLF. */
@@ -41,6 +41,10 @@ public final class ScriptedRelay implements AutoCloseable {
 
     /** Close the connection without answering. */
     public record Drop() implements Reply {
+    }
+
+    /** Answer DATA with 354, read a few bytes of the message, then close the connection. */
+    public record DropDuringData() implements Reply {
     }
 
     /** Write these bytes exactly. */
@@ -144,6 +148,11 @@ public final class ScriptedRelay implements AutoCloseable {
                 commands.add(command);
                 Reply fallback = defaultReply(verb, secure);
                 Reply reply = decide(command, fallback);
+                if (reply instanceof DropDuringData) {
+                    answer(socket, reply("354 End data with <CR><LF>.<CR><LF>"));
+                    socket.getInputStream().readNBytes(16);
+                    return;
+                }
                 if (verb.equals("DATA") && opens(reply, "354")) {
                     answer(socket, reply);
                     byte[] payload = readData(socket.getInputStream());

@@ -1,0 +1,210 @@
+package dev.relaymail;
+
+import static dev.relaymail.Harness.JSON;
+import static dev.relaymail.Harness.failures;
+import static dev.relaymail.Harness.ids;
+import static dev.relaymail.Harness.message;
+import static dev.relaymail.Harness.restEvent;
+import static dev.relaymail.Harness.sqsEvent;
+import static dev.relaymail.testing.ScriptedRelay.reply;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.ScriptedRelay;
+import java.net.ServerSocket;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults of a relay and its connection, each scripted at a real SMTP server the handler talks to over STARTTLS:
+ * the exact API status or SQS outcome, and what the server received.
+ */
+class FaultInjectionIT {
+    private static final String QUEUE = "arn:aws:sqs:eu-central-1:123456789012:relaymail-messages";
+
+    static JsonNode problem(JsonNode answer) throws Exception {
+        return JSON.readTree(answer.get("body").asText());
+    }
+
+    static void assertAnswer(JsonNode answer, int status, String code) throws Exception {
+        assertEquals(status, answer.get("statusCode").asInt(), answer.toString());
+        assertEquals("urn:relaymail:problem:" + code, problem(answer).get("type").asText(), answer.toString());
+    }
+
+    static Harness harness(ScriptedRelay relay) {
+        return new Harness(relay, "u", "p").with("SMTP_CONNECT_TIMEOUT_MS", "1000").with("SMTP_TIMEOUT_MS", "1000");
+    }
+
+    static ObjectNode keyed(ObjectNode body, String key) {
+        return body.put("idempotencyKey", key);
+    }
+
+    @Test
+    void connectionRefused() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (ScriptedRelay unused = new ScriptedRelay(); Harness h = harness(unused)) {
+            h.with("SMTP_PORT", Integer.toString(port));
+            JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
+            assertAnswer(answer, 503, "relay_unreachable");
+            assertEquals("30", answer.get("headers").get("Retry-After").asText());
+            JsonNode event = sqsEvent(QUEUE, message("ann@example.org", "x"), message("bob@example.net", "y"));
+            assertEquals(ids(event), failures(h.invoke(event)));
+        }
+    }
+
+    @Test
+    void greetingNeverComes() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+            relay.on("CONNECT", c -> new ScriptedRelay.Silence());
+            assertAnswer(h.invoke(restEvent(message("ann@example.org", "x"))), 503, "relay_unreachable");
+            assertEquals(List.of(), relay.commands());
+        }
+    }
+
+    @Test
+    void slowRcptPastTheTimeout() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+            relay.on("RCPT", c -> new ScriptedRelay.Silence());
+            assertAnswer(h.invoke(restEvent(message("ann@example.org", "x"))), 503, "relay_unreachable");
+            assertEquals(0, relay.count("DATA"));
+        }
+    }
+
+    @Test
+    void a421MidBatchGetsOneFreshConnectionAndTheBatchGoesOn() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+            relay.on("MAIL", c -> c.occurrence() == 1 ? reply("421 4.3.2 Service shutting down") : null);
+            JsonNode event = sqsEvent(QUEUE, message("a@example.org", "1"), message("b@example.org", "2"),
+                    message("c@example.org", "3"));
+
+            assertEquals(List.of(), failures(h.invoke(event)));
+            assertEquals(3, relay.payloads().size());
+            assertEquals(2, relay.connections());
+        }
+    }
+
+    @Test
+    void a421OnTheFreshConnectionTooIsReportedForRetry() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+            relay.on("MAIL", c -> c.occurrence() < 2 ? reply("421 4.3.2 Service shutting down") : null);
+            JsonNode event = sqsEvent(QUEUE, message("a@example.org", "1"), message("b@example.org", "2"));
+
+            assertEquals(List.of(ids(event).get(0)), failures(h.invoke(event)));
+            assertEquals(1, relay.payloads().size(), "the second record, on a third connection");
+            JsonNode answer = h.invoke(restEvent(message("c@example.org", "3")));
+            assertEquals(202, answer.get("statusCode").asInt());
+        }
+    }
+
+    @Test
+    void transientRepliesAtRcpt() throws Exception {
+        for (int code : new int[] {450, 451, 452}) {
+            try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+                relay.on("RCPT", c -> reply(code + " 4.2.0 try again later"));
+                JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
+                assertAnswer(answer, 503, "relay_deferred");
+                assertEquals(code, problem(answer).get("smtpCode").asInt());
+                JsonNode event = sqsEvent(QUEUE, message("ann@example.org", "x"));
+                assertEquals(ids(event), failures(h.invoke(event)), "code " + code);
+                assertEquals(0, relay.count("DATA"));
+                assertEquals(0, h.deadLetters().size());
+            }
+        }
+    }
+
+    @Test
+    void a454AtAuthIsTransientAndDoesNotRereadTheSecret() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+            relay.on("AUTH", c -> reply("454 4.7.0 Temporary authentication failure"));
+            JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
+            assertAnswer(answer, 503, "relay_auth_failed");
+            assertEquals(1, relay.count("AUTH"), "a temporary failure is not a rotated secret");
+            assertEquals(0, relay.count("MAIL"));
+        }
+    }
+
+    @Test
+    void a550ForOneOfThreeRecipientsSendsToNoneAndIsPermanent() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+            relay.on("RCPT", c -> c.line().contains("bob@") ? reply("550 5.1.1 <bob@example.net>: unknown") : null);
+            ObjectNode request = message("ann@example.org", "x");
+            request.putArray("cc").add("bob@example.net").add("carol@example.org");
+
+            JsonNode answer = h.invoke(restEvent(request));
+            assertAnswer(answer, 502, "relay_rejected");
+            assertEquals(550, problem(answer).get("smtpCode").asInt());
+            assertTrue(problem(answer).get("detail").asText().contains("b***@example.net"));
+            assertEquals(3, relay.count("RCPT"));
+            assertEquals(0, relay.count("DATA"), "all recipients or none");
+
+            JsonNode event = sqsEvent(QUEUE, request);
+            assertEquals(List.of(), failures(h.invoke(event)));
+            assertEquals("550", h.deadLetters().get(0).messageAttributes().get("smtpCode").stringValue());
+        }
+    }
+
+    @Test
+    void a552ForTheSizeIsPermanent() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+            relay.on("DOT", c -> reply("552 5.3.4 Message size exceeds fixed limit"));
+            JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
+            assertAnswer(answer, 502, "relay_rejected");
+            assertEquals(552, problem(answer).get("smtpCode").asInt());
+            assertEquals(1, relay.payloads().size(), "the relay read the data and refused it");
+        }
+    }
+
+    @Test
+    void a535ThenSuccessSendsAfterReadingTheSecretAgain() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+            relay.on("AUTH", c -> c.occurrence() == 0 ? reply("535 5.7.8 Authentication credentials invalid") : null);
+            assertEquals(202, h.invoke(restEvent(message("ann@example.org", "x"))).get("statusCode").asInt());
+            assertEquals(2, relay.count("AUTH"));
+            assertEquals(2, relay.connections());
+            assertEquals(1, relay.payloads().size());
+        }
+    }
+
+    @Test
+    void aConnectionDroppedDuringDataIsTransientAndKnownNotDelivered() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+            relay.on("DATA", c -> new ScriptedRelay.DropDuringData());
+            ObjectNode big = message("ann@example.org", "big");
+            big.putArray("attachments").addObject().put("filename", "big.bin")
+                    .put("content", Base64.getEncoder().encodeToString(new byte[4_000_000]));
+
+            JsonNode answer = h.invoke(restEvent(big));
+            assertAnswer(answer, 503, "relay_unreachable");
+            assertEquals(List.of(), relay.payloads());
+
+            JsonNode event = sqsEvent(QUEUE, big);
+            assertEquals(ids(event), failures(h.invoke(event)));
+        }
+    }
+
+    @Test
+    void aConnectionDroppedAfterTheFinalDotIsAnUnknownOutcome() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+            relay.on("DOT", c -> new ScriptedRelay.Drop());
+
+            JsonNode unkeyed = h.invoke(restEvent(message("ann@example.org", "x")));
+            assertAnswer(unkeyed, 502, "relay_outcome_unknown");
+            assertTrue(problem(unkeyed).get("detail").asText().contains("Idempotency-Key"));
+            assertEquals(false, problem(unkeyed).get("retryable").asBoolean(), "without a key a retry may duplicate");
+
+            JsonNode keyedAnswer = h.invoke(restEvent(keyed(message("ann@example.org", "x"), "k-1")));
+            assertAnswer(keyedAnswer, 503, "relay_outcome_unknown");
+            assertEquals(true, problem(keyedAnswer).get("retryable").asBoolean());
+
+            JsonNode event = sqsEvent(QUEUE, message("ann@example.org", "x"));
+            assertEquals(ids(event), failures(h.invoke(event)), "retried under its message id");
+            assertEquals(3, relay.payloads().size(), "the relay did receive each of them");
+        }
+    }
+}
