@@ -207,4 +207,34 @@ class FaultInjectionIT {
             assertEquals(3, relay.payloads().size(), "the relay did receive each of them");
         }
     }
+
+    @Test
+    void aBatchThatRunsOutOfTimeReportsTheRestInsteadOfBeingCutOff() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+            relay.on("DOT", c -> {
+                try {
+                    Thread.sleep(600);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            });
+            ObjectNode[] bodies = new ObjectNode[10];
+            for (int i = 0; i < bodies.length; i++) {
+                bodies[i] = message("r" + i + "@example.org", "m" + i);
+            }
+            JsonNode event = sqsEvent(QUEUE, bodies);
+
+            long start = System.nanoTime();
+            List<String> reported = failures(h.invoke(event.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    java.time.Duration.ofSeconds(4)));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            int sent = relay.accepted().size();
+            assertTrue(sent >= 2 && sent <= 5, "sent " + sent);
+            assertEquals(ids(event).subList(sent, 10), reported, "every record not sent is reported, in order");
+            assertEquals(sent, relay.payloads().size(), "no record was cut off halfway");
+            assertTrue(millis < 4000, "answered within the invocation's time: " + millis + " ms");
+        }
+    }
 }

@@ -65,6 +65,7 @@ public final class ScriptedRelay implements AutoCloseable {
     private final Map<String, AtomicInteger> seen = new ConcurrentHashMap<>();
     private final List<Command> commands = new CopyOnWriteArrayList<>();
     private final List<byte[]> payloads = new CopyOnWriteArrayList<>();
+    private final List<byte[]> accepted = new CopyOnWriteArrayList<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile String extensions = "250-scripted.example\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 SIZE 52428800";
@@ -104,6 +105,14 @@ public final class ScriptedRelay implements AutoCloseable {
     /** The DATA payloads exactly as received, up to and including the final {@code CRLF.CRLF}. */
     public List<byte[]> payloads() {
         return List.copyOf(payloads);
+    }
+
+    /**
+     * The payloads the relay took: answered with 2xx at the end of data, or kept while the connection was dropped
+     * before the answer (the relay has the message; the client cannot know).
+     */
+    public List<byte[]> accepted() {
+        return List.copyOf(accepted);
     }
 
     public int connections() {
@@ -161,6 +170,9 @@ public final class ScriptedRelay implements AutoCloseable {
                     }
                     payloads.add(payload);
                     reply = decide(new Command(".", "DOT", connection, next("DOT"), secure), reply("250 2.0.0 queued"));
+                    if (opens(reply, "2") || reply instanceof Drop) {
+                        accepted.add(payload);
+                    }
                 }
                 if (!answer(socket, reply)) {
                     return;
