@@ -42,6 +42,6 @@ record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs) {
         Sender sender = idempotency.<Sender>map(store -> new IdempotentSender(mailer, store, clock)).orElse(mailer);
         OutcomeLog outcomes = new OutcomeLog();
         return new Components(new ApiGatewayAdapter(reader, sender, outcomes, config.limits().maxMessageBytes()),
-                new SqsBatchAdapter(reader, sender, deadLetters, outcomes));
+                new SqsBatchAdapter(reader, sender, deadLetters, outcomes, config.relay().connections()));
     }
 }

@@ -173,4 +173,32 @@ class SqsBatchIT {
             assertEquals(messageIds.get(0), messageIds.get(1));
         }
     }
+
+    @Test
+    void recordsOfAStandardQueueGoOverSeveralConnectionsAtOnce() {
+        try (Harness h = new Harness().with("SMTP_CONNECTIONS", "3")) {
+            h.relay.refuse("busy@example.org", 451);
+            ObjectNode[] bodies = new ObjectNode[9];
+            for (int i = 0; i < bodies.length; i++) {
+                bodies[i] = message(i == 4 ? "busy@example.org" : "r" + i + "@example.org", "m" + i);
+            }
+            JsonNode event = sqsEvent(QUEUE, bodies);
+
+            assertEquals(List.of(ids(event).get(4)), failures(h.invoke(event)));
+            assertEquals(8, h.relay.received().size());
+            assertEquals(3, h.relay.connections());
+            assertEquals(3, h.relay.authAttempts());
+        }
+    }
+
+    @Test
+    void fifoRecordsStayInOrderOnOneConnectionWhateverTheSetting() {
+        try (Harness h = new Harness().with("SMTP_CONNECTIONS", "3")) {
+            JsonNode event = sqsEvent(FIFO, message("a@example.org", "1"), message("b@example.org", "2"),
+                    message("c@example.org", "3"), message("d@example.org", "4"));
+            assertEquals(List.of(), failures(h.invoke(event)));
+            assertEquals(List.of("1", "2", "3", "4"), subjects(h.relay));
+            assertEquals(1, h.relay.connections());
+        }
+    }
 }

@@ -30,6 +30,8 @@ public record Config(
         Optional<String> idempotencyTable,
         Duration idempotencyTtl) {
 
+    /** Relay connections per container; see the README's Performance section for how it was chosen. */
+    static final int DEFAULT_CONNECTIONS = 1;
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\]");
 
     public Config {
@@ -58,7 +60,8 @@ public record Config(
         String ehloName = defaultFrom.map(MailAddress::domain).or(allowed::anyDomain).orElseThrow();
         RelaySettings relay = new RelaySettings(r.host(), r.integer("SMTP_PORT", tls == TlsMode.IMPLICIT ? 465 : 587,
                 1, 65535), tls, r.integer("SMTP_CONNECT_TIMEOUT_MS", 5000, 1, 600_000),
-                r.integer("SMTP_TIMEOUT_MS", 10_000, 1, 600_000), ehloName);
+                r.integer("SMTP_TIMEOUT_MS", 10_000, 1, 600_000), ehloName,
+                r.integer("SMTP_CONNECTIONS", DEFAULT_CONNECTIONS, 1, 32));
         RequestLimits limits = new RequestLimits(r.integer("MAX_RECIPIENTS", 50, 1, 10_000),
                 r.integer("MAX_MESSAGE_BYTES", 10_485_760, 1024, Integer.MAX_VALUE));
         return new Config(relay, r.required("SMTP_SECRET_ID"), defaultFrom, allowed, limits,

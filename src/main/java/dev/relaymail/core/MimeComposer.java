@@ -62,7 +62,11 @@ public final class MimeComposer {
             if (!request.cc().isEmpty()) {
                 message.setRecipients(MimeMessage.RecipientType.CC, internet(request.cc()));
             }
-            message.setSubject(request.subject(), UTF_8);
+            if (EncodedWords.looksEncoded(request.subject())) {
+                message.setHeader("Subject", EncodedWords.always(request.subject()));
+            } else {
+                message.setSubject(request.subject(), UTF_8);
+            }
             for (Header header : request.headers()) {
                 message.addHeader(header.name(), headerValue(header));
             }
@@ -100,7 +104,11 @@ public final class MimeComposer {
     }
 
     private static InternetAddress internet(MailAddress address) throws UnsupportedEncodingException {
-        return new InternetAddress(address.address(), address.displayName().orElse(null), UTF_8);
+        String name = address.displayName().orElse(null);
+        if (name != null && EncodedWords.looksEncoded(name)) {
+            return new EncodedNameAddress(address.address(), name);
+        }
+        return new InternetAddress(address.address(), name, UTF_8);
     }
 
     private static InternetAddress[] internet(List<MailAddress> addresses) throws UnsupportedEncodingException {
@@ -113,9 +121,8 @@ public final class MimeComposer {
 
     /** Encodes (RFC 2047, when not ASCII) and folds a custom header; refuses one that cannot fit in 998-char lines. */
     private static String headerValue(Header header) throws RequestRejectedException, UnsupportedEncodingException {
-        String value = Text.isPrintableAscii(header.value()) ? header.value()
-                : MimeUtility.encodeText(header.value(), UTF_8, null);
-        String folded = MimeUtility.fold(header.name().length() + 2, value);
+        String value = EncodedWords.unstructured(header.value());
+        String folded = value.contains("\r\n") ? value : MimeUtility.fold(header.name().length() + 2, value);
         int lineStart = -(header.name().length() + 2);
         for (int i = 0; i <= folded.length(); i++) {
             if (i == folded.length() || folded.charAt(i) == '\n') {
@@ -218,6 +225,18 @@ public final class MimeComposer {
                 boundary[i] = MessageIds.BASE32[random.nextInt(MessageIds.BASE32.length)];
             }
             contentType = "multipart/" + subtype + "; boundary=\"=_rm_" + new String(boundary) + "\"";
+        }
+    }
+
+    /** An address whose display name looks like an encoded word: the name is encoded, so readers show it as given. */
+    private static final class EncodedNameAddress extends InternetAddress {
+        private static final long serialVersionUID = 1L;
+
+        EncodedNameAddress(String address, String name) {
+            super();
+            setAddress(address);
+            personal = name;
+            encodedPersonal = EncodedWords.always(name);
         }
     }
 

@@ -15,7 +15,8 @@ import java.util.logging.Logger;
  * The outcomes of one invocation as CloudWatch metrics, written at its end as one log line in Embedded Metric Format:
  * {@code Sent}, {@code TransientFailures}, {@code PermanentFailures}, {@code UnknownOutcomes},
  * {@code DuplicatesSuppressed} (counts) and {@code SendLatency} (milliseconds, one value per message sent), in the
- * namespace {@code relaymail} with the dimension {@code Trigger} ({@code api} or {@code sqs}).
+ * namespace {@code relaymail} with the dimension {@code Trigger} ({@code api} or {@code sqs}). Records of a batch
+ * may be sent by several threads at once.
  */
 public final class Metrics {
     static final String LOGGER = "dev.relaymail.metrics";
@@ -35,7 +36,7 @@ public final class Metrics {
         this.trigger = trigger;
     }
 
-    void accepted(Accepted accepted, long millis) {
+    synchronized void accepted(Accepted accepted, long millis) {
         if (accepted.replayed()) {
             duplicatesSuppressed++;
         } else {
@@ -46,7 +47,7 @@ public final class Metrics {
         }
     }
 
-    void failed(MailException failure) {
+    synchronized void failed(MailException failure) {
         if (failure instanceof RelayException relay && relay.kind() == RelayException.Kind.UNKNOWN_OUTCOME) {
             unknownOutcomes++;
         } else if (failure.retryable()) {
@@ -57,7 +58,7 @@ public final class Metrics {
     }
 
     /** Writes the metrics line; nothing when the invocation had no message. */
-    public void publish() {
+    public synchronized void publish() {
         if (sent + transientFailures + permanentFailures + unknownOutcomes + duplicatesSuppressed == 0) {
             return;
         }

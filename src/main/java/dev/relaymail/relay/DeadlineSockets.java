@@ -12,37 +12,32 @@ import javax.net.SocketFactory;
 /**
  * Plain sockets for Angus Mail whose connect and read timeouts are capped by the current invocation's deadline, with
  * {@code TCP_NODELAY} set (no delayed-ACK wait at the end of each command). STARTTLS and implicit TLS layer over
- * these sockets, so the caps hold for TLS too. One connection at a time: the relay that owns this factory holds its
- * lock while it uses the connection.
+ * these sockets, so the caps hold for TLS too. Angus creates a socket on the thread that connects; that thread finds
+ * it here afterwards, so one factory serves every connection of the relay.
  */
 final class DeadlineSockets extends SocketFactory {
-    private Deadline deadline;
-    private CappedSocket current;
+    private final ThreadLocal<Deadline> pending = new ThreadLocal<>();
+    private final ThreadLocal<CappedSocket> created = new ThreadLocal<>();
 
-    /** Applies a deadline to the open connection and to the next one; {@code null} lifts it. */
-    synchronized void deadline(Deadline next) throws SocketException {
-        deadline = next;
-        if (current != null && !current.isClosed()) {
-            current.deadline(next);
-        }
+    /** Sockets this thread creates from now on are capped by this deadline. */
+    void prepare(Deadline deadline) {
+        pending.set(deadline);
     }
 
-    /** Closes the connection at once, unblocking any read or write in progress. */
-    synchronized void abort() {
-        if (current != null) {
-            try {
-                current.close();
-            } catch (IOException e) {
-                // closing is all we wanted
-            }
-        }
+    /** The socket this thread created last, once. */
+    CappedSocket takeCreated() {
+        CappedSocket socket = created.get();
+        created.remove();
+        pending.remove();
+        return socket;
     }
 
     @Override
-    public synchronized Socket createSocket() throws SocketException {
-        current = new CappedSocket(deadline);
-        current.setTcpNoDelay(true);
-        return current;
+    public Socket createSocket() throws SocketException {
+        CappedSocket socket = new CappedSocket(pending.get());
+        socket.setTcpNoDelay(true);
+        created.set(socket);
+        return socket;
     }
 
     @Override
@@ -73,7 +68,7 @@ final class DeadlineSockets extends SocketFactory {
     }
 
     /** A socket that caps every timeout set on it by its deadline. */
-    private static final class CappedSocket extends Socket {
+    static final class CappedSocket extends Socket {
         private Deadline deadline;
         private int requestedTimeout;
 
@@ -81,9 +76,12 @@ final class DeadlineSockets extends SocketFactory {
             this.deadline = deadline;
         }
 
+        /** Applies a deadline to this connection; {@code null} lifts it. */
         synchronized void deadline(Deadline next) throws SocketException {
             deadline = next;
-            super.setSoTimeout(capped(requestedTimeout));
+            if (!isClosed()) {
+                super.setSoTimeout(capped(requestedTimeout));
+            }
         }
 
         @Override
@@ -95,6 +93,15 @@ final class DeadlineSockets extends SocketFactory {
         public synchronized void setSoTimeout(int timeout) throws SocketException {
             requestedTimeout = timeout;
             super.setSoTimeout(capped(timeout));
+        }
+
+        /** Closes the connection at once, unblocking any read or write in progress. */
+        void abort() {
+            try {
+                close();
+            } catch (IOException e) {
+                // closing is all we wanted
+            }
         }
 
         private synchronized int capped(int timeout) {

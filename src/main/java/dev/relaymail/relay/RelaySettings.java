@@ -2,9 +2,9 @@ package dev.relaymail.relay;
 
 import java.util.Objects;
 
-/** Where and how to reach the relay. */
+/** Where and how to reach the relay, and how many connections to it one container may keep open. */
 public record RelaySettings(String host, int port, TlsMode tls, int connectTimeoutMillis, int timeoutMillis,
-        String ehloName) {
+        String ehloName, int connections) {
 
     /** How the connection is secured. There is no plaintext mode. */
     public enum TlsMode {
@@ -23,6 +23,9 @@ public record RelaySettings(String host, int port, TlsMode tls, int connectTimeo
         }
         if (connectTimeoutMillis < 1 || timeoutMillis < 1) {
             throw new IllegalArgumentException("timeouts must be positive");
+        }
+        if (connections < 1) {
+            throw new IllegalArgumentException("connections must be at least 1");
         }
     }
 }

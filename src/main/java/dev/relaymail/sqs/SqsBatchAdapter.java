@@ -19,6 +19,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -30,7 +34,9 @@ import java.util.logging.Logger;
  *   <li>Permanent failure (invalid request, refused sender, too large, 5xx): kept in the dead-letter queue with the
  *       reason, which counts as handled; reported instead when there is no dead-letter queue or it fails, so that the
  *       queue's redrive policy moves it.</li>
- *   <li>FIFO: the first reported record and every later one are reported, so that order holds.</li>
+ *   <li>FIFO: records are sent one after the other; the first reported record and every later one are reported, so
+ *       that order holds. Records of a standard queue are sent over up to {@code parallelism} relay connections at
+ *       once.</li>
  *   <li>After a connection-level failure the next record tries one reconnect; if that fails too, the rest of the
  *       batch is reported without further attempts. So is every record the invocation has no time left for.</li>
  * </ul>
@@ -46,50 +52,59 @@ public final class SqsBatchAdapter {
     private final Sender sender;
     private final Optional<DeadLetterQueue> deadLetters;
     private final OutcomeLog outcomes;
+    private final Optional<ExecutorService> workers;
 
     public SqsBatchAdapter(RequestReader reader, Sender sender, Optional<DeadLetterQueue> deadLetters,
-            OutcomeLog outcomes) {
+            OutcomeLog outcomes, int parallelism) {
         this.reader = reader;
         this.sender = sender;
         this.deadLetters = deadLetters;
         this.outcomes = outcomes;
+        this.workers = parallelism < 2 ? Optional.empty() : Optional.of(Executors.newFixedThreadPool(parallelism, r -> {
+            Thread t = new Thread(r, "sqs-record");
+            t.setDaemon(true);
+            return t;
+        }));
     }
 
     public JsonNode handle(JsonNode event, Invocation invocation, Metrics metrics) {
         List<SqsRecord> records = new ArrayList<>();
         event.path("Records").forEach(r -> records.add(SqsRecord.from(r)));
-        List<String> failures = new ArrayList<>();
-        boolean connectionFailed = false;
-        String stopped = null;
-        for (SqsRecord record : records) {
-            if (stopped == null && !invocation.deadline().allows(RECORD_BUDGET)) {
-                stopped = "no time left in this invocation";
+        Batch batch = new Batch(records, invocation);
+        boolean fifo = records.stream().anyMatch(SqsRecord::fifo);
+        if (fifo || workers.isEmpty()) {
+            for (int i = 0; i < records.size(); i++) {
+                run(batch, i, metrics);
             }
-            if (stopped != null) {
-                failures.add(record.messageId());
-                continue;
+        } else {
+            List<Future<?>> running = new ArrayList<>();
+            for (int i = 0; i < records.size(); i++) {
+                int index = i;
+                running.add(workers.get().submit(() -> run(batch, index, metrics)));
             }
-            Result result = process(record, invocation, metrics);
-            if (result.handled()) {
-                connectionFailed = false;
-                continue;
+            for (Future<?> future : running) {
+                await(future);
             }
-            failures.add(record.messageId());
-            boolean connectionLevel = result.failure().filter(RelayException.class::isInstance)
-                    .map(f -> ((RelayException) f).connectionLevel()).orElse(false);
-            if (record.fifo()) {
-                stopped = "a FIFO record before them failed";
-            } else if (connectionLevel && connectionFailed) {
-                stopped = "the relay failed twice in a row";
-            }
-            connectionFailed = connectionLevel;
         }
-        if (stopped != null) {
-            LOG.log(Level.WARNING, "reported the rest of the batch for retry without trying it", LogFields.of()
-                    .with("requestId", invocation.requestId()).with("reason", stopped)
-                    .with("batchItemFailures", failures.size()));
+        return batch.response();
+    }
+
+    private void run(Batch batch, int index, Metrics metrics) {
+        SqsRecord record = batch.records.get(index);
+        if (!batch.start(index)) {
+            return;
         }
-        return response(failures);
+        batch.finish(index, process(record, batch.invocation, metrics));
+    }
+
+    private static void await(Future<?> future) {
+        try {
+            future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a record's task failed", e.getCause());
+        }
     }
 
     private Result process(SqsRecord record, Invocation invocation, Metrics metrics) {
@@ -126,14 +141,63 @@ public final class SqsBatchAdapter {
         }
     }
 
-    private static JsonNode response(List<String> failures) {
-        ObjectNode response = JsonNodeFactory.instance.objectNode();
-        ArrayNode items = response.putArray("batchItemFailures");
-        failures.forEach(id -> items.addObject().put("itemIdentifier", id));
-        return response;
-    }
-
     /** What became of one record: handled (sent or kept) or not, and the failure if there was one. */
     private record Result(boolean handled, Optional<MailException> failure) {
+    }
+
+    /** The state of one batch, shared by the threads that send its records. */
+    private static final class Batch {
+        private final List<SqsRecord> records;
+        private final Invocation invocation;
+        private final boolean[] reported;
+        private boolean connectionFailed;
+        private String stopped;
+
+        Batch(List<SqsRecord> records, Invocation invocation) {
+            this.records = records;
+            this.invocation = invocation;
+            this.reported = new boolean[records.size()];
+        }
+
+        /** Whether the record may be tried; if not, it is reported. */
+        synchronized boolean start(int index) {
+            if (stopped == null && !invocation.deadline().allows(RECORD_BUDGET)) {
+                stopped = "no time left in this invocation";
+            }
+            reported[index] = stopped != null;
+            return stopped == null;
+        }
+
+        synchronized void finish(int index, Result result) {
+            if (result.handled()) {
+                connectionFailed = false;
+                return;
+            }
+            reported[index] = true;
+            boolean connectionLevel = result.failure().filter(RelayException.class::isInstance)
+                    .map(f -> ((RelayException) f).connectionLevel()).orElse(false);
+            if (records.get(index).fifo()) {
+                stopped = "a FIFO record before them failed";
+            } else if (connectionLevel && connectionFailed) {
+                stopped = "the relay failed twice in a row";
+            }
+            connectionFailed = connectionLevel;
+        }
+
+        synchronized JsonNode response() {
+            ObjectNode response = JsonNodeFactory.instance.objectNode();
+            ArrayNode items = response.putArray("batchItemFailures");
+            for (int i = 0; i < reported.length; i++) {
+                if (reported[i]) {
+                    items.addObject().put("itemIdentifier", records.get(i).messageId());
+                }
+            }
+            if (stopped != null) {
+                LOG.log(Level.WARNING, "reported the rest of the batch for retry without trying it", LogFields.of()
+                        .with("requestId", invocation.requestId()).with("reason", stopped)
+                        .with("batchItemFailures", items.size()));
+            }
+            return response;
+        }
     }
 }

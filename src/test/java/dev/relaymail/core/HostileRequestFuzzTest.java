@@ -153,6 +153,10 @@ class HostileRequestFuzzTest {
         assertEquals(read.to().stream().map(MailAddress::address).toList(),
                 List.of(parsed.getRecipients(Message.RecipientType.TO)).stream()
                         .map(a -> ((InternetAddress) a).getAddress()).toList());
+        assertEquals(read.to().stream().map(a -> a.displayName().orElse(null)).toList(),
+                List.of(parsed.getRecipients(Message.RecipientType.TO)).stream()
+                        .map(a -> ((InternetAddress) a).getPersonal()).toList(), "display names read as given");
+        assertEquals(read.from().displayName().orElse(null), ((InternetAddress) parsed.getFrom()[0]).getPersonal());
         for (jakarta.mail.Address header : parsed.getAllRecipients()) {
             assertTrue(named.contains(((InternetAddress) header).getAddress()), "header recipient not in the request");
         }

@@ -241,4 +241,24 @@ class MimeComposerTest {
             }
         }
     }
+
+    @Test
+    void textThatLooksLikeAnEncodedWordReachesTheReaderAsWritten() throws Exception {
+        String tricky = "=?UTF-8?B?SGk=?= and =?UTF-8?B??= stay literal, even when long: " + "x".repeat(120) + " ü";
+        SendRequest r = request(Optional.of("t"), Optional.empty(), List.of(), Optional.empty());
+        SendRequest looking = new SendRequest(new MailAddress(Optional.of("=?UTF-8?Q?Boss?="), "billing", "example.com"),
+                r.to(), r.cc(), r.bcc(), r.replyTo(), tricky, r.text(), r.html(), List.of(),
+                List.of(new Header("X-Note", tricky)), r.tags(), r.idempotencyKey());
+        byte[] bytes = composer.compose(looking).mime();
+        MimeMessage m = parse(bytes);
+
+        assertEquals(tricky, m.getSubject());
+        assertEquals(tricky, MimeUtility.decodeText(MimeUtility.unfold(m.getHeader("X-Note", null))));
+        assertEquals("=?UTF-8?Q?Boss?=", ((InternetAddress) m.getFrom()[0]).getPersonal());
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        assertFalse(text.substring(0, text.indexOf("\r\n\r\n")).contains("\r\n\r\n"));
+        for (String line : text.split("\r\n")) {
+            assertTrue(line.length() <= 998);
+        }
+    }
 }

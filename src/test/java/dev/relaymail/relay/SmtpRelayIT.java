@@ -26,7 +26,7 @@ class SmtpRelayIT {
 
     static SmtpRelay relayFor(TestRelay server, CredentialsSource credentials) {
         return new SmtpRelay(new RelaySettings("localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000,
-                "example.com"), credentials);
+                "example.com", 1), credentials);
     }
 
     static CredentialsSource fixed(String user, String password) {
@@ -162,7 +162,7 @@ class SmtpRelayIT {
             port = s.getLocalPort();
         }
         try (SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", port, RelaySettings.TlsMode.STARTTLS,
-                1000, 1000, "example.com"), fixed("u", "p"))) {
+                1000, 1000, "example.com", 1), fixed("u", "p"))) {
             RelayException e = assertThrows(RelayException.class,
                     () -> relay.send(TestMessages.simple("down", "ann@example.org"), deadline()));
             assertEquals(Kind.CONNECTION, e.kind());
@@ -174,7 +174,7 @@ class SmtpRelayIT {
     void speaksImplicitTlsWhenConfigured() throws Exception {
         try (TestRelay server = TestRelay.implicitTls();
                 SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", server.port(),
-                        RelaySettings.TlsMode.IMPLICIT, 2000, 2000, "example.com"),
+                        RelaySettings.TlsMode.IMPLICIT, 2000, 2000, "example.com", 1),
                         fixed(server.username(), server.password()))) {
             relay.send(TestMessages.simple("smtps", "ann@example.org"), deadline());
             assertEquals(1, server.received().size());
@@ -185,7 +185,7 @@ class SmtpRelayIT {
     void aRelayThatNeverAnswersIsCutOffAtTheDeadlineNotAtTheTimeout() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", silent.getLocalPort(),
-                        RelaySettings.TlsMode.STARTTLS, 10_000, 10_000, "example.com"), fixed("u", "p"))) {
+                        RelaySettings.TlsMode.STARTTLS, 10_000, 10_000, "example.com", 1), fixed("u", "p"))) {
             long start = System.nanoTime();
             RelayException e = assertThrows(RelayException.class,
                     () -> relay.send(TestMessages.simple("slow", "ann@example.org"), Deadline.in(Duration.ofMillis(1500))));

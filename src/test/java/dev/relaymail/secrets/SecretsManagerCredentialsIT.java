@@ -66,7 +66,7 @@ class SecretsManagerCredentialsIT {
                     .secretString("{\"username\": \"relay-user\", \"password\": \"rotated-password\"}"));
 
             try (SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", server.port(),
-                    RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com"), credentials)) {
+                    RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1), credentials)) {
                 relay.send(TestMessages.simple("rotated", "ann@example.org"),
                         Deadline.in(Duration.ofSeconds(20)));
             }

@@ -1,0 +1,200 @@
+package dev.relaymail.relay;
+
+import dev.relaymail.core.ComposedMessage;
+import dev.relaymail.core.Deadline;
+import dev.relaymail.core.MailAddress;
+import dev.relaymail.core.RelayException;
+import dev.relaymail.core.RelayException.Kind;
+import dev.relaymail.secrets.Credentials;
+import dev.relaymail.secrets.CredentialsSource;
+import jakarta.mail.MessagingException;
+import jakarta.mail.NoSuchProviderException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.angus.mail.smtp.SMTPTransport;
+
+/**
+ * One connection to the relay, kept open between messages and across warm invocations. Used by one thread at a
+ * time. A connection idle for a while is checked with {@code NOOP} before use; one that turns out dead before any
+ * content was sent, or that the relay closes with 421, is replaced once, transparently.
+ *
+ * <p>Every exchange is bounded by the invocation's deadline: socket timeouts are capped by the time left, and a
+ * watchdog closes the socket when the deadline passes, so a stalled relay never outlives the invocation.
+ */
+final class SmtpConnection {
+    private static final Logger LOG = Logger.getLogger(SmtpRelay.class.getName());
+    /** Below this much time left, no new exchange is started. */
+    static final Duration MIN_TIME = Duration.ofMillis(250);
+
+    private final RelaySettings settings;
+    private final CredentialsSource credentials;
+    private final Session session;
+    private final DeadlineSockets sockets;
+    private final ScheduledExecutorService timer;
+    private final Duration idleCheck;
+    private SMTPTransport transport;
+    private DeadlineSockets.CappedSocket socket;
+    private long lastUsed;
+
+    SmtpConnection(RelaySettings settings, CredentialsSource credentials, Session session, DeadlineSockets sockets,
+            ScheduledExecutorService timer, Duration idleCheck) {
+        this.settings = settings;
+        this.credentials = credentials;
+        this.session = session;
+        this.sockets = sockets;
+        this.timer = timer;
+        this.idleCheck = idleCheck;
+    }
+
+    void send(ComposedMessage message, Deadline deadline) throws RelayException {
+        if (!deadline.allows(MIN_TIME)) {
+            throw new RelayException(Kind.DEADLINE, "not enough time left in this invocation to talk to the relay");
+        }
+        ScheduledFuture<?> watchdog = timer.schedule(this::abort, deadline.remainingMillis(), TimeUnit.MILLISECONDS);
+        try {
+            applyDeadline(deadline);
+            boolean reused = connect(deadline);
+            try {
+                deliver(message, deadline);
+            } catch (RelayException e) {
+                if (!worthAnotherConnection(e, reused)) {
+                    throw e;
+                }
+                LOG.log(Level.INFO, "relay connection unusable ({0}); reconnecting once", e.getMessage());
+                connect(deadline);
+                deliver(message, deadline);
+            }
+        } finally {
+            watchdog.cancel(false);
+            applyDeadline(null);
+        }
+    }
+
+    /**
+     * A connection kept from earlier may have died while idle, and a 421 means the relay is closing this one: in
+     * both cases nothing was accepted, so the message gets one fresh connection.
+     */
+    private static boolean worthAnotherConnection(RelayException e, boolean reused) {
+        return (reused && e.kind() == Kind.CONNECTION)
+                || (e.kind() == Kind.TRANSIENT_REPLY && e.smtpCode().orElse(0) == 421);
+    }
+
+    /**
+     * Makes sure a usable connection is open; returns true when it was kept from earlier. Failures to connect need
+     * an operator (relay down, no STARTTLS, certificate, credentials) and are logged as errors saying which.
+     */
+    private boolean connect(Deadline deadline) throws RelayException {
+        if (transport != null && (System.nanoTime() - lastUsed < idleCheck.toNanos() || transport.isConnected())) {
+            return true;
+        }
+        disconnect();
+        try {
+            try {
+                open(credentials.current(), deadline);
+            } catch (RelayException e) {
+                if (e.kind() != Kind.AUTHENTICATION || e.smtpCode().orElse(0) < 500) {
+                    throw e;
+                }
+                LOG.warning("the relay rejected the SMTP credentials; reading the secret again in case it rotated");
+                open(credentials.refresh(), deadline);
+            }
+        } catch (RelayException e) {
+            if (e.kind() != Kind.DEADLINE) {
+                LOG.log(Level.SEVERE, "cannot use relay {0}:{1}: {2}", new Object[] {settings.host(),
+                        Integer.toString(settings.port()), e.getMessage()});
+            }
+            throw e;
+        }
+        lastUsed = System.nanoTime();
+        return false;
+    }
+
+    private void open(Credentials login, Deadline deadline) throws RelayException {
+        SMTPTransport t;
+        try {
+            t = (SMTPTransport) session.getTransport("smtp");
+        } catch (NoSuchProviderException e) {
+            throw new IllegalStateException("Angus Mail's SMTP provider is missing from the class path", e);
+        }
+        sockets.prepare(deadline);
+        try {
+            t.connect(settings.host(), settings.port(), login.username(), login.password());
+        } catch (MessagingException e) {
+            throw RelayFailures.classify(e, t.getLastReturnCode(), false, deadline.remainingMillis() == 0);
+        } finally {
+            socket = sockets.takeCreated();
+        }
+        if (!t.supportsExtension("AUTH")) {
+            closeQuietly(t);
+            throw new RelayException(Kind.AUTHENTICATION,
+                    "the relay offers no AUTH after STARTTLS; the credentials were not sent");
+        }
+        transport = t;
+    }
+
+    private void deliver(ComposedMessage message, Deadline deadline) throws RelayException {
+        EncodedMessage encoded = new EncodedMessage(session, message);
+        try {
+            transport.sendMessage(encoded, envelope(message.envelopeRecipients()));
+            lastUsed = System.nanoTime();
+        } catch (MessagingException e) {
+            RelayException failure = RelayFailures.classify(e, transport.getLastReturnCode(),
+                    encoded.contentWritten(), deadline.remainingMillis() == 0);
+            if (failure.connectionLevel() || failure.kind() == Kind.DEADLINE) {
+                disconnect();
+            }
+            throw failure;
+        }
+    }
+
+    private static InternetAddress[] envelope(List<MailAddress> recipients) {
+        InternetAddress[] result = new InternetAddress[recipients.size()];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = new InternetAddress();
+            result[i].setAddress(recipients.get(i).address());
+        }
+        return result;
+    }
+
+    private void applyDeadline(Deadline deadline) {
+        if (socket == null) {
+            return;
+        }
+        try {
+            socket.deadline(deadline);
+        } catch (SocketException e) {
+            disconnect();
+        }
+    }
+
+    private void abort() {
+        DeadlineSockets.CappedSocket s = socket;
+        if (s != null) {
+            s.abort();
+        }
+    }
+
+    void disconnect() {
+        if (transport != null) {
+            closeQuietly(transport);
+            transport = null;
+        }
+        socket = null;
+    }
+
+    private static void closeQuietly(SMTPTransport t) {
+        try {
+            t.close();
+        } catch (MessagingException e) {
+            // the connection is gone either way
+        }
+    }
+}
