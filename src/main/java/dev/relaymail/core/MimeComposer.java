@@ -1,22 +1,23 @@
 package dev.relaymail.core;
 
-import jakarta.activation.DataHandler;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Multipart;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.InternetHeaders;
 import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
-import jakarta.mail.internet.MimePart;
 import jakarta.mail.internet.MimeUtility;
-import jakarta.mail.util.ByteArrayDataSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UnsupportedEncodingException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Date;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,7 +32,21 @@ import java.util.concurrent.ThreadLocalRandom;
  * need no DNS lookup. No {@code Bcc} header is written: bcc recipients are only in the envelope.
  */
 public final class MimeComposer {
+    /**
+     * Jakarta Mail finds its stream provider anew each time it creates a multipart or encodes or writes a part, by
+     * scanning every jar's service files: about a millisecond each, several per message. Naming the provider (the
+     * mechanism Jakarta Mail offers for this) turns each lookup into a class instantiation.
+     */
+    static final String STREAM_PROVIDER = "jakarta.mail.util.StreamProvider";
+
+    static {
+        if (System.getProperty(STREAM_PROVIDER) == null) {
+            System.setProperty(STREAM_PROVIDER, "org.eclipse.angus.mail.util.MailStreamProvider");
+        }
+    }
+
     private static final String UTF_8 = "UTF-8";
+    private static final Base64.Encoder BASE64 = Base64.getMimeEncoder(76, new byte[] {'\r', '\n'});
     private static final int MAX_LINE = 998;
     /** SMTP ends the data with a line break anyway; ending with one here makes the bytes sent the bytes composed. */
     private static final byte[] CRLF = {'\r', '\n'};
@@ -50,7 +65,7 @@ public final class MimeComposer {
     public ComposedMessage compose(SendRequest request) throws RequestRejectedException {
         String messageId = messageIds.next(request.idempotencyKey(), request.from().domain());
         try {
-            MimeMessage message = new IdentifiedMessage(session, messageId);
+            IdentifiedMessage message = new IdentifiedMessage(session, messageId);
             message.setSentDate(Date.from(clock.instant()));
             message.setFrom(internet(request.from()));
             if (!request.replyTo().isEmpty()) {
@@ -70,7 +85,12 @@ public final class MimeComposer {
             for (Header header : request.headers()) {
                 message.addHeader(header.name(), headerValue(header));
             }
-            body(request).applyTo(message);
+            Node body = body(request);
+            if (body instanceof Leaf leaf) {
+                message.setEncodedContent(leaf);
+            } else {
+                message.setContent(multipart((Multi) body));
+            }
             message.saveChanges();
             return new ComposedMessage(messageId, write(message), request.from().withoutName(),
                     request.envelopeRecipients());
@@ -136,8 +156,8 @@ public final class MimeComposer {
         return folded;
     }
 
-    private static Content body(SendRequest request) {
-        Content body = textBody(request);
+    private static Node body(SendRequest request) {
+        Node body = textBody(request);
         List<Attachment> inline = request.attachments().stream().filter(Attachment::inline).toList();
         List<Attachment> regular = request.attachments().stream().filter(a -> !a.inline()).toList();
         if (!inline.isEmpty()) {
@@ -149,66 +169,79 @@ public final class MimeComposer {
         return body;
     }
 
-    private static Content textBody(SendRequest request) {
+    private static Node textBody(SendRequest request) {
         if (request.text().isPresent() && request.html().isPresent()) {
-            Content text = text(request.text().get(), "plain");
-            Content html = text(request.html().get(), "html");
-            return part -> part.setContent(multipartOf("alternative", List.of(text, html)));
+            return new Multi("alternative", List.of(text(request.text().get(), "plain"),
+                    text(request.html().get(), "html")));
         }
         return request.text().isPresent() ? text(request.text().get(), "plain") : text(request.html().get(), "html");
     }
 
-    private static Content text(String text, String subtype) {
-        return part -> {
-            part.setText(text, UTF_8, subtype);
-            part.setHeader("Content-Transfer-Encoding", textEncoding(text));
-        };
-    }
-
-    /** Quoted-printable keeps mostly-ASCII text readable; base64 is smaller when most characters are not ASCII. */
-    private static String textEncoding(String text) {
+    /**
+     * A text part, encoded once here: quoted-printable keeps mostly-ASCII text readable; base64 is smaller when most
+     * characters are not ASCII.
+     */
+    private static Leaf text(String text, String subtype) {
         long nonAscii = text.chars().filter(c -> c > 0x7e).count();
-        return nonAscii * 3 > text.length() ? "base64" : "quoted-printable";
+        boolean base64 = nonAscii * 3 > text.length();
+        InternetHeaders headers = new InternetHeaders();
+        headers.setHeader("Content-Type", "text/" + subtype + "; charset=UTF-8");
+        headers.setHeader("Content-Transfer-Encoding", base64 ? "base64" : "quoted-printable");
+        return new Leaf(headers, base64 ? BASE64.encode(text.getBytes(StandardCharsets.UTF_8))
+                : QuotedPrintable.encode(text));
     }
 
-    private static Content multipart(String subtype, Content first, List<Attachment> attachments) {
-        List<Content> parts = new ArrayList<>(attachments.size() + 1);
+    private static Node multipart(String subtype, Node first, List<Attachment> attachments) {
+        List<Node> parts = new ArrayList<>(attachments.size() + 1);
         parts.add(first);
         for (Attachment attachment : attachments) {
             parts.add(attachment(attachment));
         }
-        return part -> part.setContent(multipartOf(subtype, parts));
+        return new Multi(subtype, parts);
     }
 
-    private static Multipart multipartOf(String subtype, List<Content> contents) throws MessagingException {
-        MimeMultipart multipart = new FixedBoundaryMultipart(subtype);
-        for (Content content : contents) {
-            MimeBodyPart part = new MimeBodyPart();
-            content.applyTo(part);
-            multipart.addBodyPart(part);
+    private static Leaf attachment(Attachment attachment) {
+        InternetHeaders headers = new InternetHeaders();
+        headers.setHeader("Content-Type", attachment.contentType()
+                + FilenameParameter.render("name", attachment.filename()));
+        headers.setHeader("Content-Transfer-Encoding", "base64");
+        headers.setHeader("Content-Disposition", (attachment.inline() ? "inline" : "attachment")
+                + FilenameParameter.render("filename", attachment.filename()));
+        if (attachment.inline()) {
+            headers.setHeader("Content-ID", "<" + attachment.contentId().orElseThrow() + ">");
+        }
+        return new Leaf(headers, BASE64.encode(attachment.content()));
+    }
+
+    private static MimeBodyPart part(Node node) throws MessagingException {
+        if (node instanceof Leaf leaf) {
+            return new MimeBodyPart(leaf.headers(), leaf.encoded());
+        }
+        MimeBodyPart part = new MimeBodyPart();
+        part.setContent(multipart((Multi) node));
+        return part;
+    }
+
+    private static Multipart multipart(Multi multi) throws MessagingException {
+        MimeMultipart multipart = new FixedBoundaryMultipart(multi.subtype());
+        for (Node child : multi.children()) {
+            multipart.addBodyPart(part(child));
         }
         return multipart;
     }
 
-    private static Content attachment(Attachment attachment) {
-        return part -> {
-            part.setDataHandler(new DataHandler(new ByteArrayDataSource(attachment.content(),
-                    attachment.contentType())));
-            part.setHeader("Content-Type", attachment.contentType()
-                    + FilenameParameter.render("name", attachment.filename()));
-            part.setHeader("Content-Transfer-Encoding", "base64");
-            part.setHeader("Content-Disposition", (attachment.inline() ? "inline" : "attachment")
-                    + FilenameParameter.render("filename", attachment.filename()));
-            if (attachment.inline()) {
-                part.setHeader("Content-ID", "<" + attachment.contentId().orElseThrow() + ">");
-            }
-        };
+    /** One node of the MIME tree: a part with its content already encoded, or a multipart. */
+    private sealed interface Node permits Leaf, Multi {
     }
 
-    /** One node of the MIME tree, applied to the part (or message) that holds it. */
-    @FunctionalInterface
-    private interface Content {
-        void applyTo(MimePart part) throws MessagingException;
+    /**
+     * A part whose content is encoded once, here; Jakarta Mail writes such content as it is, without a second pass
+     * to choose an encoding and without encoding it again.
+     */
+    private record Leaf(InternetHeaders headers, byte[] encoded) implements Node {
+    }
+
+    private record Multi(String subtype, List<Node> children) implements Node {
     }
 
     /**
@@ -252,6 +285,15 @@ public final class MimeComposer {
         @Override
         protected void updateMessageID() throws MessagingException {
             setHeader("Message-ID", messageId);
+        }
+
+        /** A single-part body, already encoded: written as it is. */
+        void setEncodedContent(Leaf leaf) throws MessagingException {
+            for (Enumeration<jakarta.mail.Header> e = leaf.headers().getAllHeaders(); e.hasMoreElements(); ) {
+                jakarta.mail.Header header = e.nextElement();
+                setHeader(header.getName(), header.getValue());
+            }
+            content = leaf.encoded();
         }
     }
 

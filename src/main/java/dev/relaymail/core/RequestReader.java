@@ -56,13 +56,22 @@ public final class RequestReader {
      * @param headerKey the {@code Idempotency-Key} header, when the request came with one
      */
     public SendRequest read(byte[] body, Optional<String> headerKey) throws RequestRejectedException {
+        return read(parse(() -> JSON.readTree(body)), headerKey);
+    }
+
+    /** Reads a request body that arrived as text (an SQS message body), without converting it to bytes first. */
+    public SendRequest read(String body, Optional<String> headerKey) throws RequestRejectedException {
+        return read(parse(() -> JSON.readTree(body)), headerKey);
+    }
+
+    private static JsonNode parse(JsonSource source) throws RequestRejectedException {
         JsonNode root;
         try {
-            root = JSON.readTree(body);
+            root = source.read();
         } catch (JsonProcessingException e) {
             throw RequestRejectedException.invalid("body", "is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new IllegalStateException("reading from a byte array", e);
+            throw new IllegalStateException("reading from memory", e);
         }
         if (root == null || root.isMissingNode()) {
             throw RequestRejectedException.invalid("body", "is empty");
@@ -70,7 +79,13 @@ public final class RequestReader {
         if (!root.isObject()) {
             throw RequestRejectedException.invalid("body", "must be a JSON object");
         }
-        return read(root, headerKey);
+        return root;
+    }
+
+    /** JSON read from memory. */
+    @FunctionalInterface
+    private interface JsonSource {
+        JsonNode read() throws IOException;
     }
 
     private SendRequest read(JsonNode root, Optional<String> headerKey) throws RequestRejectedException {

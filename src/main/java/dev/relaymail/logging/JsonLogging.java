@@ -22,6 +22,8 @@ public final class JsonLogging {
     private static final Logger ROOT = Logger.getLogger("");
     private static final Logger OWN = Logger.getLogger("dev.relaymail");
     private static final Logger METRICS = Logger.getLogger(Metrics.LOGGER);
+    /** Angus Mail logs for our SMTP transport under the transport's package, trace included. */
+    private static final Logger TRANSPORT = Logger.getLogger("dev.relaymail.relay.transport");
 
     private JsonLogging() {
     }
@@ -41,6 +43,7 @@ public final class JsonLogging {
         ROOT.setLevel(Level.INFO);
         OWN.setLevel(parsed);
         METRICS.setLevel(Level.INFO);
+        TRANSPORT.setLevel(Level.INFO);
     }
 
     private static Level parse(String level) {

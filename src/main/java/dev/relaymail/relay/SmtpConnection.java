@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import dev.relaymail.relay.transport.PipeliningTransport;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
 /**
@@ -40,7 +41,7 @@ final class SmtpConnection {
     private final DeadlineSockets sockets;
     private final ScheduledExecutorService timer;
     private final Duration idleCheck;
-    private SMTPTransport transport;
+    private PipeliningTransport transport;
     private DeadlineSockets.CappedSocket socket;
     private long lastUsed;
 
@@ -118,9 +119,9 @@ final class SmtpConnection {
     }
 
     private void open(Credentials login, Deadline deadline) throws RelayException {
-        SMTPTransport t;
+        PipeliningTransport t;
         try {
-            t = (SMTPTransport) session.getTransport("smtp");
+            t = (PipeliningTransport) session.getTransport("smtp");
         } catch (NoSuchProviderException e) {
             throw new IllegalStateException("Angus Mail's SMTP provider is missing from the class path", e);
         }
@@ -148,7 +149,7 @@ final class SmtpConnection {
         } catch (MessagingException e) {
             RelayException failure = RelayFailures.classify(e, transport.getLastReturnCode(),
                     encoded.contentWritten(), deadline.remainingMillis() == 0);
-            if (failure.connectionLevel() || failure.kind() == Kind.DEADLINE) {
+            if (failure.connectionLevel() || failure.kind() == Kind.DEADLINE || transport.abandoned()) {
                 disconnect();
             }
             throw failure;

@@ -1,5 +1,8 @@
 package dev.relaymail.relay;
 
+import dev.relaymail.relay.transport.PipeliningTransport;
+import jakarta.mail.NoSuchProviderException;
+import jakarta.mail.Provider;
 import jakarta.mail.Session;
 import java.util.Properties;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,6 +44,13 @@ final class SmtpSessions {
         p.setProperty("mail.smtp.quitwait", "false");
         p.setProperty("mail.smtp.sendpartial", "false");
         p.setProperty("mail.smtp.allow8bitmime", "false");
-        return Session.getInstance(p);
+        Session session = Session.getInstance(p);
+        try {
+            session.setProvider(new Provider(Provider.Type.TRANSPORT, "smtp", PipeliningTransport.class.getName(),
+                    "relaymail", "1"));
+        } catch (NoSuchProviderException e) {
+            throw new IllegalStateException("registering the SMTP transport", e);
+        }
+        return session;
     }
 }

@@ -14,7 +14,6 @@ import dev.relaymail.core.SendRequest;
 import dev.relaymail.logging.LogFields;
 import dev.relaymail.logging.Metrics;
 import dev.relaymail.logging.OutcomeLog;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,7 +111,7 @@ public final class SqsBatchAdapter {
         long start = System.nanoTime();
         Optional<SendRequest> request = Optional.empty();
         try {
-            SendRequest read = reader.read(record.body().getBytes(StandardCharsets.UTF_8), Optional.empty());
+            SendRequest read = reader.read(record.body(), Optional.empty());
             request = Optional.of(read.idempotencyKey().isPresent() ? read : read.withIdempotencyKey(record.messageId()));
             Accepted accepted = sender.send(request.get(), invocation.deadline());
             outcomes.accepted(source, request.get(), accepted, start);

@@ -11,6 +11,7 @@ import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RelayException.Kind;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
+import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.TestMessages;
 import dev.relaymail.testing.TestRelay;
 import dev.relaymail.testing.TestRelay.Certificate;
@@ -192,6 +193,52 @@ class SmtpRelayIT {
             long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
             assertEquals(Kind.DEADLINE, e.kind(), e.getMessage());
             assertTrue(elapsedMillis < 5000, "gave up after " + elapsedMillis + " ms, not after the 10 s timeout");
+        }
+    }
+
+    static SmtpRelay relayFor(ScriptedRelay server) {
+        return new SmtpRelay(new RelaySettings("localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000,
+                "example.com", 1), fixed("u", "p"));
+    }
+
+    @Test
+    void pipelinesTheEnvelopeWhenTheRelayOffersIt() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+            relay.send(TestMessages.simple("a", "ann@example.org", "bob@example.net"), deadline());
+            relay.send(TestMessages.simple("b", "carol@example.org"), deadline());
+
+            List<ScriptedRelay.Command> mail = server.commands().stream().filter(c -> c.verb().equals("MAIL")).toList();
+            assertEquals(2, mail.size());
+            assertTrue(mail.stream().allMatch(ScriptedRelay.Command::followed), "RCPT and DATA came with MAIL");
+            assertEquals(2, server.payloads().size());
+            assertEquals(1, server.connections());
+        }
+    }
+
+    @Test
+    void sendsOneCommandAtATimeToARelayWithoutPipelining() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+            server.extensions("250-scripted.example\r\n250 AUTH PLAIN LOGIN");
+            relay.send(TestMessages.simple("a", "ann@example.org", "bob@example.net"), deadline());
+
+            assertTrue(server.commands().stream().noneMatch(ScriptedRelay.Command::followed));
+            assertEquals(1, server.payloads().size());
+        }
+    }
+
+    @Test
+    void aRefusedRecipientAfterDataWasAcceptedEndsTheConnectionWithoutContent() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+            server.on("RCPT", c -> c.line().contains("bob@") ? ScriptedRelay.reply("550 5.1.1 unknown") : null);
+
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("a", "ann@example.org", "bob@example.net"), deadline()));
+            relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
+
+            assertEquals(Kind.PERMANENT_REPLY, e.kind());
+            assertEquals(550, e.smtpCode().getAsInt());
+            assertEquals(1, server.payloads().size(), "only the second message");
+            assertEquals(2, server.connections(), "the abandoned connection was not used again");
         }
     }
 }

@@ -51,8 +51,11 @@ public final class ScriptedRelay implements AutoCloseable {
     public record Raw(byte[] bytes) implements Reply {
     }
 
-    /** A command as the server saw it, with how often its verb has been seen on the whole server before. */
-    public record Command(String line, String verb, int connection, int occurrence, boolean tls) {
+    /**
+     * A command as the server saw it, with how often its verb has been seen on the whole server before, and whether
+     * more input had already arrived behind it (the client pipelined).
+     */
+    public record Command(String line, String verb, int connection, int occurrence, boolean tls, boolean followed) {
     }
 
     public static Line reply(String text) {
@@ -68,7 +71,8 @@ public final class ScriptedRelay implements AutoCloseable {
     private final List<byte[]> accepted = new CopyOnWriteArrayList<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
-    private volatile String extensions = "250-scripted.example\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 SIZE 52428800";
+    private volatile String extensions = "250-scripted.example\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n"
+            + "250-8BITMIME\r\n250 SIZE 52428800";
 
     public ScriptedRelay() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -143,7 +147,7 @@ public final class ScriptedRelay implements AutoCloseable {
         Socket socket = plain;
         boolean secure = false;
         try {
-            if (!answer(socket, decide(new Command("", "CONNECT", connection, next("CONNECT"), false),
+            if (!answer(socket, decide(new Command("", "CONNECT", connection, next("CONNECT"), false, false),
                     reply("220 scripted.example ESMTP")))) {
                 return;
             }
@@ -153,7 +157,8 @@ public final class ScriptedRelay implements AutoCloseable {
                     return;
                 }
                 String verb = line.split(" ", 2)[0].toUpperCase(Locale.ROOT);
-                Command command = new Command(line, verb, connection, next(verb), secure);
+                Command command = new Command(line, verb, connection, next(verb), secure,
+                        socket.getInputStream().available() > 0);
                 commands.add(command);
                 Reply fallback = defaultReply(verb, secure);
                 Reply reply = decide(command, fallback);
@@ -169,7 +174,8 @@ public final class ScriptedRelay implements AutoCloseable {
                         return;
                     }
                     payloads.add(payload);
-                    reply = decide(new Command(".", "DOT", connection, next("DOT"), secure), reply("250 2.0.0 queued"));
+                    reply = decide(new Command(".", "DOT", connection, next("DOT"), secure, false),
+                            reply("250 2.0.0 queued"));
                     if (opens(reply, "2") || reply instanceof Drop) {
                         accepted.add(payload);
                     }
