@@ -6,8 +6,8 @@
  *   node throughput.js COUNT CONNECTIONS
  *
  * One pooled transport (STARTTLS required, certificate and host name verified against
- * BENCH_RELAY_CA, AUTH), one warm-up send (not timed), then COUNT sends of the benchmark
- * message with up to CONNECTIONS sends in flight at a time, then close.
+ * BENCH_RELAY_CA, AUTH), BENCH_WARMUP warm-up sends (default 1, not timed), then COUNT sends
+ * of the benchmark message with up to CONNECTIONS sends in flight at a time, then close.
  *
  * Env: BENCH_RELAY_HOST (default localhost), BENCH_RELAY_PORT (default 2587),
  * BENCH_RELAY_USER, BENCH_RELAY_PASSWORD, BENCH_RELAY_CA,
@@ -47,6 +47,7 @@ function positiveInt(text, what) {
 async function main() {
     const count = positiveInt(process.argv[2], 'COUNT');
     const connections = positiveInt(process.argv[3], 'CONNECTIONS');
+    const warmup = positiveInt(env('BENCH_WARMUP', '1'), 'BENCH_WARMUP');
 
     const host = env('BENCH_RELAY_HOST', 'localhost');
     const port = positiveInt(env('BENCH_RELAY_PORT', '2587'), 'BENCH_RELAY_PORT');
@@ -83,18 +84,22 @@ async function main() {
         maxMessages: Infinity
     });
 
-    try {
-        await transporter.sendMail(message); // warm-up: opens the first connection, not timed
-
+    // up to `connections` sends in flight, `total` in all
+    const sendAll = async total => {
         let started = 0;
         const worker = async () => {
-            while (started < count) {
+            while (started < total) {
                 started++;
                 await transporter.sendMail(message);
             }
         };
-        const start = process.hrtime.bigint();
         await Promise.all(Array.from({ length: connections }, worker));
+    };
+
+    try {
+        await sendAll(warmup); // warm-up: opens the connections and warms the JIT, not timed
+        const start = process.hrtime.bigint();
+        await sendAll(count);
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
 
         process.stdout.write(

@@ -32,7 +32,7 @@ public final class HandlerThroughput {
         send(handler, message, Integer.parseInt(System.getProperty("bench.warmup", "500")), "warm-");
         send(handler, message, count, "run-");
         double seconds = elapsed / 1e9;
-        System.err.printf("{\"peer\": \"relaymail\", \"connections\": %s, \"messages\": %d, \"seconds\": %.3f, "
+        System.err.printf("{\"peer\": \"relaymail\", \"connections\": \"%s\", \"messages\": %d, \"seconds\": %.3f, "
                 + "\"per_second\": %.1f}%n", System.getenv().getOrDefault("SMTP_CONNECTIONS", "default"), count,
                 seconds, count / seconds);
     }

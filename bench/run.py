@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""The benchmark, side by side with the peers: one command, one table.
+
+Starts the private Postfix relay (STARTTLS and AUTH, bench/relay) and moto_server (for the secret), builds the
+function and the peers, then measures on the one benchmark message (bench/message):
+
+  * warm throughput: messages per second through MailHandler on SQS batches of 10, against plain Angus Mail,
+    Python smtplib (the classic tutorial) and Nodemailer (one connection, and a pool of 5);
+  * cold start: from process start until the relay has accepted the first message, the function run by Lambda's
+    runtime interface client against a local Runtime API (this script), secret fetch, TLS and AUTH included,
+    against the same function written the seed's way in Python (smtplib + email + boto3);
+  * peak RSS of each sender, and the size of the function's package.
+
+Each figure is the median of several runs. Results go to standard output and to bench/results.md.
+
+    bench/run [--quick]
+"""
+import argparse
+import http.server
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+WORK = os.path.join(BENCH, ".work")
+# The relay keeps its queue on tmpfs, so that its disk is not what the benchmark measures.
+RELAY_WORK = os.environ.get("BENCH_WORK") or "/dev/shm/relaymail-bench"
+MOTO_PORT = 5199
+PYTHON = os.path.realpath(shutil.which("python3"))
+JAVA_TOOL_OPTIONS_OF_TEMPLATE = "-XX:+UseSerialGC"
+HANDLER = "dev.relaymail.MailHandler::handleRequest"
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def sh(command, cwd=ROOT, env=None, quiet=True):
+    result = subprocess.run(command, cwd=cwd, env=env, shell=isinstance(command, str),
+                            stdout=subprocess.PIPE if quiet else None, stderr=subprocess.STDOUT if quiet else None,
+                            text=True)
+    if result.returncode != 0:
+        if quiet:
+            sys.stderr.write(result.stdout or "")
+        raise SystemExit(f"failed: {command}")
+    return result.stdout
+
+
+def measure(command, env, cwd=ROOT):
+    """Runs a process; returns (stdout, stderr, wall seconds)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate()
+    wall = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{err[-3000:]}")
+    return out, err, wall
+
+
+def peak_rss(command, env, cwd=ROOT):
+    """Runs a process with GNU time to read its peak resident set (KB); returns (stdout, stderr, peak)."""
+    timed = ["/usr/bin/time", "-f", "PEAK_RSS_KB=%M"] + command
+    out, err, _ = measure(timed, env, cwd)
+    match = re.search(r"PEAK_RSS_KB=(\d+)", err)
+    return out, err, int(match.group(1)) if match else None
+
+
+def last_json(text):
+    for line in reversed(text.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            return json.loads(line)
+    raise SystemExit(f"no JSON result in:\n{text[-2000:]}")
+
+
+# --- setup --------------------------------------------------------------------------------------------------------
+
+def build():
+    log("building the function, its package and the benchmark's Java side")
+    sh(["mvn", "-q", "-B", "install", "-DskipTests"])
+    sh(["mvn", "-q", "-B", "compile", "dependency:build-classpath", "-Dmdep.outputFile=target/cp.txt"],
+       cwd=os.path.join(BENCH, "java"))
+    shutil.rmtree(os.path.join(WORK, "function"), ignore_errors=True)
+    shutil.rmtree(os.path.join(WORK, "runtime"), ignore_errors=True)
+    sh(["make", "package", "ARTIFACTS_DIR=" + os.path.join(WORK, "function")])
+    sh(["mvn", "-q", "-B", "dependency:copy-dependencies", "-DoutputDirectory=" + os.path.join(WORK, "runtime")],
+       cwd=os.path.join(BENCH, "runtime"))
+    if not os.path.isdir(os.path.join(BENCH, "peers", "node", "node_modules")):
+        sh(["npm", "ci", "--silent"], cwd=os.path.join(BENCH, "peers", "node"))
+
+
+def start_relay():
+    log("starting the relay (private Postfix, STARTTLS and AUTH required)")
+    env = dict(os.environ, BENCH_WORK=RELAY_WORK)
+    sh([os.path.join(BENCH, "relay", "start")], env=env)
+    settings = {}
+    with open(os.path.join(RELAY_WORK, "relay", "relay.env")) as f:
+        for line in f:
+            name, _, value = line.strip().partition("=")
+            if name:
+                settings[name] = value
+    return settings
+
+
+def start_moto(relay):
+    log("starting moto_server with the relay's secret")
+    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(MOTO_PORT)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    aws = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_DEFAULT_REGION="eu-central-1", AWS_REGION="eu-central-1")
+    endpoint = f"http://127.0.0.1:{MOTO_PORT}"
+    for _ in range(100):
+        if subprocess.run(["aws", "--endpoint-url", endpoint, "secretsmanager", "list-secrets"], env=aws,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+            break
+        time.sleep(0.2)
+    secret = json.dumps({"username": relay["BENCH_RELAY_USER"], "password": relay["BENCH_RELAY_PASSWORD"]})
+    subprocess.run(["aws", "--endpoint-url", endpoint, "secretsmanager", "create-secret", "--name", "bench/smtp",
+                    "--secret-string", secret], env=aws, stdout=subprocess.DEVNULL, check=True)
+    return moto
+
+
+def function_env(relay, connections=None):
+    """The function's settings, as template.yaml gives them, pointed at the local relay and moto_server."""
+    env = dict(os.environ,
+               SMTP_HOST=relay["BENCH_RELAY_HOST"], SMTP_PORT=relay["BENCH_RELAY_PORT"], SMTP_SECRET_ID="bench/smtp",
+               ALLOWED_FROM="@bench.example", LOG_LEVEL="INFO",
+               AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing",
+               AWS_REGION="eu-central-1", AWS_ENDPOINT_URL=f"http://127.0.0.1:{MOTO_PORT}",
+               JAVA_TOOL_OPTIONS=JAVA_TOOL_OPTIONS_OF_TEMPLATE + " -Djavax.net.ssl.trustStore="
+               + relay["BENCH_RELAY_TRUSTSTORE"] + " -Djavax.net.ssl.trustStorePassword=changeit")
+    if connections is not None:
+        env["SMTP_CONNECTIONS"] = str(connections)
+    return env
+
+
+# --- warm throughput ----------------------------------------------------------------------------------------------
+
+def java_classpath():
+    with open(os.path.join(BENCH, "java", "target", "cp.txt")) as f:
+        return os.path.join(BENCH, "java", "target", "classes") + ":" + f.read().strip()
+
+
+def relaymail_throughput(relay, count, connections, warmup):
+    command = ["java", f"-Dbench.warmup={warmup}", "-Dbench.message=" + os.path.join(BENCH, "message"), "-cp",
+               java_classpath(), "dev.relaymail.bench.HandlerThroughput", str(count)]
+    out, err, rss = peak_rss(command, function_env(relay, connections))
+    return last_json(err)["per_second"], rss
+
+
+def angus_plain_throughput(relay, count):
+    env = dict(os.environ, **relay, JAVA_TOOL_OPTIONS="-Djavax.net.ssl.trustStore=" + relay["BENCH_RELAY_TRUSTSTORE"]
+               + " -Djavax.net.ssl.trustStorePassword=changeit")
+    command = ["java", "-Dbench.message=" + os.path.join(BENCH, "message"), "-cp", java_classpath(),
+               "dev.relaymail.bench.AngusPlainThroughput", str(count)]
+    out, err, rss = peak_rss(command, env)
+    return last_json(out)["per_second"], rss
+
+
+def smtplib_throughput(relay, count, nodelay=False):
+    command = [PYTHON, os.path.join(BENCH, "peers", "python", "smtplib_throughput.py"), str(count)]
+    if nodelay:
+        command.append("--nodelay")
+    out, err, rss = peak_rss(command, dict(os.environ, **relay))
+    return last_json(out)["per_second"], rss
+
+
+def nodemailer_throughput(relay, count, connections, warmup):
+    command = ["node", "throughput.js", str(count), str(connections)]
+    out, err, rss = peak_rss(command, dict(os.environ, **relay, BENCH_WARMUP=str(warmup)),
+                             cwd=os.path.join(BENCH, "peers", "node"))
+    return last_json(out)["per_second"], rss
+
+
+# --- cold start ---------------------------------------------------------------------------------------------------
+
+class RuntimeApi(http.server.ThreadingHTTPServer):
+    """Lambda's Runtime API for one invocation: hands out the event, notes when the answer arrives."""
+    daemon_threads = True
+
+    def __init__(self, event):
+        super().__init__(("127.0.0.1", 0), RuntimeApiHandler)
+        self.event = event
+        self.answered = threading.Event()
+        self.answered_at = None
+        self.answer = None
+        self.served = False
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.server_address[1]}"
+
+
+class RuntimeApiHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if not self.path.endswith("/runtime/invocation/next"):
+            self.send_error(404)
+            return
+        if self.server.served:
+            self.server.answered.wait()
+            time.sleep(3600)  # Lambda would freeze the process here
+        self.server.served = True
+        body = self.server.event
+        self.send_response(200)
+        self.send_header("Lambda-Runtime-Aws-Request-Id", "bench-request-1")
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 25_000))
+        self.send_header("Lambda-Runtime-Invoked-Function-Arn",
+                         "arn:aws:lambda:eu-central-1:123456789012:function:relaymail")
+        self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        if "/response" in self.path or "/error" in self.path:
+            self.server.answered_at = time.perf_counter()
+            self.server.answer = (self.path, body.decode("utf-8", "replace"))
+            self.server.answered.set()
+
+
+def api_event():
+    """The REST API sample event carrying the benchmark message."""
+    with open(os.path.join(ROOT, "events", "api-rest-invoice.json"), encoding="utf-8") as f:
+        event = json.load(f)
+    out = subprocess.run(["java", "-cp", java_classpath(), "-Dbench.message=" + os.path.join(BENCH, "message"),
+                          "dev.relaymail.bench.BenchRequest"], stdout=subprocess.PIPE, text=True, check=True).stdout
+    event["body"] = out.strip()
+    event["headers"].pop("Idempotency-Key", None)
+    event["multiValueHeaders"].pop("Idempotency-Key", None)
+    return json.dumps(event).encode("utf-8")
+
+
+def relaymail_cold_start(relay, event):
+    """Process start until the relay accepted the first message, through Lambda's runtime interface client."""
+    api = RuntimeApi(event)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    env = function_env(relay)
+    env.update(AWS_LAMBDA_RUNTIME_API=api.address, LAMBDA_TASK_ROOT=os.path.join(WORK, "function"),
+               _HANDLER=HANDLER, AWS_LAMBDA_FUNCTION_NAME="relaymail", AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
+               AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024", AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/relaymail",
+               AWS_LAMBDA_LOG_STREAM_NAME="bench")
+    command = ["java", "-XX:MaxHeapSize=870m", "-Xshare:auto", "-cp", os.path.join(WORK, "runtime", "*"),
+               "com.amazonaws.services.lambda.runtime.api.client.AWSLambda", HANDLER]
+    start = time.perf_counter()
+    # like Lambda, the task root is the working directory (the runtime client loads the handler from there)
+    process = subprocess.Popen(command, env=env, cwd=os.path.join(WORK, "function"), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    try:
+        if not api.answered.wait(60):
+            raise SystemExit("the function did not answer within 60 s:\n" + process.stderr.read(4000).decode())
+    finally:
+        process.kill()
+        process.wait()
+        api.shutdown()
+    path, answer = api.answer
+    if "/error" in path or json.loads(answer).get("statusCode") != 202:
+        raise SystemExit(f"cold start did not send: {path} {answer[:500]}")
+    return api.answered_at - start
+
+
+def python_seed_cold_start(relay):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="eu-central-1",
+               AWS_ENDPOINT_URL=f"http://127.0.0.1:{MOTO_PORT}", SMTP_SECRET_ID="bench/smtp", **{
+                   k: v for k, v in relay.items() if k in ("BENCH_RELAY_HOST", "BENCH_RELAY_PORT", "BENCH_RELAY_CA")})
+    _, _, wall = measure([PYTHON, os.path.join(BENCH, "peers", "python", "seed_cold_start.py")], env)
+    return wall
+
+
+# --- report -------------------------------------------------------------------------------------------------------
+
+def median_of(runs, fn):
+    values = [fn() for _ in range(runs)]
+    if isinstance(values[0], tuple):
+        return statistics.median(v[0] for v in values), max(v[1] or 0 for v in values)
+    return statistics.median(values)
+
+
+def package_size():
+    directory = os.path.join(WORK, "function")
+    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(directory) for f in files)
+    archive = os.path.join(WORK, "function.zip")
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for d, _, files in os.walk(directory):
+            for f in files:
+                z.write(os.path.join(d, f), os.path.relpath(os.path.join(d, f), directory))
+    return total, os.path.getsize(archive)
+
+
+def machine():
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    java = subprocess.run(["java", "-version"], stderr=subprocess.PIPE, text=True).stderr.splitlines()[0]
+    node = subprocess.run(["node", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; {java}; "
+            f"Python {platform.python_version()}; Node.js {node}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer messages and runs, for a first look")
+    args = parser.parse_args()
+    count, runs, warmup, slow = (500, 1, 100, 60) if args.quick else (3000, 3, 500, 300)
+
+    build()
+    relay = start_relay()
+    moto = start_moto(relay)
+    try:
+        log("warm throughput")
+        rows = {}
+        rows["relaymail, 1 connection"] = median_of(runs, lambda: relaymail_throughput(relay, count, 1, warmup))
+        rows["relaymail, default connections"] = median_of(
+            runs, lambda: relaymail_throughput(relay, count, None, warmup))
+        rows["plain Angus Mail"] = median_of(runs, lambda: angus_plain_throughput(relay, slow))
+        rows["Python smtplib + email"] = median_of(runs, lambda: smtplib_throughput(relay, slow))
+        rows["Nodemailer, 1 connection"] = median_of(runs, lambda: nodemailer_throughput(relay, count, 1, warmup))
+        rows["Nodemailer, pool of 5"] = median_of(runs, lambda: nodemailer_throughput(relay, count, 5, warmup))
+
+        log("cold start")
+        event = api_event()
+        java_cold = median_of(max(runs, 3) + 2, lambda: relaymail_cold_start(relay, event))
+        python_cold = median_of(max(runs, 3) + 2, lambda: python_seed_cold_start(relay))
+    finally:
+        moto.terminate()
+        sh([os.path.join(BENCH, "relay", "stop")], env=dict(os.environ, BENCH_WORK=RELAY_WORK))
+
+    unpacked, zipped = package_size()
+    node1 = rows["Nodemailer, 1 connection"][0]
+    node5 = rows["Nodemailer, pool of 5"][0]
+    lines = [f"Machine: {machine()}", "",
+             f"Warm throughput ({count} messages per run; median of {runs}; relay: private Postfix, STARTTLS + AUTH):",
+             "",
+             "| sender | messages/s | vs Nodemailer, 1 connection | vs Nodemailer, pool of 5 | peak RSS |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for name, (rate, rss) in rows.items():
+        lines.append(f"| {name} | {rate:.0f} | {rate / node1:.2f}x | {rate / node5:.2f}x | "
+                     f"{(rss or 0) / 1024:.0f} MB |")
+    lines += ["", "Cold start (process start until the relay accepted the first message; median):", "",
+              "| function | seconds | vs the seed's Python |", "| --- | ---: | ---: |",
+              f"| relaymail (Java, Lambda runtime interface client) | {java_cold:.2f} | {java_cold / python_cold:.2f}x |",
+              f"| seed's way (Python smtplib + email + boto3) | {python_cold:.2f} | 1.00x |", "",
+              f"Package: {unpacked / 1e6:.1f} MB unpacked, {zipped / 1e6:.1f} MB zipped."]
+    report = "\n".join(lines)
+    print(report)
+    with open(os.path.join(BENCH, "results.md"), "w") as f:
+        f.write(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
