@@ -36,7 +36,9 @@ WORK = os.path.join(BENCH, ".work")
 RELAY_WORK = os.environ.get("BENCH_WORK") or "/dev/shm/relaymail-bench"
 MOTO_PORT = 5199
 PYTHON = os.path.realpath(shutil.which("python3"))
-JAVA_TOOL_OPTIONS_OF_TEMPLATE = "-XX:+UseSerialGC"
+# the JVM options template.yaml gives each function
+API_JAVA_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+QUEUE_JAVA_OPTIONS = "-XX:+UseSerialGC"
 HANDLER = "dev.relaymail.MailHandler::handleRequest"
 
 
@@ -129,14 +131,14 @@ def start_moto(relay):
     return moto
 
 
-def function_env(relay, connections=None):
+def function_env(relay, java_options, connections=None):
     """The function's settings, as template.yaml gives them, pointed at the local relay and moto_server."""
     env = dict(os.environ,
                SMTP_HOST=relay["BENCH_RELAY_HOST"], SMTP_PORT=relay["BENCH_RELAY_PORT"], SMTP_SECRET_ID="bench/smtp",
                ALLOWED_FROM="@bench.example", LOG_LEVEL="INFO",
                AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing",
                AWS_REGION="eu-central-1", AWS_ENDPOINT_URL=f"http://127.0.0.1:{MOTO_PORT}",
-               JAVA_TOOL_OPTIONS=JAVA_TOOL_OPTIONS_OF_TEMPLATE + " -Djavax.net.ssl.trustStore="
+               JAVA_TOOL_OPTIONS=java_options + " -Djavax.net.ssl.trustStore="
                + relay["BENCH_RELAY_TRUSTSTORE"] + " -Djavax.net.ssl.trustStorePassword=changeit")
     if connections is not None:
         env["SMTP_CONNECTIONS"] = str(connections)
@@ -153,7 +155,7 @@ def java_classpath():
 def relaymail_throughput(relay, count, connections, warmup):
     command = ["java", f"-Dbench.warmup={warmup}", "-Dbench.message=" + os.path.join(BENCH, "message"), "-cp",
                java_classpath(), "dev.relaymail.bench.HandlerThroughput", str(count)]
-    out, err, rss = peak_rss(command, function_env(relay, connections))
+    out, err, rss = peak_rss(command, function_env(relay, QUEUE_JAVA_OPTIONS, connections))
     return last_json(err)["per_second"], rss
 
 
@@ -254,7 +256,7 @@ def relaymail_cold_start(relay, event):
     """Process start until the relay accepted the first message, through Lambda's runtime interface client."""
     api = RuntimeApi(event)
     threading.Thread(target=api.serve_forever, daemon=True).start()
-    env = function_env(relay)
+    env = function_env(relay, API_JAVA_OPTIONS)
     env.update(AWS_LAMBDA_RUNTIME_API=api.address, LAMBDA_TASK_ROOT=os.path.join(WORK, "function"),
                _HANDLER=HANDLER, AWS_LAMBDA_FUNCTION_NAME="relaymail", AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
                AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024", AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/relaymail",

@@ -13,22 +13,21 @@ import dev.relaymail.idempotency.IdempotentSender;
 import dev.relaymail.logging.OutcomeLog;
 import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.CredentialsSource;
-import dev.relaymail.secrets.SecretsManagerCredentials;
 import dev.relaymail.sqs.DeadLetterQueue;
 import dev.relaymail.sqs.SqsBatchAdapter;
 import dev.relaymail.sqs.SqsDeadLetterQueue;
 import java.time.Clock;
 import java.util.Optional;
 
-/** The adapters the handler delegates to, wired once per container from the configuration. */
-record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs) {
+/** The adapters the handler delegates to, and what a container does at start, wired once from the configuration. */
+record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup startup) {
 
     /**
      * The real adapters: credentials from Secrets Manager, permanent failures to the SQS dead-letter queue,
      * idempotency records in DynamoDB when a table is configured.
      */
-    static Components production(Config config) {
-        return wire(config, SecretsManagerCredentials.create(config.secretId()),
+    static Components production(Config config, CredentialsSource credentials) {
+        return wire(config, credentials,
                 config.deadLetterQueueUrl().map(SqsDeadLetterQueue::create),
                 config.idempotencyTable().map(table -> DynamoDbIdempotencyStore.create(table, config.idempotencyTtl())),
                 Clock.systemUTC());
@@ -37,11 +36,14 @@ record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs) {
     static Components wire(Config config, CredentialsSource credentials, Optional<DeadLetterQueue> deadLetters,
             Optional<IdempotencyStore> idempotency, Clock clock) {
         RequestReader reader = new RequestReader(config.limits(), config.defaultFrom(), config.blockedAttachments());
-        MimeComposer composer = new MimeComposer(new MessageIds(), clock, config.limits().maxMessageBytes());
-        Sender mailer = new Mailer(config.allowedFrom(), composer, new SmtpRelay(config.relay(), credentials));
+        MessageIds messageIds = new MessageIds();
+        MimeComposer composer = new MimeComposer(messageIds, clock, config.limits().maxMessageBytes());
+        SmtpRelay relay = new SmtpRelay(config.relay(), credentials);
+        Sender mailer = new Mailer(config.allowedFrom(), composer, relay);
         Sender sender = idempotency.<Sender>map(store -> new IdempotentSender(mailer, store, clock)).orElse(mailer);
         OutcomeLog outcomes = new OutcomeLog();
         return new Components(new ApiGatewayAdapter(reader, sender, outcomes, config.limits().maxMessageBytes()),
-                new SqsBatchAdapter(reader, sender, deadLetters, outcomes, config.relay().connections()));
+                new SqsBatchAdapter(reader, sender, deadLetters, outcomes, config.relay().connections()),
+                new Startup(reader, composer, messageIds, relay, credentials));
     }
 }

@@ -9,6 +9,7 @@ import dev.relaymail.core.Deadline;
 import dev.relaymail.core.Invocation;
 import dev.relaymail.logging.JsonLogging;
 import dev.relaymail.logging.Metrics;
+import dev.relaymail.secrets.SecretsManagerCredentials;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -35,9 +36,23 @@ public final class MailHandler implements RequestStreamHandler {
         this.components = components;
     }
 
+    /**
+     * Wires the real adapters and warms the container up. The secret is read on a second thread from the start (the
+     * AWS SDK's own start is the longest part of a cold start), the first relay connection opens as soon as it is
+     * there, and meanwhile this thread wires the rest and loads the code the first message needs. With SnapStart
+     * (initialisation type {@code snap-start}) nothing is read or connected before the snapshot, and the checkpoint
+     * hooks keep secrets and connections out of it.
+     */
     private static Components production() {
         JsonLogging.install(System.getenv("LOG_LEVEL"), System.out);
-        return Components.production(Config.fromEnvironment(System.getenv()));
+        Config config = Config.fromEnvironment(System.getenv());
+        boolean snapStart = "snap-start".equals(System.getenv("AWS_LAMBDA_INITIALIZATION_TYPE"));
+        SecretsManagerCredentials credentials = SecretsManagerCredentials.create(config.secretId());
+        Startup.Early secret = snapStart ? Startup.Early.none() : Startup.Early.start(credentials::current);
+        Components components = Components.production(config, credentials);
+        org.crac.Core.getGlobalContext().register(components.startup());
+        components.startup().warmUp(secret);
+        return components;
     }
 
     @Override

@@ -78,7 +78,7 @@ class FaultInjectionIT {
 
     @Test
     void a421MidBatchGetsOneFreshConnectionAndTheBatchGoesOn() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay).with("SMTP_CONNECTIONS", "1")) {
             relay.on("MAIL", c -> c.occurrence() == 1 ? reply("421 4.3.2 Service shutting down") : null);
             JsonNode event = sqsEvent(QUEUE, message("a@example.org", "1"), message("b@example.org", "2"),
                     message("c@example.org", "3"));
@@ -91,7 +91,7 @@ class FaultInjectionIT {
 
     @Test
     void a421OnTheFreshConnectionTooIsReportedForRetry() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay).with("SMTP_CONNECTIONS", "1")) {
             relay.on("MAIL", c -> c.occurrence() < 2 ? reply("421 4.3.2 Service shutting down") : null);
             JsonNode event = sqsEvent(QUEUE, message("a@example.org", "1"), message("b@example.org", "2"));
 
@@ -210,7 +210,7 @@ class FaultInjectionIT {
 
     @Test
     void aBatchThatRunsOutOfTimeReportsTheRestInsteadOfBeingCutOff() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay).with("SMTP_CONNECTIONS", "1")) {
             relay.on("DOT", c -> {
                 try {
                     Thread.sleep(600);

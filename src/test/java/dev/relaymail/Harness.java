@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.config.Config;
+import dev.relaymail.secrets.SecretsManagerCredentials;
 import dev.relaymail.testing.Moto;
 import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.TestContext;
@@ -97,7 +98,13 @@ final class Harness implements AutoCloseable {
 
     /** Another container of the same function: its own handler, relay connection and caches. */
     MailHandler newContainer() {
-        return new MailHandler(Components.production(Config.fromEnvironment(env)));
+        return new MailHandler(components());
+    }
+
+    /** The production wiring of one container, with these settings. */
+    Components components() {
+        Config config = Config.fromEnvironment(env);
+        return Components.production(config, SecretsManagerCredentials.create(config.secretId()));
     }
 
     static JsonNode invoke(MailHandler handler, byte[] event, Duration timeout) {

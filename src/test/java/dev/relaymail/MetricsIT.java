@@ -31,7 +31,8 @@ class MetricsIT {
         capture.setLevel(Level.ALL);
         Logger relaymail = Logger.getLogger("dev.relaymail");
         relaymail.addHandler(capture);
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p").with("SMTP_CONNECTIONS", "1")) {
             h.withIdempotency();
             relay.on("RCPT", c -> c.line().contains("busy@") ? reply("451 4.3.0 later")
                     : c.line().contains("gone@") ? reply("550 5.1.1 unknown") : null);

@@ -39,7 +39,7 @@ class SqsBatchIT {
 
     @Test
     void transientIsRetriedPermanentIsKeptInTheDeadLetterQueueAndTheRestIsSent() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness().with("SMTP_CONNECTIONS", "1")) {
             h.relay.refuse("busy@example.org", 451);
             h.relay.refuse("gone@example.org", 550);
             JsonNode event = sqsEvent(QUEUE, message("ann@example.org", "first"), message("busy@example.org", "busy"),
@@ -50,7 +50,7 @@ class SqsBatchIT {
 
             assertEquals(List.of(ids.get(1)), failures(response));
             assertEquals(List.of("first", "last"), subjects(h.relay));
-            assertEquals(1, h.relay.connections(), "one connection for the whole batch");
+            assertEquals(1, h.relay.connections(), "one connection for the whole batch (with SMTP_CONNECTIONS=1)");
             List<Message> dead = h.deadLetters();
             assertEquals(1, dead.size());
             Message kept = dead.get(0);

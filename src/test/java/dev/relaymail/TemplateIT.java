@@ -115,10 +115,11 @@ class TemplateIT {
     void everyVariableTheTemplateSetsIsOneTheFunctionReads() {
         Set<String> known = Set.of("SMTP_HOST", "SMTP_PORT", "SMTP_TLS", "SMTP_SECRET_ID", "DEFAULT_FROM",
                 "ALLOWED_FROM", "MAX_RECIPIENTS", "MAX_MESSAGE_BYTES", "SMTP_CONNECT_TIMEOUT_MS", "SMTP_TIMEOUT_MS",
-                "DEAD_LETTER_QUEUE_URL", "IDEMPOTENCY_TABLE", "IDEMPOTENCY_TTL_SECONDS", "BLOCKED_ATTACHMENTS", "LOG_LEVEL", "JAVA_TOOL_OPTIONS");
+                "DEAD_LETTER_QUEUE_URL", "IDEMPOTENCY_TABLE", "IDEMPOTENCY_TTL_SECONDS", "BLOCKED_ATTACHMENTS", "SMTP_CONNECTIONS", "LOG_LEVEL", "JAVA_TOOL_OPTIONS");
         List<String> set = new ArrayList<>();
         template.at("/Globals/Function/Environment/Variables").fieldNames().forEachRemaining(set::add);
         resource("MailQueueFunction").at("/Environment/Variables").fieldNames().forEachRemaining(set::add);
+        resource("MailApiFunction").at("/Environment/Variables").fieldNames().forEachRemaining(set::add);
         for (String name : set) {
             assertTrue(known.contains(name), name);
         }

@@ -1,6 +1,7 @@
 package dev.relaymail.config;
 
 import java.time.Duration;
+import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -12,15 +13,39 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
  * service-specific variables) and credentials come from the SDK's standard settings.
  */
 public final class AwsClients {
-    private static final SdkHttpClient HTTP = UrlConnectionHttpClient.create();
+    private static final Supplier<SdkHttpClient> HTTP_CLIENT = once(UrlConnectionHttpClient::create);
 
     private AwsClients() {
     }
 
     public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder) {
-        return builder.httpClient(HTTP)
+        return builder.httpClient(HTTP_CLIENT.get())
                 .overrideConfiguration(c -> c.apiCallAttemptTimeout(Duration.ofSeconds(2))
                         .apiCallTimeout(Duration.ofSeconds(5)))
                 .build();
+    }
+
+    /**
+     * A client built on first use: building one loads over a thousand classes (about half a second), which a
+     * function should spend only when, and where, it needs the client.
+     */
+    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> Supplier<C> lazy(
+            Supplier<B> builder) {
+        return once(() -> build(builder.get()));
+    }
+
+    /** The factory's value, made on the first call and kept. */
+    private static <T> Supplier<T> once(Supplier<T> factory) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = factory.get();
+                }
+                return value;
+            }
+        };
     }
 }

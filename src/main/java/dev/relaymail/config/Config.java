@@ -31,7 +31,7 @@ public record Config(
         Duration idempotencyTtl) {
 
     /** Relay connections per container; see the README's Performance section for how it was chosen. */
-    static final int DEFAULT_CONNECTIONS = 1;
+    static final int DEFAULT_CONNECTIONS = 4;
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\]");
 
     public Config {

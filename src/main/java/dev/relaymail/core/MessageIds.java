@@ -14,7 +14,15 @@ import java.util.Optional;
  */
 public final class MessageIds {
     static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
-    private final SecureRandom random = new SecureRandom();
+    private volatile SecureRandom random = new SecureRandom();
+
+    /**
+     * Starts a new random source. A container restored from a snapshot (SnapStart) would otherwise share the random
+     * state of every other container restored from it, and so their Message-IDs.
+     */
+    public void reseed() {
+        random = new SecureRandom();
+    }
 
     /** The angle-bracketed id for a message from {@code domain}, keyed or random. */
     public String next(Optional<String> idempotencyKey, String domain) {

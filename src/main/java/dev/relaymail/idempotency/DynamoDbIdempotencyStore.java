@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -21,28 +22,32 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     private static final String IN_PROGRESS = "IN_PROGRESS";
     private static final String COMPLETED = "COMPLETED";
 
-    private final DynamoDbClient client;
+    private final Supplier<DynamoDbClient> lazyClient;
     private final String table;
     private final Clock clock;
     private final Duration ttl;
 
-    public DynamoDbIdempotencyStore(DynamoDbClient client, String table, Clock clock, Duration ttl) {
-        this.client = client;
+    public DynamoDbIdempotencyStore(Supplier<DynamoDbClient> client, String table, Clock clock, Duration ttl) {
+        this.lazyClient = client;
         this.table = table;
         this.clock = clock;
         this.ttl = ttl;
     }
 
-    /** The table, through a client built the function's way ({@link AwsClients}). */
+    /** The table, through a client built the function's way on first use ({@link AwsClients}). */
     public static DynamoDbIdempotencyStore create(String table, Duration ttl) {
-        return new DynamoDbIdempotencyStore(AwsClients.build(DynamoDbClient.builder()), table, Clock.systemUTC(), ttl);
+        return new DynamoDbIdempotencyStore(AwsClients.lazy(DynamoDbClient::builder), table, Clock.systemUTC(), ttl);
+    }
+
+    private DynamoDbClient client() {
+        return lazyClient.get();
     }
 
     @Override
     public Claim claim(String key, String fingerprint, Instant inProgressUntil) throws StoreException {
         Instant now = clock.instant();
         try {
-            client.putItem(r -> r.tableName(table)
+            client().putItem(r -> r.tableName(table)
                     .item(Map.of("id", s(key), "status", s(IN_PROGRESS), "fingerprint", s(fingerprint),
                             "inProgressUntil", n(inProgressUntil.toEpochMilli()),
                             "expiresAt", n(now.plus(ttl).getEpochSecond())))
@@ -60,7 +65,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     private Claim existing(String key, String fingerprint, Instant inProgressUntil) throws StoreException {
         Map<String, AttributeValue> item;
         try {
-            item = client.getItem(r -> r.tableName(table).key(Map.of("id", s(key))).consistentRead(true)).item();
+            item = client().getItem(r -> r.tableName(table).key(Map.of("id", s(key))).consistentRead(true)).item();
         } catch (SdkException e) {
             throw new StoreException("reading an idempotency record: " + e.getMessage(), e);
         }
@@ -78,7 +83,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     @Override
     public void complete(String key, Accepted accepted) throws StoreException {
         try {
-            client.updateItem(r -> r.tableName(table).key(Map.of("id", s(key)))
+            client().updateItem(r -> r.tableName(table).key(Map.of("id", s(key)))
                     .updateExpression("SET #status = :completed, messageId = :messageId, recipients = :recipients, "
                             + "#bytes = :bytes, expiresAt = :expiresAt REMOVE inProgressUntil")
                     .expressionAttributeNames(Map.of("#status", "status", "#bytes", "bytes"))
@@ -93,7 +98,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     @Override
     public void release(String key) throws StoreException {
         try {
-            client.deleteItem(r -> r.tableName(table).key(Map.of("id", s(key)))
+            client().deleteItem(r -> r.tableName(table).key(Map.of("id", s(key)))
                     .conditionExpression("#status = :inProgress")
                     .expressionAttributeNames(Map.of("#status", "status"))
                     .expressionAttributeValues(Map.of(":inProgress", s(IN_PROGRESS))));

@@ -79,6 +79,17 @@ final class SmtpConnection {
         }
     }
 
+    /** Opens the connection ahead of the first message (reading the credentials on the way), if it is not open. */
+    void prepare(Deadline deadline) throws RelayException {
+        ScheduledFuture<?> watchdog = timer.schedule(this::abort, deadline.remainingMillis(), TimeUnit.MILLISECONDS);
+        try {
+            connect(deadline);
+        } finally {
+            watchdog.cancel(false);
+            applyDeadline(null);
+        }
+    }
+
     /**
      * A connection kept from earlier may have died while idle, and a 421 means the relay is closing this one: in
      * both cases nothing was accepted, so the message gets one fresh connection.

@@ -7,6 +7,8 @@ import dev.relaymail.core.RelayException;
 import dev.relaymail.secrets.CredentialsSource;
 import jakarta.mail.Session;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -48,13 +50,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
 
     @Override
     public void send(ComposedMessage message, Deadline deadline) throws RelayException {
-        SmtpConnection connection;
-        try {
-            connection = free.takeFirst();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RelayException(RelayException.Kind.DEADLINE, "interrupted while waiting for a relay connection");
-        }
+        SmtpConnection connection = take();
         try {
             connection.send(message, deadline);
         } finally {
@@ -62,11 +58,49 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         }
     }
 
+    /**
+     * Opens one connection ahead of the first message, so that a cold start reads the secret and does the TLS
+     * handshake and AUTH while the rest of the function starts. A message sent meanwhile waits for that connection.
+     */
+    public void prepare(Deadline deadline) throws RelayException {
+        SmtpConnection connection = take();
+        try {
+            connection.prepare(deadline);
+        } finally {
+            free.addFirst(connection);
+        }
+    }
+
+    private SmtpConnection take() throws RelayException {
+        try {
+            return free.takeFirst();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RelayException(RelayException.Kind.DEADLINE, "interrupted while waiting for a relay connection");
+        }
+    }
+
+    /**
+     * Closes every open connection, waiting for sends in progress to finish; the relay stays usable and reconnects
+     * when it next sends.
+     */
+    public void disconnect() {
+        List<SmtpConnection> taken = new ArrayList<>(all.length);
+        try {
+            for (int i = 0; i < all.length; i++) {
+                taken.add(take());
+            }
+        } catch (RelayException interrupted) {
+            // interrupted while waiting: close what was taken
+        } finally {
+            taken.forEach(SmtpConnection::disconnect);
+            taken.forEach(free::addFirst);
+        }
+    }
+
     @Override
     public void close() {
-        for (SmtpConnection connection : all) {
-            connection.disconnect();
-        }
+        disconnect();
         timer.shutdownNow();
     }
 }

@@ -10,4 +10,8 @@ public interface CredentialsSource {
 
     /** Reads the credentials again, for when the relay rejected the cached ones (the secret may have rotated). */
     Credentials refresh() throws RelayException;
+
+    /** Drops the cached credentials, so that none is kept in a snapshot of the container. */
+    default void forget() {
+    }
 }

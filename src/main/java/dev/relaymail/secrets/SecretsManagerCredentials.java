@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relaymail.config.AwsClients;
 import dev.relaymail.core.RelayException;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -20,19 +21,18 @@ public final class SecretsManagerCredentials implements CredentialsSource {
     private static final Logger LOG = Logger.getLogger(SecretsManagerCredentials.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final SecretsManagerClient client;
+    private final Supplier<SecretsManagerClient> client;
     private final String secretId;
     private Credentials cached;
 
-    public SecretsManagerCredentials(SecretsManagerClient client, String secretId) {
+    public SecretsManagerCredentials(Supplier<SecretsManagerClient> client, String secretId) {
         this.client = client;
         this.secretId = secretId;
     }
 
-    /** Credentials from the secret, through a client built the function's way ({@link AwsClients}). */
+    /** Credentials from the secret, through a client built the function's way on first use ({@link AwsClients}). */
     public static SecretsManagerCredentials create(String secretId) {
-        SecretsManagerClient client = AwsClients.build(SecretsManagerClient.builder());
-        return new SecretsManagerCredentials(client, secretId);
+        return new SecretsManagerCredentials(AwsClients.lazy(SecretsManagerClient::builder), secretId);
     }
 
     @Override
@@ -49,10 +49,15 @@ public final class SecretsManagerCredentials implements CredentialsSource {
         return cached;
     }
 
+    @Override
+    public synchronized void forget() {
+        cached = null;
+    }
+
     private Credentials fetch() throws RelayException {
         GetSecretValueResponse response;
         try {
-            response = client.getSecretValue(r -> r.secretId(secretId));
+            response = client.get().getSecretValue(r -> r.secretId(secretId));
         } catch (SdkException e) {
             LOG.log(Level.SEVERE, "cannot read secret {0} (SMTP_SECRET_ID): {1}", new Object[] {secretId,
                     e.getMessage()});

@@ -71,19 +71,22 @@ public final class SqsBatchAdapter {
         event.path("Records").forEach(r -> records.add(SqsRecord.from(r)));
         Batch batch = new Batch(records, invocation);
         boolean fifo = records.stream().anyMatch(SqsRecord::fifo);
-        if (fifo || workers.isEmpty()) {
-            for (int i = 0; i < records.size(); i++) {
-                run(batch, i, metrics);
-            }
-        } else {
-            List<Future<?>> running = new ArrayList<>();
-            for (int i = 0; i < records.size(); i++) {
-                int index = i;
-                running.add(workers.get().submit(() -> run(batch, index, metrics)));
-            }
-            for (Future<?> future : running) {
-                await(future);
-            }
+        if (records.isEmpty()) {
+            return batch.response();
+        }
+        int next = 0;
+        // One record at a time until the relay answers: a dead relay costs one attempt and one reconnect, not one
+        // per connection. FIFO records always go one at a time.
+        do {
+            run(batch, next++, metrics);
+        } while (next < records.size() && (fifo || workers.isEmpty() || batch.connectionFailed()));
+        List<Future<?>> running = new ArrayList<>();
+        for (int i = next; i < records.size(); i++) {
+            int index = i;
+            running.add(workers.orElseThrow().submit(() -> run(batch, index, metrics)));
+        }
+        for (Future<?> future : running) {
+            await(future);
         }
         return batch.response();
     }
@@ -156,6 +159,10 @@ public final class SqsBatchAdapter {
             this.records = records;
             this.invocation = invocation;
             this.reported = new boolean[records.size()];
+        }
+
+        synchronized boolean connectionFailed() {
+            return connectionFailed;
         }
 
         /** Whether the record may be tried; if not, it is reported. */

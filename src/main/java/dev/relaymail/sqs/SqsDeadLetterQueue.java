@@ -6,6 +6,7 @@ import dev.relaymail.core.RelayException;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -20,18 +21,17 @@ import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
 public final class SqsDeadLetterQueue implements DeadLetterQueue {
     private static final int MAX_DETAIL = 1000;
 
-    private final SqsClient client;
+    private final Supplier<SqsClient> client;
     private final URI queueUrl;
 
-    public SqsDeadLetterQueue(SqsClient client, URI queueUrl) {
+    public SqsDeadLetterQueue(Supplier<SqsClient> client, URI queueUrl) {
         this.client = client;
         this.queueUrl = queueUrl;
     }
 
-    /** The queue at that URL, through a client built the function's way ({@link AwsClients}). */
+    /** The queue at that URL, through a client built the function's way on first use ({@link AwsClients}). */
     public static SqsDeadLetterQueue create(URI queueUrl) {
-        SqsClient client = AwsClients.build(SqsClient.builder());
-        return new SqsDeadLetterQueue(client, queueUrl);
+        return new SqsDeadLetterQueue(AwsClients.lazy(SqsClient::builder), queueUrl);
     }
 
     @Override
@@ -54,7 +54,7 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
                     .messageDeduplicationId(record.messageId());
         }
         try {
-            client.sendMessage(request.build());
+            client.get().sendMessage(request.build());
         } catch (SdkException e) {
             throw new DeadLetterException("the dead-letter queue did not take the record: " + e.getMessage(), e);
         }

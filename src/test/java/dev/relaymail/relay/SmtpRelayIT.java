@@ -241,4 +241,26 @@ class SmtpRelayIT {
             assertEquals(2, server.connections(), "the abandoned connection was not used again");
         }
     }
+
+    @Test
+    void anIdleConnectionIsCheckedWithNoopAndReplacedWhenDead() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", server.port(),
+                        RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1), fixed("u", "p"),
+                        Duration.ofMillis(200))) {
+            relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
+            relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
+            assertEquals(0, server.count("NOOP"), "a busy connection is not checked");
+            Thread.sleep(300);
+            relay.send(TestMessages.simple("c", "ann@example.org"), deadline());
+            assertEquals(1, server.count("NOOP"));
+            assertEquals(1, server.connections());
+
+            server.on("NOOP", c -> new ScriptedRelay.Drop());
+            Thread.sleep(300);
+            relay.send(TestMessages.simple("d", "ann@example.org"), deadline());
+            assertEquals(2, server.connections(), "the dead connection was replaced");
+            assertEquals(4, server.payloads().size());
+        }
+    }
 }

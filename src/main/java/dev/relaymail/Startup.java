@@ -1,0 +1,154 @@
+package dev.relaymail;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relaymail.core.Deadline;
+import dev.relaymail.core.MessageIds;
+import dev.relaymail.core.MimeComposer;
+import dev.relaymail.core.RelayException;
+import dev.relaymail.core.RequestReader;
+import dev.relaymail.core.RequestRejectedException;
+import dev.relaymail.relay.SmtpRelay;
+import dev.relaymail.secrets.CredentialsSource;
+import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
+import org.crac.Context;
+import org.crac.Resource;
+
+/**
+ * What a container does before its first message, so that the first message does not pay for it.
+ *
+ * <ul>
+ *   <li>{@link #prime()}: loads and runs the code the first send needs (JSON, validation, MIME composition, TLS
+ *       set-up), on a built-in sample, without network and without secrets.</li>
+ *   <li>{@link #warmUp(Early)}: primes and, at the same time on a second thread, opens the first relay connection
+ *       (TLS, AUTH) once the secret, read on that thread from the start, is there; the AWS SDK's start and the rest
+ *       overlap.</li>
+ *   <li>SnapStart: before the snapshot the relay connections are closed and the credentials forgotten (none may be
+ *       in a snapshot); after a restore the random source of Message-IDs is renewed, since every container restored
+ *       from one snapshot would otherwise share it.</li>
+ * </ul>
+ */
+final class Startup implements Resource {
+    private static final Logger LOG = Logger.getLogger(Startup.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a cold start may spend opening the first connection before it goes on without. */
+    static final Duration PREPARE_TIMEOUT = Duration.ofSeconds(3);
+    private static final byte[] SAMPLE = ("{\"from\": \"Start <start@relaymail.invalid>\", "
+            + "\"to\": [\"Übung <a@relaymail.invalid>\", \"b@relaymail.invalid\"], \"subject\": \"Grüße – Start\", "
+            + "\"text\": \"Grüße\\n.\\n\", \"html\": \"<p>Grüße <img src=cid:i></p>\", \"attachments\": ["
+            + "{\"filename\": \"a.pdf\", \"content\": \"JVBERi0=\"},"
+            + "{\"filename\": \"i.png\", \"content\": \"iVBORw0=\", \"contentId\": \"i\"}],"
+            + "\"headers\": {\"X-Start\": \"1\"}, \"tags\": {\"t\": \"1\"}, \"idempotencyKey\": \"start\"}")
+            .getBytes(StandardCharsets.UTF_8);
+
+    private final RequestReader reader;
+    private final MimeComposer composer;
+    private final MessageIds messageIds;
+    private final SmtpRelay relay;
+    private final CredentialsSource credentials;
+
+    Startup(RequestReader reader, MimeComposer composer, MessageIds messageIds, SmtpRelay relay,
+            CredentialsSource credentials) {
+        this.reader = reader;
+        this.composer = composer;
+        this.messageIds = messageIds;
+        this.relay = relay;
+        this.credentials = credentials;
+    }
+
+    /** Runs the first send's code on the sample: no network, no secret, nothing sent. */
+    void prime() {
+        try {
+            JSON.writeValueAsBytes(JSON.readTree(JSON.writeValueAsBytes(
+                    composer.compose(reader.read(SAMPLE, Optional.of("start"))).messageId())));
+            SSLContext.getDefault().getSocketFactory();
+        } catch (RequestRejectedException | java.io.IOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("priming failed", e);
+        }
+    }
+
+    /**
+     * Primes, and once {@code early} (the secret, read on another thread since the start) is done, opens the first
+     * relay connection on that thread meanwhile. A connection that cannot be opened now is not an error yet: the
+     * first message tries again and reports what fails. With {@link Early#none()} nothing is connected.
+     */
+    void warmUp(Early early) {
+        CompletableFuture<Void> connecting = early.task == null ? CompletableFuture.completedFuture(null)
+                : early.task.thenRunAsync(this::prepareRelay, Startup::runOnDaemon);
+        prime();
+        try {
+            connecting.get(PREPARE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.info("the first relay connection is still opening; the first message will wait for it");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.log(Level.SEVERE, "opening the first relay connection failed unexpectedly", e.getCause());
+        }
+    }
+
+    private void prepareRelay() {
+        try {
+            relay.prepare(Deadline.in(PREPARE_TIMEOUT));
+        } catch (RelayException e) {
+            LOG.log(Level.INFO, "could not open a relay connection at start ({0}); the first message will try again",
+                    e.getMessage());
+        }
+    }
+
+    /** Work started on a daemon thread at the very beginning of a cold start, or none. */
+    static final class Early {
+        private final CompletableFuture<Void> task;
+
+        private Early(CompletableFuture<Void> task) {
+            this.task = task;
+        }
+
+        static Early none() {
+            return new Early(null);
+        }
+
+        /** Runs the work now on a daemon thread; a failure is left for the first message to meet again. */
+        static Early start(Work work) {
+            return new Early(CompletableFuture.runAsync(() -> {
+                try {
+                    work.run();
+                } catch (RelayException e) {
+                    LOG.log(Level.INFO, "could not read the relay credentials at start ({0})", e.getMessage());
+                }
+            }, Startup::runOnDaemon));
+        }
+    }
+
+    /** Start-up work that may fail as the relay fails. */
+    @FunctionalInterface
+    interface Work {
+        void run() throws RelayException;
+    }
+
+    private static void runOnDaemon(Runnable runnable) {
+        Thread thread = new Thread(runnable, "relay-start");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public void beforeCheckpoint(Context<? extends Resource> context) {
+        relay.disconnect();
+        credentials.forget();
+    }
+
+    @Override
+    public void afterRestore(Context<? extends Resource> context) {
+        messageIds.reseed();
+    }
+}
