@@ -39,6 +39,8 @@ PYTHON = os.path.realpath(shutil.which("python3"))
 # the JVM options template.yaml gives each function
 API_JAVA_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 QUEUE_JAVA_OPTIONS = "-XX:+UseSerialGC"
+# the heap Lambda gives a 1024 MB function
+LAMBDA_HEAP = "-XX:MaxHeapSize=870m"
 HANDLER = "dev.relaymail.MailHandler::handleRequest"
 
 
@@ -153,17 +155,18 @@ def java_classpath():
 
 
 def relaymail_throughput(relay, count, connections, warmup):
-    command = ["java", f"-Dbench.warmup={warmup}", "-Dbench.message=" + os.path.join(BENCH, "message"), "-cp",
+    command = ["java", LAMBDA_HEAP, f"-Dbench.warmup={warmup}", "-Dbench.message=" + os.path.join(BENCH, "message"), "-cp",
                java_classpath(), "dev.relaymail.bench.HandlerThroughput", str(count)]
     out, err, rss = peak_rss(command, function_env(relay, QUEUE_JAVA_OPTIONS, connections))
     return last_json(err)["per_second"], rss
 
 
-def angus_plain_throughput(relay, count):
-    env = dict(os.environ, **relay, JAVA_TOOL_OPTIONS="-Djavax.net.ssl.trustStore=" + relay["BENCH_RELAY_TRUSTSTORE"]
-               + " -Djavax.net.ssl.trustStorePassword=changeit")
-    command = ["java", "-Dbench.message=" + os.path.join(BENCH, "message"), "-cp", java_classpath(),
-               "dev.relaymail.bench.AngusPlainThroughput", str(count)]
+def java_peer_throughput(relay, main_class, count):
+    """A Java sender of bench/java that reads the relay from the environment (plain Angus Mail, the ceiling)."""
+    env = dict(os.environ, **relay, JAVA_TOOL_OPTIONS=QUEUE_JAVA_OPTIONS + " -Djavax.net.ssl.trustStore="
+               + relay["BENCH_RELAY_TRUSTSTORE"] + " -Djavax.net.ssl.trustStorePassword=changeit")
+    command = ["java", LAMBDA_HEAP, "-Dbench.message=" + os.path.join(BENCH, "message"), "-cp", java_classpath(),
+               "dev.relaymail.bench." + main_class, str(count)]
     out, err, rss = peak_rss(command, env)
     return last_json(out)["per_second"], rss
 
@@ -261,7 +264,7 @@ def relaymail_cold_start(relay, event):
                _HANDLER=HANDLER, AWS_LAMBDA_FUNCTION_NAME="relaymail", AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
                AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024", AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/relaymail",
                AWS_LAMBDA_LOG_STREAM_NAME="bench")
-    command = ["java", "-XX:MaxHeapSize=870m", "-Xshare:auto", "-cp", os.path.join(WORK, "runtime", "*"),
+    command = ["java", LAMBDA_HEAP, "-Xshare:auto", "-cp", os.path.join(WORK, "runtime", "*"),
                "com.amazonaws.services.lambda.runtime.api.client.AWSLambda", HANDLER]
     start = time.perf_counter()
     # like Lambda, the task root is the working directory (the runtime client loads the handler from there)
@@ -336,10 +339,12 @@ def main():
         rows["relaymail, 1 connection"] = median_of(runs, lambda: relaymail_throughput(relay, count, 1, warmup))
         rows["relaymail, default connections"] = median_of(
             runs, lambda: relaymail_throughput(relay, count, None, warmup))
-        rows["plain Angus Mail"] = median_of(runs, lambda: angus_plain_throughput(relay, slow))
+        rows["plain Angus Mail"] = median_of(runs, lambda: java_peer_throughput(relay, "AngusPlainThroughput", slow))
         rows["Python smtplib + email"] = median_of(runs, lambda: smtplib_throughput(relay, slow))
         rows["Nodemailer, 1 connection"] = median_of(runs, lambda: nodemailer_throughput(relay, count, 1, warmup))
         rows["Nodemailer, pool of 5"] = median_of(runs, lambda: nodemailer_throughput(relay, count, 5, warmup))
+        rows["ceiling: the same bytes resent, nothing parsed or composed"] = median_of(
+            runs, lambda: java_peer_throughput(relay, "RelayCeiling", count))
 
         log("cold start")
         event = api_event()
