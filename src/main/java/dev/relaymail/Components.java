@@ -7,6 +7,7 @@ import dev.relaymail.core.MessageIds;
 import dev.relaymail.core.MimeComposer;
 import dev.relaymail.core.RequestReader;
 import dev.relaymail.core.Sender;
+import dev.relaymail.core.StoredAttachments;
 import dev.relaymail.idempotency.DynamoDbIdempotencyStore;
 import dev.relaymail.idempotency.IdempotencyStore;
 import dev.relaymail.idempotency.IdempotentSender;
@@ -16,8 +17,17 @@ import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.sqs.DeadLetterQueue;
 import dev.relaymail.sqs.SqsBatchAdapter;
 import dev.relaymail.sqs.SqsDeadLetterQueue;
+import dev.relaymail.storage.S3ObjectStore;
+import dev.relaymail.template.BundledTemplates;
+import dev.relaymail.template.MustacheTemplates;
+import dev.relaymail.template.S3Templates;
+import dev.relaymail.template.TemplateSource;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /** The adapters the handler delegates to, and what a container does at start, wired once from the configuration. */
 record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup startup) {
@@ -35,11 +45,18 @@ record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup startup) {
 
     static Components wire(Config config, CredentialsSource credentials, Optional<DeadLetterQueue> deadLetters,
             Optional<IdempotencyStore> idempotency, Clock clock) {
-        RequestReader reader = new RequestReader(config.limits(), config.defaultFrom(), config.blockedAttachments());
+        Supplier<S3Client> s3 = S3ObjectStore.lazyClient();
+        List<TemplateSource> templateSources = new ArrayList<>();
+        config.templates().bucket().ifPresent(bucket -> templateSources.add(
+                new S3Templates(s3, bucket, config.templates().prefix())));
+        templateSources.add(new BundledTemplates());
+        RequestReader reader = new RequestReader(config.limits(), config.defaultFrom(), config.blockedAttachments(),
+                config.attachmentBuckets(), new MustacheTemplates(templateSources, config.templates().cacheTtl(), clock));
         MessageIds messageIds = new MessageIds();
         MimeComposer composer = new MimeComposer(messageIds, clock, config.limits().maxMessageBytes());
         SmtpRelay relay = new SmtpRelay(config.relay(), credentials);
-        Sender mailer = new Mailer(config.allowedFrom(), composer, relay);
+        Sender mailer = new Mailer(config.allowedFrom(),
+                new StoredAttachments(new S3ObjectStore(s3), config.limits().maxMessageBytes()), composer, relay);
         Sender sender = idempotency.<Sender>map(store -> new IdempotentSender(mailer, store, clock)).orElse(mailer);
         OutcomeLog outcomes = new OutcomeLog();
         return new Components(new ApiGatewayAdapter(reader, sender, outcomes, config.limits().maxMessageBytes()),

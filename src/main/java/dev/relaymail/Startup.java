@@ -2,11 +2,11 @@ package dev.relaymail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relaymail.core.Deadline;
+import dev.relaymail.core.MailException;
 import dev.relaymail.core.MessageIds;
 import dev.relaymail.core.MimeComposer;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RequestReader;
-import dev.relaymail.core.RequestRejectedException;
 import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.CredentialsSource;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +71,7 @@ final class Startup implements Resource {
             JSON.writeValueAsBytes(JSON.readTree(JSON.writeValueAsBytes(
                     composer.compose(reader.read(SAMPLE, Optional.of("start"))).messageId())));
             SSLContext.getDefault().getSocketFactory();
-        } catch (RequestRejectedException | java.io.IOException | NoSuchAlgorithmException e) {
+        } catch (MailException | java.io.IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("priming failed", e);
         }
     }

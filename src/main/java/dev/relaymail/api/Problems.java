@@ -66,6 +66,12 @@ final class Problems {
                 .withHeader("Allow", "POST");
     }
 
+    /** A message of a batch that was not tried (nothing was sent); retrying it may succeed. */
+    static HttpAnswer notAttempted(String reason) {
+        return HttpAnswer.json(503, MEDIA_TYPE, body(503, "Not attempted", "not_attempted", reason + "; nothing was "
+                + "sent", List.of(), true));
+    }
+
     static HttpAnswer internalError(String requestId) {
         return problem(500, "Internal error", "internal_error",
                 "an unexpected error occurred; the logs have it under request id " + requestId, List.of());

@@ -9,10 +9,12 @@ import dev.relaymail.relay.RelaySettings.TlsMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -28,10 +30,16 @@ public record Config(
         AttachmentPolicy blockedAttachments,
         Optional<URI> deadLetterQueueUrl,
         Optional<String> idempotencyTable,
-        Duration idempotencyTtl) {
+        Duration idempotencyTtl,
+        TemplateSettings templates,
+        Set<String> attachmentBuckets) {
 
     /** Relay connections per container; see the README's Performance section for how it was chosen. */
     static final int DEFAULT_CONNECTIONS = 4;
+    /** S3's rules for bucket names (without the dots-as-IP and reserved-prefix details). */
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+    /** S3's safe key characters. */
+    private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9!_.*'()/-]{0,512}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\]");
 
     public Config {
@@ -44,6 +52,8 @@ public record Config(
         Objects.requireNonNull(deadLetterQueueUrl, "deadLetterQueueUrl");
         Objects.requireNonNull(idempotencyTable, "idempotencyTable");
         Objects.requireNonNull(idempotencyTtl, "idempotencyTtl");
+        Objects.requireNonNull(templates, "templates");
+        attachmentBuckets = Set.copyOf(attachmentBuckets);
     }
 
     public static Config fromEnvironment(Map<String, String> env) {
@@ -68,7 +78,10 @@ public record Config(
                 r.attachmentPolicy(r.optional("BLOCKED_ATTACHMENTS").orElse(AttachmentPolicy.DEFAULT)),
                 r.optional("DEAD_LETTER_QUEUE_URL").map(v -> r.url("DEAD_LETTER_QUEUE_URL", v)),
                 r.optional("IDEMPOTENCY_TABLE"),
-                Duration.ofSeconds(r.integer("IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 30 * 86_400)));
+                Duration.ofSeconds(r.integer("IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 30 * 86_400)),
+                new TemplateSettings(r.optional("TEMPLATE_BUCKET").map(b -> r.bucket("TEMPLATE_BUCKET", b)),
+                        r.templatePrefix(), Duration.ofSeconds(r.integer("TEMPLATE_CACHE_SECONDS", 300, 0, 86_400))),
+                r.buckets("ATTACHMENT_BUCKETS"));
     }
 
     /** Reads and checks single variables, naming the variable in every error. */
@@ -143,6 +156,32 @@ public record Config(
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("BLOCKED_ATTACHMENTS " + e.getMessage());
             }
+        }
+
+        String bucket(String name, String value) {
+            if (!BUCKET.matcher(value).matches()) {
+                throw new ConfigException(name + " must be an S3 bucket name, not " + value);
+            }
+            return value;
+        }
+
+        Set<String> buckets(String name) {
+            Set<String> buckets = new LinkedHashSet<>();
+            for (String entry : optional(name).orElse("").split(",")) {
+                if (!entry.isBlank()) {
+                    buckets.add(bucket(name, entry.strip()));
+                }
+            }
+            return buckets;
+        }
+
+        /** A key prefix ending in a slash, or empty for the bucket's top level. */
+        String templatePrefix() {
+            String prefix = Optional.ofNullable(env.get("TEMPLATE_PREFIX")).map(String::strip).orElse("templates/");
+            if (!KEY_PREFIX.matcher(prefix).matches() || prefix.startsWith("/") || prefix.contains("..")) {
+                throw new ConfigException("TEMPLATE_PREFIX must be a key prefix such as templates/, not " + prefix);
+            }
+            return prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
         }
 
         URI url(String name, String value) {

@@ -1,13 +1,18 @@
 package dev.relaymail.core;
 
-/** Sends one validated request: checks the sender, composes the MIME message, hands it to the relay. */
+/**
+ * Sends one validated request: checks the sender, reads attachments given by reference, composes the MIME message,
+ * hands it to the relay.
+ */
 public final class Mailer implements Sender {
     private final SenderPolicy senders;
+    private final StoredAttachments storedAttachments;
     private final MimeComposer composer;
     private final Relay relay;
 
-    public Mailer(SenderPolicy senders, MimeComposer composer, Relay relay) {
+    public Mailer(SenderPolicy senders, StoredAttachments storedAttachments, MimeComposer composer, Relay relay) {
         this.senders = senders;
+        this.storedAttachments = storedAttachments;
         this.composer = composer;
         this.relay = relay;
     }
@@ -15,7 +20,7 @@ public final class Mailer implements Sender {
     @Override
     public Accepted send(SendRequest request, Deadline deadline) throws MailException {
         senders.check(request.from());
-        ComposedMessage message = composer.compose(request);
+        ComposedMessage message = composer.compose(storedAttachments.resolve(request, deadline));
         try {
             relay.send(message, deadline);
         } catch (RelayException e) {

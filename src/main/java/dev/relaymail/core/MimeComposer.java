@@ -139,9 +139,13 @@ public final class MimeComposer {
         return result;
     }
 
-    /** Encodes (RFC 2047, when not ASCII) and folds a custom header; refuses one that cannot fit in 998-char lines. */
+    /**
+     * Folds a requested header, encoding an {@code X-} header's text (RFC 2047, when not ASCII) but never a structured
+     * one such as {@code List-Unsubscribe} (ASCII already; an encoded word would break its URLs); refuses one that
+     * cannot fit in 998-character lines.
+     */
     private static String headerValue(Header header) throws RequestRejectedException, UnsupportedEncodingException {
-        String value = EncodedWords.unstructured(header.value());
+        String value = Header.custom(header.name()) ? EncodedWords.unstructured(header.value()) : header.value();
         String folded = value.contains("\r\n") ? value : MimeUtility.fold(header.name().length() + 2, value);
         int lineStart = -(header.name().length() + 2);
         for (int i = 0; i <= folded.length(); i++) {
@@ -210,7 +214,7 @@ public final class MimeComposer {
         if (attachment.inline()) {
             headers.setHeader("Content-ID", "<" + attachment.contentId().orElseThrow() + ">");
         }
-        return new Leaf(headers, BASE64.encode(attachment.content()));
+        return new Leaf(headers, BASE64.encode(attachment.bytes()));
     }
 
     private static MimeBodyPart part(Node node) throws MessagingException {

@@ -15,7 +15,8 @@ import java.util.TreeMap;
 /**
  * A SHA-256 of everything a request asks for except its idempotency key, so that a key reused with another payload
  * is recognised. It is computed on the validated request, so the JSON's field order, spacing and line-wrapped
- * base64 make no difference.
+ * base64 make no difference. An attachment given by reference counts by its address, not its content, which is read
+ * only when the message is sent.
  */
 public final class RequestFingerprint {
     private RequestFingerprint() {
@@ -41,10 +42,14 @@ public final class RequestFingerprint {
                 out.writeUTF(a.filename());
                 out.writeUTF(a.contentType());
                 optional(out, a.contentId());
-                out.flush();
-                sha.update(bytes.toByteArray());
-                bytes.reset();
-                sha.update(MessageDigest.getInstance("SHA-256").digest(a.content()));
+                if (a.content() instanceof Attachment.StoredObject object) {
+                    out.writeUTF(object.toString());
+                } else {
+                    out.flush();
+                    sha.update(bytes.toByteArray());
+                    bytes.reset();
+                    sha.update(MessageDigest.getInstance("SHA-256").digest(a.bytes()));
+                }
             }
             out.writeInt(r.headers().size());
             for (Header h : r.headers()) {

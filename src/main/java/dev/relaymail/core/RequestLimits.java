@@ -16,6 +16,8 @@ public record RequestLimits(int maxRecipients, long maxMessageBytes) {
     public static final int MAX_TAG_KEY_CHARS = 64;
     public static final int MAX_TAG_VALUE_CHARS = 256;
     public static final int MAX_IDEMPOTENCY_KEY_CHARS = 256;
+    /** Messages in one {@code POST /messages/batch}, as Postmark and SendGrid allow. */
+    public static final int MAX_BATCH = 100;
 
     public RequestLimits {
         if (maxRecipients < 1) {

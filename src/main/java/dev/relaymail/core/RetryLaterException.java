@@ -2,15 +2,16 @@ package dev.relaymail.core;
 
 /**
  * The request cannot be handled right now for a reason other than the relay: the same idempotency key is being
- * sent by another invocation, or the idempotency store cannot be reached (the function then sends nothing rather
- * than risk a duplicate). Retrying later helps.
+ * sent by another invocation, the idempotency store cannot be reached (the function then sends nothing rather
+ * than risk a duplicate), or S3 cannot be reached for a template or an attachment. Retrying later helps.
  */
 public final class RetryLaterException extends MailException {
     private static final long serialVersionUID = 1L;
 
     public enum Reason {
         IN_FLIGHT("request_in_flight"),
-        STORE_UNAVAILABLE("idempotency_unavailable");
+        STORE_UNAVAILABLE("idempotency_unavailable"),
+        STORAGE_UNAVAILABLE("storage_unavailable");
 
         private final String code;
 

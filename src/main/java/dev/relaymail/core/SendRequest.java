@@ -55,6 +55,12 @@ public record SendRequest(
         return all;
     }
 
+    /** The same request with these attachments (their content read from where the request pointed). */
+    public SendRequest withAttachments(List<Attachment> resolved) {
+        return new SendRequest(from, to, cc, bcc, replyTo, subject, text, html, resolved, headers, tags,
+                idempotencyKey);
+    }
+
     /** The same request with another idempotency key (the SQS message id stands in when the body has none). */
     public SendRequest withIdempotencyKey(String key) {
         return new SendRequest(from, to, cc, bcc, replyTo, subject, text, html, attachments, headers, tags,

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.template.MustacheTemplates;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
@@ -56,7 +57,7 @@ class HostileRequestFuzzTest {
             "RCPT TO:<x@evil.example>", "Content-Type: text/html", " ", "  ", "a", "Z", "0", ".", "-", "_", "=");
 
     private final RequestReader reader = new RequestReader(new RequestLimits(20, 5_000_000), Optional.of(
-            MailAddress.parse("Acme <noreply@example.com>")), AttachmentPolicy.defaults());
+            MailAddress.parse("Acme <noreply@example.com>")), AttachmentPolicy.defaults(), Set.of(), MustacheTemplates.bundled());
     private final MimeComposer composer = new MimeComposer(new MessageIds(), Clock.systemUTC(), 5_000_000);
 
     /** Mostly tricky but legal text; one time in ten with something that must be refused somewhere in it. */

@@ -261,4 +261,22 @@ class MimeComposerTest {
             assertTrue(line.length() <= 998);
         }
     }
+
+    @Test
+    void writesListUnsubscribeAsItIsEvenWhenItsUrlLooksLikeAnEncodedWord() throws Exception {
+        SendRequest base = invoice();
+        SendRequest request = new SendRequest(base.from(), base.to(), base.cc(), base.bcc(), base.replyTo(),
+                base.subject(), base.text(), base.html(), base.attachments(), List.of(
+                        new Header("List-Unsubscribe", "<https://example.com/u?x=?y?=" + "t".repeat(80)
+                                + ">, <mailto:unsub@example.com>"),
+                        new Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+                        new Header("X-Note", "=?not?encoded?=")), base.tags(), base.idempotencyKey());
+
+        MimeMessage m = parse(composer.compose(request).mime());
+
+        assertEquals("<https://example.com/u?x=?y?=" + "t".repeat(80) + ">, <mailto:unsub@example.com>",
+                MimeUtility.unfold(m.getHeader("List-Unsubscribe", null)));
+        assertEquals("List-Unsubscribe=One-Click", m.getHeader("List-Unsubscribe-Post", null));
+        assertTrue(m.getHeader("X-Note", null).startsWith("=?UTF-8?B?"), "free text is still shown literally");
+    }
 }

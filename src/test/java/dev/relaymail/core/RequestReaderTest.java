@@ -8,17 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.template.MustacheTemplates;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class RequestReaderTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final RequestReader reader = new RequestReader(new RequestLimits(3, 1_000_000),
-            Optional.of(MailAddress.parse("Acme <noreply@example.com>")), AttachmentPolicy.defaults());
+            Optional.of(MailAddress.parse("Acme <noreply@example.com>")), AttachmentPolicy.defaults(), Set.of("attachments-bucket"), MustacheTemplates.bundled());
 
     private static ObjectNode valid() {
         ObjectNode body = JSON.createObjectNode();
@@ -28,7 +30,7 @@ class RequestReaderTest {
         return body;
     }
 
-    private SendRequest read(ObjectNode body) throws RequestRejectedException {
+    private SendRequest read(ObjectNode body) throws MailException {
         return reader.read(body.toString().getBytes(StandardCharsets.UTF_8), Optional.empty());
     }
 
@@ -80,7 +82,7 @@ class RequestReaderTest {
         assertEquals("audit@example.com", r.bcc().get(0).address());
         assertEquals("support@example.com", r.replyTo().get(0).address());
         assertEquals("application/pdf", r.attachments().get(0).contentType(), "guessed from the file name");
-        assertArrayEquals(Base64.getDecoder().decode("iVBORw=="), r.attachments().get(1).content());
+        assertArrayEquals(Base64.getDecoder().decode("iVBORw=="), r.attachments().get(1).bytes());
         assertEquals(Optional.of("logo"), r.attachments().get(1).contentId());
         assertEquals(List.of(new Header("X-Campaign", "2026-11"), new Header("List-Unsubscribe",
                 "<https://u.example/x>")), r.headers());
@@ -124,7 +126,7 @@ class RequestReaderTest {
     @Test
     void requiresASenderWhenNoDefaultIsConfigured() {
         RequestReader noDefault = new RequestReader(new RequestLimits(3, 1_000_000), Optional.empty(),
-                AttachmentPolicy.defaults());
+                AttachmentPolicy.defaults(), Set.of("attachments-bucket"), MustacheTemplates.bundled());
         RequestRejectedException e = assertThrows(RequestRejectedException.class,
                 () -> noDefault.read(valid().toString().getBytes(StandardCharsets.UTF_8), Optional.empty()));
         assertField(e.errors(), "from", "DEFAULT_FROM");
@@ -299,5 +301,127 @@ class RequestReaderTest {
     @Test
     void acceptsASubjectOf998Characters() throws Exception {
         assertEquals(998, read(valid().put("subject", "s".repeat(998))).subject().length());
+    }
+
+    @Test
+    void rendersATemplateWithItsData() throws Exception {
+        ObjectNode body = valid();
+        body.remove(List.of("subject", "text"));
+        body.put("template", "password-reset");
+        body.putObject("data").put("name", "Bob").put("product", "Acme").put("validMinutes", 15)
+                .put("resetUrl", "https://app.example.com/r/1");
+
+        SendRequest r = read(body);
+
+        assertEquals("Reset your Acme password", r.subject());
+        assertTrue(r.html().orElseThrow().contains("<a href=\"https://app.example.com/r/1\">"));
+        assertTrue(r.text().orElseThrow().startsWith("Hello Bob,\n"));
+    }
+
+    @Test
+    void refusesSubjectAndBodiesBesideATemplateAndNamesAMissingVariable() {
+        List<FieldError> errors = errors(b -> {
+            b.put("template", "password-reset");
+            b.putObject("data").put("name", "Bob");
+        });
+        assertField(errors, "subject", "comes from the template");
+        assertField(errors, "text", "comes from the template");
+
+        List<FieldError> missing = errors(b -> {
+            b.remove(List.of("subject", "text"));
+            b.put("template", "password-reset");
+            b.putObject("data").put("name", "Bob");
+        });
+        assertField(missing, "data.product", "password-reset (subject.mustache, line 1)");
+    }
+
+    @Test
+    void refusesBadTemplateNamesDataAndSubjectsRenderedWithLineBreaks() {
+        Consumer<ObjectNode> templated = b -> b.remove(List.of("subject", "text"));
+        assertField(errors(templated.andThen(b -> b.put("template", "../etc/passwd"))), "template",
+                "must be a template name");
+        assertField(errors(templated.andThen(b -> b.put("template", "welcome").put("data", "x"))), "data",
+                "must be an object");
+        assertField(errors(templated.andThen(b -> b.putObject("data"))), "template", "is required with data");
+        assertField(errors(templated.andThen(b -> b.put("template", "nope"))), "template", "no template named nope");
+        assertField(errors(templated.andThen(b -> {
+            b.put("template", "password-reset");
+            b.putObject("data").put("name", "Bob").put("product", "Acme\r\nBcc: victim@example.org")
+                    .put("validMinutes", 15).put("resetUrl", "https://app.example.com/r/1");
+        })), "subject", "control characters (CR, LF, NUL, …) (rendered from template password-reset)");
+    }
+
+    @Test
+    void turnsUnsubscribeIntoOneClickListUnsubscribeHeaders() throws Exception {
+        ObjectNode body = valid();
+        body.putObject("unsubscribe").put("url", "https://example.com/u?t=abc%2C1").put("mailto", "unsub@example.com");
+
+        List<Header> headers = read(body).headers();
+
+        assertEquals(List.of(new Header("List-Unsubscribe", "<https://example.com/u?t=abc%2C1>, <mailto:unsub@example.com>"),
+                new Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")), headers);
+    }
+
+    @Test
+    void addsNoOneClickHeaderForAMailtoAlone() throws Exception {
+        ObjectNode body = valid();
+        body.putObject("unsubscribe").put("mailto", "unsub@example.com");
+
+        assertEquals(List.of(new Header("List-Unsubscribe", "<mailto:unsub@example.com>")), read(body).headers());
+    }
+
+    @Test
+    void refusesUnsubscribeTargetsThatAreNotSafe() {
+        assertField(errors(b -> b.putObject("unsubscribe").put("url", "http://example.com/u")), "unsubscribe.url",
+                "https://");
+        assertField(errors(b -> b.putObject("unsubscribe").put("url", "https://example.com/u>\r\nBcc: x")),
+                "unsubscribe.url", "ASCII");
+        assertField(errors(b -> b.putObject("unsubscribe").put("url", "https://example.com/a,b")),
+                "unsubscribe.url", "must not contain < > or ,");
+        assertField(errors(b -> b.putObject("unsubscribe").put("url", "https://example.com/" + "u".repeat(900))),
+                "unsubscribe.url", "longer than 900");
+        assertField(errors(b -> b.putObject("unsubscribe").put("mailto", "not an address")), "unsubscribe.mailto",
+                "not a valid address");
+        assertField(errors(b -> b.putObject("unsubscribe")), "unsubscribe", "needs a url");
+        assertField(errors(b -> b.putObject("unsubscribe").put("link", "https://example.com/")),
+                "unsubscribe.link", "unknown field");
+        assertField(errors(b -> {
+            b.putObject("unsubscribe").put("mailto", "unsub@example.com");
+            b.putObject("headers").put("List-Unsubscribe", "<mailto:other@example.com>");
+        }), "headers.List-Unsubscribe", "is set by unsubscribe");
+    }
+
+    @Test
+    void readsAnAttachmentByReferenceToAnAllowedBucket() throws Exception {
+        ObjectNode body = valid();
+        body.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/reports/2026/Q3 report.pdf");
+
+        Attachment a = read(body).attachments().get(0);
+
+        assertEquals(new Attachment.StoredObject("attachments-bucket", "reports/2026/Q3 report.pdf"), a.content());
+        assertEquals("Q3 report.pdf", a.filename(), "the file name defaults to the key's last segment");
+        assertEquals("application/pdf", a.contentType());
+    }
+
+    @Test
+    void refusesReferencesOutsideTheAllowedBucketsOrWithContentToo() {
+        assertField(errors(b -> b.putArray("attachments").addObject().put("s3", "s3://other-bucket/a.pdf")),
+                "attachments[0].s3", "bucket other-bucket is not one the function may read (ATTACHMENT_BUCKETS)");
+        assertField(errors(b -> b.putArray("attachments").addObject().put("s3", "https://example.com/a.pdf")),
+                "attachments[0].s3", "must be an S3 address");
+        assertField(errors(b -> b.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/a.pdf")
+                .put("content", "YQ==")), "attachments[0]", "either content or s3");
+        assertField(errors(b -> b.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/run.exe")),
+                "attachments[0]", ".exe");
+        assertField(errors(b -> b.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/dir/")),
+                "attachments[0].filename", "is required");
+
+        RequestReader noBuckets = new RequestReader(new RequestLimits(3, 1_000_000), Optional.empty(),
+                AttachmentPolicy.defaults(), Set.of(), MustacheTemplates.bundled());
+        ObjectNode body = valid().put("from", "a@example.com");
+        body.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/a.pdf");
+        RequestRejectedException e = assertThrows(RequestRejectedException.class,
+                () -> noBuckets.read(body.toString(), Optional.empty()));
+        assertField(e.errors(), "attachments[0].s3", "not enabled (ATTACHMENT_BUCKETS is empty)");
     }
 }

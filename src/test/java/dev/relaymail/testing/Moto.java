@@ -8,12 +8,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -29,7 +31,8 @@ public final class Moto {
 
     public static synchronized URI endpoint() {
         if (endpoint == null) {
-            String url = System.getenv("AWS_ENDPOINT_URL");
+            String url = Optional.ofNullable(System.getenv("AWS_ENDPOINT_URL"))
+                    .orElse(System.getProperty("aws.endpointUrl"));
             if (url == null) {
                 throw new IllegalStateException("AWS_ENDPOINT_URL is not set: run the tests with mvn verify");
             }
@@ -56,6 +59,30 @@ public final class Moto {
     public static DynamoDbClient dynamoDb() {
         endpoint();
         return DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    public static S3Client s3() {
+        endpoint();
+        return S3Client.builder().httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    /** A new, empty S3 bucket with a unique name. */
+    public static String bucket(String purpose) {
+        return createBucket(purpose + "-" + java.util.UUID.randomUUID());
+    }
+
+    /** Creates the bucket in the SDK's region, unless it is there already; returns its name. */
+    public static String createBucket(String bucket) {
+        S3Client s3 = s3();
+        if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
+            s3.createBucket(r -> r.bucket(bucket).createBucketConfiguration(c -> c.locationConstraint(region())));
+        }
+        return bucket;
+    }
+
+    /** The region the SDK uses: {@code AWS_REGION}, or the {@code aws.region} system property. */
+    private static String region() {
+        return Optional.ofNullable(System.getenv("AWS_REGION")).orElse(System.getProperty("aws.region"));
     }
 
     /** A new idempotency table as template.yaml creates it: key {@code id}, TTL on {@code expiresAt}. */

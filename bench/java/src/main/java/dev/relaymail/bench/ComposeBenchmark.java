@@ -7,6 +7,7 @@ import dev.relaymail.core.MimeComposer;
 import dev.relaymail.core.RequestLimits;
 import dev.relaymail.core.RequestReader;
 import dev.relaymail.core.SendRequest;
+import dev.relaymail.template.MustacheTemplates;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -48,7 +50,8 @@ public class ComposeBenchmark {
     public void setUp() throws Exception {
         message = BenchMessage.load();
         body = message.request().toString().getBytes(StandardCharsets.UTF_8);
-        reader = new RequestReader(new RequestLimits(50, 10_485_760), Optional.empty(), AttachmentPolicy.defaults());
+        reader = new RequestReader(new RequestLimits(50, 10_485_760), Optional.empty(), AttachmentPolicy.defaults(), Set.of(),
+                MustacheTemplates.bundled());
         composer = new MimeComposer(new MessageIds(), Clock.systemUTC(), 10_485_760);
         request = reader.read(body, Optional.empty());
         session = Session.getInstance(new Properties());

@@ -11,10 +11,12 @@ import dev.relaymail.relay.RelaySettings;
 import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
+import dev.relaymail.template.MustacheTemplates;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The ceiling the relay and the machine allow: the benchmark message composed once, then its bytes sent again and
@@ -43,7 +45,7 @@ public final class RelayCeiling {
             }
         };
         RequestReader reader = new RequestReader(new RequestLimits(50, 10_485_760), Optional.empty(),
-                AttachmentPolicy.defaults());
+                AttachmentPolicy.defaults(), Set.of(), MustacheTemplates.bundled());
         ComposedMessage message = new MimeComposer(new MessageIds(), Clock.systemUTC(), 10_485_760).compose(
                 reader.read(BenchMessage.load().request().toString().getBytes(StandardCharsets.UTF_8),
                         Optional.empty()));
