@@ -10,7 +10,6 @@ import dev.relaymail.core.MailException;
 import dev.relaymail.core.Sender;
 import dev.relaymail.core.RequestReader;
 import dev.relaymail.core.RequestRejectedException;
-import dev.relaymail.core.SendRequest;
 import dev.relaymail.logging.Metrics;
 import dev.relaymail.logging.OutcomeLog;
 import java.util.List;
@@ -18,19 +17,20 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * {@code POST /messages} from API Gateway (REST or HTTP API): checks the HTTP envelope, reads the send request,
- * sends it and answers {@code 202} with the {@code Message-ID}, or a problem detail.
+ * {@code POST /messages} and {@code POST /messages/batch} from API Gateway (REST or HTTP API): checks the HTTP
+ * envelope, reads the send request (or the batch), sends and answers {@code 202} with the {@code Message-ID}
+ * ({@code 207} with one result per message for a batch), or a problem detail.
  */
 public final class ApiGatewayAdapter {
     private final RequestReader reader;
-    private final Sender sender;
-    private final OutcomeLog outcomes;
+    private final MessageSending sending;
+    private final BatchSending batch;
     private final long maxBodyBytes;
 
     public ApiGatewayAdapter(RequestReader reader, Sender sender, OutcomeLog outcomes, long maxBodyBytes) {
         this.reader = reader;
-        this.sender = sender;
-        this.outcomes = outcomes;
+        this.sending = new MessageSending(sender, outcomes);
+        this.batch = new BatchSending(reader, sending);
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -53,26 +53,25 @@ public final class ApiGatewayAdapter {
             return Problems.unsupportedMediaType(contentType.get());
         }
         OutcomeLog.Source source = new OutcomeLog.Source(invocation, Optional.empty(), metrics);
-        long start = System.nanoTime();
-        Optional<SendRequest> send = Optional.empty();
-        try {
-            if (request.body().length > maxBodyBytes) {
-                throw new RequestRejectedException(RequestRejectedException.Reason.TOO_LARGE, List.of(new FieldError(
-                        "body", "the request body is larger than the limit of " + maxBodyBytes
-                                + " bytes (MAX_MESSAGE_BYTES)")));
-            }
-            send = Optional.of(reader.read(request.body(), request.header("idempotency-key")));
-            Accepted accepted = sender.send(send.get(), invocation.deadline());
-            outcomes.accepted(source, send.get(), accepted, start);
-            HttpAnswer answer = HttpAnswer.json(202, "application/json", accepted(accepted));
-            return accepted.replayed() ? answer.withHeader("Idempotent-Replayed", "true") : answer;
-        } catch (MailException e) {
-            outcomes.failed(source, send, e, "answered", start);
-            return Problems.of(e, send.flatMap(SendRequest::idempotencyKey).isPresent());
-        } catch (RuntimeException e) {
-            outcomes.unexpected(source, e);
-            return Problems.internalError(invocation.requestId());
+        if (request.body().length > maxBodyBytes) {
+            return Problems.of(new RequestRejectedException(RequestRejectedException.Reason.TOO_LARGE, List.of(
+                    new FieldError("body", "the request body is larger than the limit of " + maxBodyBytes
+                            + " bytes (MAX_MESSAGE_BYTES)"))), false);
         }
+        if (request.batch()) {
+            try {
+                return batch.send(request, source, invocation);
+            } catch (MailException e) {
+                return Problems.of(e, false);
+            }
+        }
+        MessageSending.Result result = sending.send(() -> reader.read(request.body(), request.header("idempotency-key")),
+                source, invocation.deadline());
+        if (result instanceof MessageSending.Sent sent) {
+            HttpAnswer answer = HttpAnswer.json(202, "application/json", accepted(sent.accepted()));
+            return sent.accepted().replayed() ? answer.withHeader("Idempotent-Replayed", "true") : answer;
+        }
+        return ((MessageSending.Failed) result).problem();
     }
 
     private static ObjectNode accepted(Accepted accepted) {

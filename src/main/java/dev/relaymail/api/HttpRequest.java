@@ -13,19 +13,25 @@ import java.util.Optional;
  * The parts of an API Gateway proxy event the function uses, converted at the edge from either payload format:
  * REST API (format 1.0) or HTTP API (format 2.0). Header names are lower-cased.
  */
-record HttpRequest(String method, Map<String, String> headers, byte[] body) {
+record HttpRequest(String method, String path, Map<String, String> headers, byte[] body) {
 
     HttpRequest {
         headers = Map.copyOf(headers);
     }
 
     static HttpRequest fromRestEvent(JsonNode event) {
-        return new HttpRequest(event.path("httpMethod").asText(""), headers(event.path("headers")), body(event));
+        return new HttpRequest(event.path("httpMethod").asText(""), event.path("path").asText(""),
+                headers(event.path("headers")), body(event));
     }
 
     static HttpRequest fromHttpApiEvent(JsonNode event) {
         return new HttpRequest(event.path("requestContext").path("http").path("method").asText(""),
-                headers(event.path("headers")), body(event));
+                event.path("rawPath").asText(""), headers(event.path("headers")), body(event));
+    }
+
+    /** {@code POST …/messages/batch}: several messages in one request. */
+    boolean batch() {
+        return path.endsWith("/batch");
     }
 
     Optional<String> header(String name) {

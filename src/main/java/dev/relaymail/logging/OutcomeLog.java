@@ -18,8 +18,21 @@ import java.util.logging.Logger;
 public final class OutcomeLog {
     private static final Logger LOG = Logger.getLogger("dev.relaymail.outcome");
 
-    /** Where the message came from (the API, or an SQS record with its message id) and its invocation's metrics. */
-    public record Source(Invocation invocation, Optional<String> sqsMessageId, Metrics metrics) {
+    /**
+     * Where the message came from (the API, an item of an API batch, or an SQS record with its message id) and its
+     * invocation's metrics.
+     */
+    public record Source(Invocation invocation, Optional<String> sqsMessageId, Optional<Integer> batchIndex,
+            Metrics metrics) {
+
+        public Source(Invocation invocation, Optional<String> sqsMessageId, Metrics metrics) {
+            this(invocation, sqsMessageId, Optional.empty(), metrics);
+        }
+
+        /** The same source for item {@code index} of a batch. */
+        public Source item(int index) {
+            return new Source(invocation, sqsMessageId, Optional.of(index), metrics);
+        }
     }
 
     public void accepted(Source source, SendRequest request, Accepted accepted, long startNanos) {
@@ -68,6 +81,7 @@ public final class OutcomeLog {
         LogFields fields = LogFields.of()
                 .with("requestId", source.invocation().requestId())
                 .with("sqsMessageId", source.sqsMessageId().orElse(null))
+                .with("batchIndex", source.batchIndex().orElse(null))
                 .with("durationMs", millis);
         request.ifPresent(r -> fields
                 .with("from", r.from().address())

@@ -1,0 +1,107 @@
+package dev.relaymail.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.core.Accepted;
+import dev.relaymail.core.Deadline;
+import dev.relaymail.core.Invocation;
+import dev.relaymail.core.MailException;
+import dev.relaymail.core.RelayException;
+import dev.relaymail.core.RequestReader;
+import dev.relaymail.core.SendRequest;
+import dev.relaymail.logging.OutcomeLog;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code POST /messages/batch}: up to 100 send requests in {@code {"messages": […]}}, sent one after the other over
+ * the container's relay connection, answered {@code 207} with one result per message in request order:
+ * {@code {"index", "status": 202, "messageId", …}} or {@code {"index", "status": 4xx/5xx, …problem detail}}.
+ *
+ * <p>Each message stands alone: its own validation, its own idempotency key (an {@code Idempotency-Key} header on the
+ * batch gives message {@code i} without a key of its own the key {@code <header>/<i>}, so that retrying the whole
+ * batch sends nothing twice). Once the relay cannot be reached, or time runs short, the messages not yet tried are
+ * answered {@code 503} without trying them.
+ */
+final class BatchSending {
+    /** Failures that are about the relay or the setup rather than one message: the rest would fail the same way. */
+    private static final Set<RelayException.Kind> RELAY_DOWN = EnumSet.of(RelayException.Kind.CONNECTION,
+            RelayException.Kind.TLS, RelayException.Kind.AUTHENTICATION, RelayException.Kind.CREDENTIALS,
+            RelayException.Kind.DEADLINE);
+    /** A message is not started with less time than this left: answering in time matters more. */
+    private static final Duration LAST_START = Duration.ofSeconds(1);
+
+    private final RequestReader reader;
+    private final MessageSending sending;
+
+    BatchSending(RequestReader reader, MessageSending sending) {
+        this.reader = reader;
+        this.sending = sending;
+    }
+
+    HttpAnswer send(HttpRequest request, OutcomeLog.Source source, Invocation invocation) throws MailException {
+        List<JsonNode> messages = reader.readBatch(request.body());
+        Optional<String> batchKey = request.header("idempotency-key");
+        Deadline deadline = invocation.deadline();
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        ArrayNode results = body.putArray("results");
+        int accepted = 0;
+        Optional<String> skipReason = Optional.empty();
+        for (int i = 0; i < messages.size(); i++) {
+            if (skipReason.isEmpty() && !deadline.allows(LAST_START)) {
+                skipReason = Optional.of("the invocation ran out of time before this message");
+            }
+            if (skipReason.isPresent()) {
+                results.add(notAttempted(i, skipReason.get()));
+                continue;
+            }
+            int index = i;
+            JsonNode message = messages.get(i);
+            MessageSending.Result result = sending.send(() -> {
+                SendRequest read = reader.read(message, Optional.empty());
+                return read.idempotencyKey().isEmpty() && batchKey.isPresent()
+                        ? read.withIdempotencyKey(batchKey.get() + "/" + index) : read;
+            }, source.item(i), deadline);
+            if (result instanceof MessageSending.Sent sent) {
+                accepted++;
+                results.add(sent(i, sent.accepted()));
+            } else if (result instanceof MessageSending.Failed failed) {
+                results.add(item(i, failed.problem()));
+                skipReason = failed.failure().filter(f -> f instanceof RelayException r && RELAY_DOWN.contains(r.kind()))
+                        .map(f -> "not tried: the message before it failed with " + f.code());
+            }
+        }
+        body.put("accepted", accepted);
+        body.put("failed", messages.size() - accepted);
+        return HttpAnswer.json(207, "application/json", body);
+    }
+
+    private static ObjectNode sent(int index, Accepted accepted) {
+        ObjectNode item = JsonNodeFactory.instance.objectNode();
+        item.put("index", index);
+        item.put("status", 202);
+        item.put("messageId", accepted.messageId());
+        item.put("recipients", accepted.recipients());
+        if (accepted.replayed()) {
+            item.put("replayed", true);
+        }
+        return item;
+    }
+
+    /** The problem answer of one message, as an item: its index, then the problem's fields. */
+    private static ObjectNode item(int index, HttpAnswer problem) {
+        ObjectNode item = JsonNodeFactory.instance.objectNode();
+        item.put("index", index);
+        item.setAll((ObjectNode) problem.body());
+        return item;
+    }
+
+    private static ObjectNode notAttempted(int index, String reason) {
+        return item(index, Problems.notAttempted(reason));
+    }
+}
