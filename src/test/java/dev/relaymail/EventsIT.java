@@ -15,6 +15,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relaymail.core.MessageIds;
+import dev.relaymail.testing.Moto;
 import dev.relaymail.testing.TestRelay;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Message;
@@ -36,6 +37,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.sqs.model.Message.Builder;
 
 /**
@@ -45,12 +47,16 @@ import software.amazon.awssdk.services.sqs.model.Message.Builder;
  */
 class EventsIT {
     private static final Set<String> COVERED = Set.of("api-rest-invoice.json", "api-http-welcome.json",
-            "sqs-batch.json", "sqs-fifo-batch.json", "env.json");
+            "api-http-template.json", "api-http-batch.json", "sqs-batch.json", "sqs-fifo-batch.json",
+            "sqs-s3-attachment.json", "env.json");
+    /** The files the attachment-by-reference sample refers to, as {@code objects/<bucket>/<key>}. */
+    private static final Path OBJECTS = Path.of("events", "objects");
 
     private static Harness harness(String function) throws IOException {
         Harness h = new Harness();
         JsonNode env = JSON.readTree(Files.readString(Path.of("events", "env.json"))).get(function);
-        for (String name : List.of("DEFAULT_FROM", "ALLOWED_FROM", "MAX_RECIPIENTS", "MAX_MESSAGE_BYTES")) {
+        for (String name : List.of("DEFAULT_FROM", "ALLOWED_FROM", "MAX_RECIPIENTS", "MAX_MESSAGE_BYTES",
+                "ATTACHMENT_BUCKETS")) {
             h.with(name, env.get(name).asText());
         }
         return h;
@@ -75,7 +81,9 @@ class EventsIT {
     @Test
     void everySampleIsCovered() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("events"))) {
-            assertEquals(COVERED, files.map(p -> p.getFileName().toString()).collect(Collectors.toSet()));
+            Set<String> expected = new java.util.HashSet<>(COVERED);
+            expected.add(OBJECTS.getFileName().toString());
+            assertEquals(expected, files.map(p -> p.getFileName().toString()).collect(Collectors.toSet()));
         }
     }
 
@@ -190,6 +198,60 @@ class EventsIT {
             byte[] bytes = eventBytes(name);
             assertEquals(new String(bytes, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8).length,
                     bytes.length, name);
+        }
+    }
+
+    @Test
+    void httpTemplateRendersTheWelcomeWithOneClickUnsubscribe() throws Exception {
+        lambdaReads(APIGatewayV2HTTPEvent.class, Files.readString(Path.of("events", "api-http-template.json")));
+        try (Harness h = harness("MailApiFunction")) {
+            JsonNode answer = invoke(h, "api-http-template.json");
+
+            assertEquals(202, lambdaReads(APIGatewayV2HTTPResponse.class, answer.toString()).getStatusCode());
+            MimeMessage m = parse(h.relay.received().get(0));
+            assertEquals("Welcome to Acme, Dana", m.getSubject());
+            assertEquals("List-Unsubscribe=One-Click", m.getHeader("List-Unsubscribe-Post", null));
+            assertTrue(m.getHeader("List-Unsubscribe", null).startsWith("<https://app.example.com/unsubscribe?"));
+            Multipart alternative = (Multipart) m.getContent();
+            assertTrue(((String) alternative.getBodyPart(0).getContent()).contains("- Invite your team"));
+            assertTrue(((String) alternative.getBodyPart(1).getContent()).contains("<li>Invite your team</li>"));
+        }
+    }
+
+    @Test
+    void httpBatchAnswers207WithAResultPerMessage() throws Exception {
+        lambdaReads(APIGatewayV2HTTPEvent.class, Files.readString(Path.of("events", "api-http-batch.json")));
+        try (Harness h = harness("MailApiFunction")) {
+            JsonNode answer = invoke(h, "api-http-batch.json");
+
+            APIGatewayV2HTTPResponse response = lambdaReads(APIGatewayV2HTTPResponse.class, answer.toString());
+            assertEquals(207, response.getStatusCode());
+            JsonNode body = JSON.readTree(response.getBody());
+            assertEquals(3, body.get("accepted").asInt(), body.toString());
+            assertEquals(new MessageIds().next(Optional.of("export-77-ann"), "example.com"),
+                    body.get("results").get(0).get("messageId").asText(), "the message's own key");
+            assertEquals(new MessageIds().next(Optional.of("nightly-2026-11-26/1"), "example.com"),
+                    body.get("results").get(1).get("messageId").asText(), "the batch key with the index");
+            assertEquals(List.of("ann@example.org", "bob@example.net", "carol@example.org"),
+                    h.relay.received().stream().map(r -> r.recipients().get(0)).toList());
+            assertEquals(1, h.relay.connections());
+        }
+    }
+
+    @Test
+    void sqsRecordWithAnS3AttachmentSendsTheObject() throws Exception {
+        lambdaReads(SQSEvent.class, Files.readString(Path.of("events", "sqs-s3-attachment.json")));
+        Path pdf = OBJECTS.resolve("relaymail-sample-attachments/reports/2026/q3-report.pdf");
+        Moto.createBucket("relaymail-sample-attachments");
+        Moto.s3().putObject(r -> r.bucket("relaymail-sample-attachments").key("reports/2026/q3-report.pdf"),
+                RequestBody.fromFile(pdf));
+        try (Harness h = harness("MailQueueFunction")) {
+            JsonNode answer = invoke(h, "sqs-s3-attachment.json");
+
+            assertEquals(List.of(), lambdaReads(SQSBatchResponse.class, answer.toString()).getBatchItemFailures());
+            BodyPart attached = ((Multipart) parse(h.relay.received().get(0)).getContent()).getBodyPart(1);
+            assertEquals("q3-report.pdf", attached.getFileName());
+            assertArrayEquals(Files.readAllBytes(pdf), attached.getInputStream().readAllBytes());
         }
     }
 }

@@ -10,10 +10,12 @@ import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.sqs.DeadLetterQueue;
 import dev.relaymail.sqs.SqsRecord;
+import dev.relaymail.testing.Moto;
 import dev.relaymail.testing.TestContext;
 import dev.relaymail.testing.TestRelay;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -27,11 +29,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Runs the real handler on an event file, end to end, with no AWS account and no Docker: an embedded relay with
  * real STARTTLS (the test CA, trusted the standard JVM way) and AUTH, local credentials, the settings of
- * {@code events/env.json} pointed at that relay, and a dead-letter queue that prints. Prints the handler's answer and
+ * {@code events/env.json} pointed at that relay, a dead-letter queue that prints, and, for an event that refers to
+ * S3 objects, moto_server holding the sample files of {@code events/objects/}. Prints the handler's answer and
  * every message exactly as the relay received it, and saves each as {@code target/local-invoke/N.eml}.
  *
  * <p>Usage: {@code ./local-invoke events/api-rest-invoice.json}
@@ -51,6 +57,7 @@ public final class LocalInvoke {
         JsonLogging.install(System.getenv().getOrDefault("LOG_LEVEL", "INFO"), System.err);
         Logger.getLogger("org.subethamail").setLevel(Level.WARNING);
         byte[] event = Files.readAllBytes(Path.of(args[0]));
+        serveSampleObjects(event);
         PrintStream out = System.out;
         try (TestRelay relay = TestRelay.start()) {
             MailHandler handler = new MailHandler(Components.wire(config(event, relay), localCredentials(relay),
@@ -94,6 +101,33 @@ public final class LocalInvoke {
         env.put("SMTP_TLS", "starttls");
         env.remove("DEAD_LETTER_QUEUE_URL");
         return Config.fromEnvironment(env);
+    }
+
+    /**
+     * When the event refers to S3 objects, moto_server (started here if need be) plays S3, holding the files under
+     * {@code events/objects/<bucket>/<key>}; the function reads them through the real SDK.
+     */
+    private static void serveSampleObjects(byte[] event) throws IOException {
+        if (!new String(event, StandardCharsets.UTF_8).contains("s3://")) {
+            return;
+        }
+        if (System.getenv("AWS_ENDPOINT_URL") == null) {
+            System.setProperty("aws.endpointUrl", "http://127.0.0.1:5123");
+            System.setProperty("aws.region", "eu-central-1");
+            System.setProperty("aws.accessKeyId", "local");
+            System.setProperty("aws.secretAccessKey", "local");
+        }
+        S3Client s3 = Moto.s3();
+        Path root = Path.of("events", "objects");
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Path relative = root.relativize(file);
+                String bucket = relative.getName(0).toString();
+                String key = relative.subpath(1, relative.getNameCount()).toString().replace('\\', '/');
+                Moto.createBucket(bucket);
+                s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromFile(file));
+            }
+        }
     }
 
     private static CredentialsSource localCredentials(TestRelay relay) {

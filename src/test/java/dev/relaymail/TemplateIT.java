@@ -36,15 +36,18 @@ class TemplateIT {
     }
 
     @Test
-    void theSendRouteUsesIamUnlessJwtIsChosen() {
+    void theSendRoutesUseIamUnlessJwtIsChosen() {
         assertEquals("IAM", template.at("/Parameters/ApiAuthorization/Default").asText());
-        JsonNode route = resource("MailApiSendRoute");
-        assertEquals("POST /messages", route.path("RouteKey").asText());
-        assertEquals(JSON.createArrayNode().add("UseJwt").add("JWT").add("AWS_IAM"),
-                route.path("AuthorizationType").path("Fn::If"));
-        assertEquals(1, template.path("Resources").properties().stream()
-                .filter(r -> r.getValue().path("Type").asText().equals("AWS::ApiGatewayV2::Route")).count(),
-                "no other, unprotected route");
+        List<String> routeKeys = new ArrayList<>();
+        template.path("Resources").properties().stream()
+                .filter(r -> r.getValue().path("Type").asText().equals("AWS::ApiGatewayV2::Route"))
+                .forEach(r -> {
+                    JsonNode route = r.getValue().path("Properties");
+                    routeKeys.add(route.path("RouteKey").asText());
+                    assertEquals(JSON.createArrayNode().add("UseJwt").add("JWT").add("AWS_IAM"),
+                            route.path("AuthorizationType").path("Fn::If"), r.getKey());
+                });
+        assertEquals(List.of("POST /messages", "POST /messages/batch"), routeKeys, "no other, unprotected route");
     }
 
     @Test
@@ -55,36 +58,77 @@ class TemplateIT {
     }
 
     @Test
-    void functionsGetOnlyTheirSecretAndTheirQueue() {
-        for (String function : List.of("MailApiFunction", "MailQueueFunction")) {
-            List<String> grants = new ArrayList<>();
-            for (JsonNode policy : resource(function).path("Policies")) {
-                if (policy.has("AWSSecretsManagerGetSecretValuePolicy")) {
-                    assertEquals("SmtpSecretArn", policy.at("/AWSSecretsManagerGetSecretValuePolicy/SecretArn/Ref")
-                            .asText());
-                    grants.add("secret");
-                } else if (policy.has("SQSSendMessagePolicy")) {
-                    assertEquals("MailDeadLetterQueue", policy.at("/SQSSendMessagePolicy/QueueName/Fn::GetAtt/0")
-                            .asText());
-                    grants.add("dead-letter queue");
-                } else if (policy.has("Statement")) {
-                    JsonNode statement = policy.at("/Statement/0");
-                    assertEquals(JSON.createArrayNode().add("dynamodb:GetItem").add("dynamodb:PutItem")
-                            .add("dynamodb:UpdateItem").add("dynamodb:DeleteItem"), statement.path("Action"));
-                    assertEquals("IdempotencyTable", statement.at("/Resource/Fn::GetAtt/0").asText());
-                    grants.add("idempotency table");
-                } else {
-                    JsonNode statement = policy.at("/Fn::If/1/Statement/0");
-                    assertEquals("kms:Decrypt", statement.path("Action").asText());
-                    assertEquals("SmtpSecretKmsKeyArn", statement.at("/Resource/Ref").asText());
-                    assertTrue(statement.at("/Condition/StringEquals/kms:ViaService").isObject());
-                    grants.add("key, through Secrets Manager");
+    void functionsGetTheSendingPolicyAndOnlyTheQueueFunctionTheDeadLetterQueue() {
+        assertEquals("MailSendingPolicy", resource("MailApiFunction").at("/Policies/0/Ref").asText());
+        assertEquals(1, resource("MailApiFunction").path("Policies").size());
+        JsonNode queuePolicies = resource("MailQueueFunction").path("Policies");
+        assertEquals("MailSendingPolicy", queuePolicies.at("/0/Ref").asText());
+        assertEquals("MailDeadLetterQueue", queuePolicies.at("/1/SQSSendMessagePolicy/QueueName/Fn::GetAtt/0").asText());
+        assertEquals(2, queuePolicies.size());
+    }
+
+    @Test
+    void theSendingPolicyReadsOnlyTheSecretTheTableTheTemplatesAndTheAttachmentBuckets() {
+        List<String> sids = new ArrayList<>();
+        for (JsonNode statement : resource("MailSendingPolicy").at("/PolicyDocument/Statement")) {
+            JsonNode grant = statement.has("Fn::If") ? statement.at("/Fn::If/1") : statement;
+            sids.add(grant.path("Sid").asText());
+            assertEquals("Allow", grant.path("Effect").asText());
+            switch (grant.path("Sid").asText()) {
+                case "RelaySecret" -> {
+                    assertEquals("secretsmanager:GetSecretValue", grant.path("Action").asText());
+                    assertEquals("SmtpSecretArn", grant.at("/Resource/Ref").asText());
                 }
+                case "RelaySecretKey" -> {
+                    assertEquals("HasSecretKmsKey", statement.at("/Fn::If/0").asText());
+                    assertEquals("kms:Decrypt", grant.path("Action").asText());
+                    assertTrue(grant.at("/Condition/StringEquals/kms:ViaService").isObject());
+                }
+                case "IdempotencyRecords" -> {
+                    assertEquals(JSON.createArrayNode().add("dynamodb:GetItem").add("dynamodb:PutItem")
+                            .add("dynamodb:UpdateItem").add("dynamodb:DeleteItem"), grant.path("Action"));
+                    assertEquals("IdempotencyTable", grant.at("/Resource/Fn::GetAtt/0").asText());
+                }
+                case "ReadTemplates" -> {
+                    assertEquals("HasTemplateBucket", statement.at("/Fn::If/0").asText());
+                    assertEquals("s3:GetObject", grant.path("Action").asText());
+                    assertTrue(grant.at("/Resource/Fn::Sub").asText().endsWith(":s3:::${TemplateBucket}/${TemplatePrefix}*"));
+                }
+                case "ListTemplates" -> {
+                    assertEquals("s3:ListBucket", grant.path("Action").asText());
+                    assertEquals("${TemplatePrefix}*", grant.at("/Condition/StringLike/s3:prefix/Fn::Sub").asText());
+                }
+                case "ReadAttachments" -> {
+                    assertEquals("HasAttachmentBuckets", statement.at("/Fn::If/0").asText());
+                    assertEquals("s3:GetObject", grant.path("Action").asText());
+                    assertTrue(grant.path("Resource").toString().contains("AttachmentBuckets"));
+                }
+                default -> throw new AssertionError("unexpected grant " + grant);
             }
-            assertEquals(function.equals("MailApiFunction")
-                    ? List.of("secret", "idempotency table", "key, through Secrets Manager")
-                    : List.of("secret", "dead-letter queue", "idempotency table", "key, through Secrets Manager"),
-                    grants, function);
+        }
+        assertEquals(List.of("RelaySecret", "RelaySecretKey", "IdempotencyRecords", "ReadTemplates", "ListTemplates",
+                "ReadAttachments"), sids);
+    }
+
+    /**
+     * Evaluates the attachment grant's Fn::Split / Fn::Sub / Fn::Join as CloudFormation would, for two buckets, in
+     * each partition's branch.
+     */
+    @Test
+    void theAttachmentGrantNamesEachBucketInEveryPartition() {
+        JsonNode branch = resource("MailSendingPolicy")
+                .at("/PolicyDocument/Statement/5/Fn::If/1/Resource/Fn::Split/1/Fn::If");
+        for (String partition : List.of("aws-cn", "aws-us-gov", "aws")) {
+            JsonNode sub = branch.at("/1/Fn::Sub");
+            if (!partition.equals("aws-cn")) {
+                sub = branch.at("/2/Fn::If").at(partition.equals("aws-us-gov") ? "/1/Fn::Sub" : "/2/Fn::Sub");
+            }
+            String delimiter = sub.at("/1/Buckets/Fn::Join/0").asText();
+            assertEquals("AttachmentBuckets", sub.at("/1/Buckets/Fn::Join/1/Ref").asText());
+            String joined = String.join(delimiter, List.of("uploads", "reports"));
+            List<String> arns = List.of(sub.at("/0").asText().replace("${Buckets}", joined).split(","));
+            assertEquals(List.of("arn:" + partition + ":s3:::uploads/*", "arn:" + partition + ":s3:::reports/*"),
+                    arns, partition);
         }
     }
 
@@ -115,7 +159,8 @@ class TemplateIT {
     void everyVariableTheTemplateSetsIsOneTheFunctionReads() {
         Set<String> known = Set.of("SMTP_HOST", "SMTP_PORT", "SMTP_TLS", "SMTP_SECRET_ID", "DEFAULT_FROM",
                 "ALLOWED_FROM", "MAX_RECIPIENTS", "MAX_MESSAGE_BYTES", "SMTP_CONNECT_TIMEOUT_MS", "SMTP_TIMEOUT_MS",
-                "DEAD_LETTER_QUEUE_URL", "IDEMPOTENCY_TABLE", "IDEMPOTENCY_TTL_SECONDS", "BLOCKED_ATTACHMENTS", "SMTP_CONNECTIONS", "LOG_LEVEL", "JAVA_TOOL_OPTIONS");
+                "DEAD_LETTER_QUEUE_URL", "IDEMPOTENCY_TABLE", "IDEMPOTENCY_TTL_SECONDS", "BLOCKED_ATTACHMENTS", "SMTP_CONNECTIONS",
+                "LOG_LEVEL", "JAVA_TOOL_OPTIONS", "TEMPLATE_BUCKET", "TEMPLATE_PREFIX", "ATTACHMENT_BUCKETS");
         List<String> set = new ArrayList<>();
         template.at("/Globals/Function/Environment/Variables").fieldNames().forEachRemaining(set::add);
         resource("MailQueueFunction").at("/Environment/Variables").fieldNames().forEachRemaining(set::add);
