@@ -43,7 +43,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         all = new SmtpConnection[settings.connections()];
         free = new LinkedBlockingDeque<>(all.length);
         for (int i = 0; i < all.length; i++) {
-            all[i] = new SmtpConnection(settings, credentials, session, sockets, timer, idleCheck);
+            all[i] = new SmtpConnection(settings.relays().get(0), credentials, session, sockets, timer, idleCheck);
             free.add(all[i]);
         }
     }
