@@ -29,6 +29,7 @@ public final class OutcomeLog {
                 : "message accepted by the relay", base(source, Optional.of(request), millis)
                 .with("outcome", accepted.replayed() ? "duplicate" : "accepted")
                 .with("messageId", accepted.messageId())
+                .with("relay", accepted.relay().orElse(null))
                 .with("bytes", accepted.replayed() ? null : accepted.bytes()));
     }
 
@@ -48,6 +49,7 @@ public final class OutcomeLog {
         if (failure instanceof RelayException relay) {
             relay.messageId().ifPresent(id -> fields.with("messageId", id));
             relay.smtpCode().ifPresent(code -> fields.with("smtpCode", code));
+            relay.relay().ifPresent(name -> fields.with("relay", name));
         }
         LOG.log(failure.retryable() ? Level.WARNING : Level.INFO, unknown
                 ? "message may or may not have been accepted: the relay's answer was lost" : "message not sent", fields);
