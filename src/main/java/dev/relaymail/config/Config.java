@@ -4,12 +4,14 @@ import dev.relaymail.core.AttachmentPolicy;
 import dev.relaymail.core.MailAddress;
 import dev.relaymail.core.RequestLimits;
 import dev.relaymail.core.SenderPolicy;
+import dev.relaymail.relay.RelayAddress;
 import dev.relaymail.relay.RelaySettings;
 import dev.relaymail.relay.RelaySettings.TlsMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -40,7 +42,6 @@ public record Config(
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     /** S3's safe key characters. */
     private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9!_.*'()/-]{0,512}");
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\]");
 
     public Config {
         Objects.requireNonNull(relay, "relay");
@@ -68,8 +69,8 @@ public record Config(
             throw new ConfigException("DEFAULT_FROM " + from.address() + " is not allowed by ALLOWED_FROM");
         });
         String ehloName = defaultFrom.map(MailAddress::domain).or(allowed::anyDomain).orElseThrow();
-        RelaySettings relay = new RelaySettings(r.host(), r.integer("SMTP_PORT", tls == TlsMode.IMPLICIT ? 465 : 587,
-                1, 65535), tls, r.integer("SMTP_CONNECT_TIMEOUT_MS", 5000, 1, 600_000),
+        RelaySettings relay = new RelaySettings(r.relays(r.integer("SMTP_PORT", tls == TlsMode.IMPLICIT ? 465 : 587,
+                1, 65535)), tls, r.integer("SMTP_CONNECT_TIMEOUT_MS", 5000, 1, 600_000),
                 r.integer("SMTP_TIMEOUT_MS", 10_000, 1, 600_000), ehloName,
                 r.integer("SMTP_CONNECTIONS", DEFAULT_CONNECTIONS, 1, 32));
         RequestLimits limits = new RequestLimits(r.integer("MAX_RECIPIENTS", 50, 1, 10_000),
@@ -100,12 +101,13 @@ public record Config(
             return optional(name).orElseThrow(() -> new ConfigException(name + " is required"));
         }
 
-        String host() {
-            String host = required("SMTP_HOST");
-            if (!HOST.matcher(host).matches()) {
-                throw new ConfigException("SMTP_HOST is not a host name or IP address: " + host);
+        /** The relays of {@code SMTP_HOST}, in order; an entry without a port gets {@code defaultPort}. */
+        List<RelayAddress> relays(int defaultPort) {
+            try {
+                return RelayAddress.parseList(required("SMTP_HOST"), defaultPort);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("SMTP_HOST " + e.getMessage());
             }
-            return host;
         }
 
         TlsMode tls() {

@@ -1,5 +1,7 @@
 package dev.relaymail.core;
 
+import java.util.Optional;
+
 /**
  * Sends one validated request: checks the sender, reads attachments given by reference, composes the MIME message,
  * hands it to the relay.
@@ -21,11 +23,13 @@ public final class Mailer implements Sender {
     public Accepted send(SendRequest request, Deadline deadline) throws MailException {
         senders.check(request.from());
         ComposedMessage message = composer.compose(storedAttachments.resolve(request, deadline));
+        String carrier;
         try {
-            relay.send(message, deadline);
+            carrier = relay.send(message, deadline);
         } catch (RelayException e) {
             throw e.forMessage(message.messageId());
         }
-        return new Accepted(message.messageId(), message.envelopeRecipients().size(), message.size(), false);
+        return new Accepted(message.messageId(), message.envelopeRecipients().size(), message.size(), false,
+                Optional.of(carrier));
     }
 }

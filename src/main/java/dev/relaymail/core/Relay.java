@@ -6,7 +6,8 @@ public interface Relay {
     /**
      * Hands the message to the relay and returns once the relay has accepted it (250 after the final dot).
      *
+     * @return the name of the relay that accepted it ({@code host:port}), for the logs
      * @throws RelayException with the kind of failure and the SMTP code when the relay gave one
      */
-    void send(ComposedMessage message, Deadline deadline) throws RelayException;
+    String send(ComposedMessage message, Deadline deadline) throws RelayException;
 }

@@ -42,16 +42,18 @@ public final class RelayException extends MailException {
     private final Kind kind;
     private final int smtpCode;
     private final String messageId;
+    private final String relay;
 
     public RelayException(Kind kind, int smtpCode, String detail) {
-        this(kind, smtpCode, detail, null);
+        this(kind, smtpCode, detail, null, null);
     }
 
-    private RelayException(Kind kind, int smtpCode, String detail, String messageId) {
+    private RelayException(Kind kind, int smtpCode, String detail, String messageId, String relay) {
         super(Objects.requireNonNull(detail, "detail"));
         this.kind = Objects.requireNonNull(kind, "kind");
         this.smtpCode = smtpCode;
         this.messageId = messageId;
+        this.relay = relay;
     }
 
     public RelayException(Kind kind, String detail) {
@@ -64,11 +66,21 @@ public final class RelayException extends MailException {
 
     /** The same failure, naming the {@code Message-ID} of the message it happened to (for the logs). */
     public RelayException forMessage(String id) {
-        return new RelayException(kind, smtpCode, getMessage(), id);
+        return new RelayException(kind, smtpCode, getMessage(), id, relay);
+    }
+
+    /** The same failure, naming the relay ({@code host:port}) it happened at (for the logs). */
+    public RelayException atRelay(String name) {
+        return new RelayException(kind, smtpCode, getMessage(), messageId, Objects.requireNonNull(name, "name"));
     }
 
     public Optional<String> messageId() {
         return Optional.ofNullable(messageId);
+    }
+
+    /** The relay the failure happened at, when one was tried. */
+    public Optional<String> relay() {
+        return Optional.ofNullable(relay);
     }
 
     public OptionalInt smtpCode() {

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -77,7 +78,8 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
             return new InProgress(stored);
         }
         return new Completed(stored, new Accepted(item.get("messageId").s(),
-                Integer.parseInt(item.get("recipients").n()), Integer.parseInt(item.get("bytes").n()), false));
+                Integer.parseInt(item.get("recipients").n()), Integer.parseInt(item.get("bytes").n()), false,
+                Optional.empty()));
     }
 
     @Override

@@ -42,6 +42,7 @@ public final class OutcomeLog {
                 : "message accepted by the relay", base(source, Optional.of(request), millis)
                 .with("outcome", accepted.replayed() ? "duplicate" : "accepted")
                 .with("messageId", accepted.messageId())
+                .with("relay", accepted.relay().orElse(null))
                 .with("bytes", accepted.replayed() ? null : accepted.bytes()));
     }
 
@@ -61,6 +62,7 @@ public final class OutcomeLog {
         if (failure instanceof RelayException relay) {
             relay.messageId().ifPresent(id -> fields.with("messageId", id));
             relay.smtpCode().ifPresent(code -> fields.with("smtpCode", code));
+            relay.relay().ifPresent(name -> fields.with("relay", name));
         }
         LOG.log(failure.retryable() ? Level.WARNING : Level.INFO, unknown
                 ? "message may or may not have been accepted: the relay's answer was lost" : "message not sent", fields);

@@ -1,9 +1,14 @@
 package dev.relaymail.relay;
 
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 
-/** Where and how to reach the relay, and how many connections to it one container may keep open. */
-public record RelaySettings(String host, int port, TlsMode tls, int connectTimeoutMillis, int timeoutMillis,
+/**
+ * Where and how to reach the relays (in order of preference: the first is used while it works, the others are for
+ * failover), and how many connections one container may keep open in all.
+ */
+public record RelaySettings(List<RelayAddress> relays, TlsMode tls, int connectTimeoutMillis, int timeoutMillis,
         String ehloName, int connections) {
 
     /** How the connection is secured. There is no plaintext mode. */
@@ -15,11 +20,11 @@ public record RelaySettings(String host, int port, TlsMode tls, int connectTimeo
     }
 
     public RelaySettings {
-        Objects.requireNonNull(host, "host");
+        relays = List.copyOf(relays);
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(ehloName, "ehloName");
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("port out of range: " + port);
+        if (relays.isEmpty() || new HashSet<>(relays).size() != relays.size()) {
+            throw new IllegalArgumentException("at least one relay, each once: " + relays);
         }
         if (connectTimeoutMillis < 1 || timeoutMillis < 1) {
             throw new IllegalArgumentException("timeouts must be positive");
@@ -27,5 +32,11 @@ public record RelaySettings(String host, int port, TlsMode tls, int connectTimeo
         if (connections < 1) {
             throw new IllegalArgumentException("connections must be at least 1");
         }
+    }
+
+    /** A single relay, no failover. */
+    public RelaySettings(String host, int port, TlsMode tls, int connectTimeoutMillis, int timeoutMillis,
+            String ehloName, int connections) {
+        this(List.of(new RelayAddress(host, port)), tls, connectTimeoutMillis, timeoutMillis, ehloName, connections);
     }
 }

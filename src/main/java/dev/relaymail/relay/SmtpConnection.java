@@ -23,7 +23,7 @@ import dev.relaymail.relay.transport.PipeliningTransport;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
 /**
- * One connection to the relay, kept open between messages and across warm invocations. Used by one thread at a
+ * One connection to one relay, kept open between messages and across warm invocations. Used by one thread at a
  * time. A connection idle for a while is checked with {@code NOOP} before use; one that turns out dead before any
  * content was sent, or that the relay closes with 421, is replaced once, transparently.
  *
@@ -35,7 +35,7 @@ final class SmtpConnection {
     /** Below this much time left, no new exchange is started. */
     static final Duration MIN_TIME = Duration.ofMillis(250);
 
-    private final RelaySettings settings;
+    private final RelayAddress relay;
     private final CredentialsSource credentials;
     private final Session session;
     private final DeadlineSockets sockets;
@@ -45,9 +45,9 @@ final class SmtpConnection {
     private DeadlineSockets.CappedSocket socket;
     private long lastUsed;
 
-    SmtpConnection(RelaySettings settings, CredentialsSource credentials, Session session, DeadlineSockets sockets,
+    SmtpConnection(RelayAddress relay, CredentialsSource credentials, Session session, DeadlineSockets sockets,
             ScheduledExecutorService timer, Duration idleCheck) {
-        this.settings = settings;
+        this.relay = relay;
         this.credentials = credentials;
         this.session = session;
         this.sockets = sockets;
@@ -120,8 +120,7 @@ final class SmtpConnection {
             }
         } catch (RelayException e) {
             if (e.kind() != Kind.DEADLINE) {
-                LOG.log(Level.SEVERE, "cannot use relay {0}:{1}: {2}", new Object[] {settings.host(),
-                        Integer.toString(settings.port()), e.getMessage()});
+                LOG.log(Level.SEVERE, "cannot use relay {0}: {1}", new Object[] {relay, e.getMessage()});
             }
             throw e;
         }
@@ -138,7 +137,7 @@ final class SmtpConnection {
         }
         sockets.prepare(deadline);
         try {
-            t.connect(settings.host(), settings.port(), login.username(), login.password());
+            t.connect(relay.host(), relay.port(), login.username(), login.password());
         } catch (MessagingException e) {
             throw RelayFailures.classify(e, t.getLastReturnCode(), false, deadline.remainingMillis() == 0);
         } finally {

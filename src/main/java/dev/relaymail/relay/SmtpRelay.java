@@ -15,47 +15,46 @@ import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * The relay over Angus Mail: one {@link Session} per container and up to {@code connections} open connections,
+ * The relays over Angus Mail: one {@link Session} per container and up to {@code connections} open connections,
  * kept across the messages of a batch and across warm invocations. Each message takes a free connection (waiting
- * for one when all are busy), so that several threads can send at once.
+ * for one when all are busy), so that several threads can send at once, and goes to the relay {@link Failover}
+ * chooses, moving on to the next relay when one cannot take it.
  */
 public final class SmtpRelay implements Relay, AutoCloseable {
     /** A connection unused for longer than this is checked with NOOP before the next message. */
     static final Duration IDLE_CHECK = Duration.ofSeconds(10);
 
     private final ScheduledExecutorService timer;
+    private final Failover failover;
     /** Free connections, most recently used first, so that one sender at a time keeps using one warm connection. */
-    private final BlockingDeque<SmtpConnection> free;
-    private final SmtpConnection[] all;
+    private final BlockingDeque<ConnectionSlot> free;
+    private final ConnectionSlot[] all;
 
     public SmtpRelay(RelaySettings settings, CredentialsSource credentials) {
-        this(settings, credentials, IDLE_CHECK);
+        this(settings, credentials, IDLE_CHECK, Failover.RETURN_AFTER);
     }
 
-    SmtpRelay(RelaySettings settings, CredentialsSource credentials, Duration idleCheck) {
+    SmtpRelay(RelaySettings settings, CredentialsSource credentials, Duration idleCheck, Duration returnAfter) {
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "smtp-deadline");
             t.setDaemon(true);
             return t;
         });
+        failover = new Failover(settings.relays(), returnAfter, System::nanoTime);
         DeadlineSockets sockets = new DeadlineSockets();
         Session session = SmtpSessions.create(settings, sockets, timer);
-        all = new SmtpConnection[settings.connections()];
+        all = new ConnectionSlot[settings.connections()];
         free = new LinkedBlockingDeque<>(all.length);
         for (int i = 0; i < all.length; i++) {
-            all[i] = new SmtpConnection(settings, credentials, session, sockets, timer, idleCheck);
+            all[i] = new ConnectionSlot(settings.relays(),
+                    relay -> new SmtpConnection(relay, credentials, session, sockets, timer, idleCheck));
             free.add(all[i]);
         }
     }
 
     @Override
-    public void send(ComposedMessage message, Deadline deadline) throws RelayException {
-        SmtpConnection connection = take();
-        try {
-            connection.send(message, deadline);
-        } finally {
-            free.addFirst(connection);
-        }
+    public String send(ComposedMessage message, Deadline deadline) throws RelayException {
+        return onSomeRelay(connection -> connection.send(message, deadline), deadline).toString();
     }
 
     /**
@@ -63,15 +62,26 @@ public final class SmtpRelay implements Relay, AutoCloseable {
      * handshake and AUTH while the rest of the function starts. A message sent meanwhile waits for that connection.
      */
     public void prepare(Deadline deadline) throws RelayException {
-        SmtpConnection connection = take();
+        onSomeRelay(connection -> connection.prepare(deadline), deadline);
+    }
+
+    /** Takes a free connection slot and uses it on the relays in failover order; returns the relay that served. */
+    private RelayAddress onSomeRelay(Use use, Deadline deadline) throws RelayException {
+        ConnectionSlot slot = take();
         try {
-            connection.prepare(deadline);
+            return failover.run(relay -> use.on(slot.to(relay)), deadline);
         } finally {
-            free.addFirst(connection);
+            free.addFirst(slot);
         }
     }
 
-    private SmtpConnection take() throws RelayException {
+    /** What to do with a connection. */
+    @FunctionalInterface
+    private interface Use {
+        void on(SmtpConnection connection) throws RelayException;
+    }
+
+    private ConnectionSlot take() throws RelayException {
         try {
             return free.takeFirst();
         } catch (InterruptedException e) {
@@ -85,7 +95,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
      * when it next sends.
      */
     public void disconnect() {
-        List<SmtpConnection> taken = new ArrayList<>(all.length);
+        List<ConnectionSlot> taken = new ArrayList<>(all.length);
         try {
             for (int i = 0; i < all.length; i++) {
                 taken.add(take());
@@ -93,7 +103,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         } catch (RelayException interrupted) {
             // interrupted while waiting: close what was taken
         } finally {
-            taken.forEach(SmtpConnection::disconnect);
+            taken.forEach(ConnectionSlot::disconnect);
             taken.forEach(free::addFirst);
         }
     }

@@ -11,7 +11,8 @@ import javax.net.SocketFactory;
 /**
  * The one place that sets Angus Mail's connection properties: the TLS policy, the timeouts and the names that must
  * not need DNS. Every value is set explicitly, so that no Angus default (infinite timeouts, optional STARTTLS, a
- * local host name lookup) ever applies.
+ * local host name lookup) ever applies. One session serves every relay: each connection names its relay's host and
+ * port, and its certificate is verified for that host.
  */
 final class SmtpSessions {
     /** TLS 1.2 or newer, nothing older. */
@@ -22,8 +23,6 @@ final class SmtpSessions {
 
     static Session create(RelaySettings settings, SocketFactory sockets, ScheduledExecutorService timer) {
         Properties p = new Properties();
-        p.setProperty("mail.smtp.host", settings.host());
-        p.setProperty("mail.smtp.port", Integer.toString(settings.port()));
         p.setProperty("mail.smtp.auth", "true");
         p.setProperty("mail.smtp.auth.mechanisms", "PLAIN LOGIN");
         if (settings.tls() == RelaySettings.TlsMode.STARTTLS) {

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relaymail.core.MailAddress;
+import dev.relaymail.relay.RelayAddress;
 import dev.relaymail.relay.RelaySettings.TlsMode;
 import java.net.URI;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -39,8 +41,7 @@ class ConfigTest {
     @Test
     void appliesTheDefaults() {
         Config c = Config.fromEnvironment(minimal());
-        assertEquals("smtp.example.com", c.relay().host());
-        assertEquals(587, c.relay().port());
+        assertEquals(List.of(new RelayAddress("smtp.example.com", 587)), c.relay().relays());
         assertEquals(TlsMode.STARTTLS, c.relay().tls());
         assertEquals(5000, c.relay().connectTimeoutMillis());
         assertEquals(10000, c.relay().timeoutMillis());
@@ -69,7 +70,7 @@ class ConfigTest {
         env.put("BLOCKED_ATTACHMENTS", "none");
         Config c = Config.fromEnvironment(env);
         assertTrue(c.blockedAttachments().refusal("setup.exe", "application/octet-stream").isEmpty());
-        assertEquals(2525, c.relay().port());
+        assertEquals(List.of(new RelayAddress("smtp.example.com", 2525)), c.relay().relays());
         assertEquals(TlsMode.IMPLICIT, c.relay().tls());
         assertTrue(c.allowedFrom().allows(MailAddress.parse("billing@example.org")));
         assertEquals(10, c.limits().maxRecipients());
@@ -83,7 +84,7 @@ class ConfigTest {
 
     @Test
     void implicitTlsDefaultsToPort465() {
-        assertEquals(465, Config.fromEnvironment(with("SMTP_TLS", "implicit")).relay().port());
+        assertEquals(465, Config.fromEnvironment(with("SMTP_TLS", "implicit")).relay().relays().get(0).port());
     }
 
     @Test
@@ -100,6 +101,40 @@ class ConfigTest {
             "BLOCKED_ATTACHMENTS, 'exe'"})
     void namesTheMalformedSetting(String variable, String value) {
         assertRefused(with(variable, value), variable);
+    }
+
+    @Test
+    void readsSeveralRelaysInOrderEachWithItsPortOrTheDefault() {
+        Map<String, String> env = with("SMTP_HOST", " primary.example.com:587, backup.example.com:2525 ,192.0.2.7,"
+                + "[2001:db8::1]:2526,[2001:db8::2]");
+        env.put("SMTP_PORT", "2600");
+        assertEquals(List.of(new RelayAddress("primary.example.com", 587), new RelayAddress("backup.example.com", 2525),
+                new RelayAddress("192.0.2.7", 2600), new RelayAddress("[2001:db8::1]", 2526),
+                new RelayAddress("[2001:db8::2]", 2600)), Config.fromEnvironment(env).relay().relays());
+    }
+
+    @Test
+    void aSingleHostWithAPortNeedsNoSmtpPort() {
+        assertEquals(List.of(new RelayAddress("smtp.example.com", 2525)),
+                Config.fromEnvironment(with("SMTP_HOST", "smtp.example.com:2525")).relay().relays());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"a.example.com,|''", "a.example.com,,b.example.com|''",
+            "a.example.com:0|a.example.com:0", "a.example.com:65536|a.example.com:65536",
+            "b.example.com:smtp,a.example.com|b.example.com:smtp", "a.example.com:|a.example.com:",
+            "a.example.com, bad host:25|bad host:25", "2001:db8::1|2001:db8::1", ":25|:25",
+            "a.example.com:587,b.example.com:-1|b.example.com:-1", "a.example.com:123456|a.example.com:123456"})
+    void refusesAMalformedRelayEntryNamingIt(String value, String entry) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Config.fromEnvironment(with("SMTP_HOST", value)));
+        assertTrue(e.getMessage().startsWith("SMTP_HOST "), e.getMessage());
+        assertTrue(e.getMessage().contains("'" + entry + "'"), e.getMessage());
+    }
+
+    @Test
+    void refusesARelayListedTwice() {
+        assertRefused(with("SMTP_HOST", "a.example.com, a.example.com:587"), "SMTP_HOST lists a.example.com:587 twice");
     }
 
     @Test

@@ -247,7 +247,7 @@ class SmtpRelayIT {
         try (ScriptedRelay server = new ScriptedRelay();
                 SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", server.port(),
                         RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1), fixed("u", "p"),
-                        Duration.ofMillis(200))) {
+                        Duration.ofMillis(200), Failover.RETURN_AFTER)) {
             relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
             relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
             assertEquals(0, server.count("NOOP"), "a busy connection is not checked");
