@@ -40,19 +40,23 @@ final class Harness implements AutoCloseable {
     private MailHandler handler;
 
     Harness(TestRelay relay) {
-        this(relay, relay.port(), relay.username(), relay.password());
+        this(relay, relay.port(), passwordSecret(relay.username(), relay.password()));
     }
 
     /** Against a scripted relay (which takes any credentials); {@link #relay} is then not used. */
     Harness(ScriptedRelay scripted, String username, String password) {
-        this(null, scripted.port(), username, password);
+        this(null, scripted.port(), passwordSecret(username, password));
     }
 
-    private Harness(TestRelay relay, int port, String username, String password) {
+    /** Against a scripted relay, with this secret (OAuth2 client settings, for example). */
+    Harness(ScriptedRelay scripted, ObjectNode secret) {
+        this(null, scripted.port(), secret);
+    }
+
+    private Harness(TestRelay relay, int port, ObjectNode secret) {
         this.relay = relay;
         String secretId = "relaymail/test/" + UUID.randomUUID();
-        Moto.secretsManager().createSecret(r -> r.name(secretId).secretString("{\"username\": \"" + username
-                + "\", \"password\": \"" + password + "\"}"));
+        Moto.secretsManager().createSecret(r -> r.name(secretId).secretString(secret.toString()));
         deadLetterQueueUrl = sqs.createQueue(r -> r.queueName("dlq-" + UUID.randomUUID())).queueUrl();
         env.put("SMTP_HOST", "localhost");
         env.put("SMTP_PORT", Integer.toString(port));
@@ -66,6 +70,10 @@ final class Harness implements AutoCloseable {
 
     Harness() {
         this(TestRelay.start());
+    }
+
+    static ObjectNode passwordSecret(String username, String password) {
+        return JSON.createObjectNode().put("username", username).put("password", password);
     }
 
     /** Changes a setting before the first invocation. */

@@ -10,10 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.logging.JsonLogging;
 import dev.relaymail.testing.ScriptedRelay;
+import dev.relaymail.testing.TestTokenEndpoint;
+import dev.relaymail.testing.Xoauth2Relay;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.logging.LogManager;
@@ -23,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * With every debug switch on, a full send, a rejected AUTH and a dead-lettered record leave no password, no AUTH
- * payload, no body, no attachment and no full recipient address in anything the process writes.
+ * payload, no body, no attachment and no full recipient address in anything the process writes; on the OAuth2 path,
+ * no client secret, no access token and no XOAUTH2 payload either.
  */
 class LogPrivacyIT {
     private static final String USER = "log-user";
@@ -32,6 +37,7 @@ class LogPrivacyIT {
     private static final String HTML = "HTML-MARKER-51bd";
     private static final byte[] ATTACHMENT = "ATTACHMENT-MARKER-9c1e".getBytes(StandardCharsets.US_ASCII);
     private static final String RECIPIENT = "victim.person@example.org";
+    private static final String CLIENT_SECRET = "Cl1ent~SECRET-0auth+&=/77";
 
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
     private PrintStream out;
@@ -97,6 +103,42 @@ class LogPrivacyIT {
                 }
             }
         }
+    }
+
+    @Test
+    void nothingSensitiveIsWrittenOnTheOAuth2Path() throws Exception {
+        List<String> secrets = new ArrayList<>(List.of(CLIENT_SECRET,
+                URLEncoder.encode(CLIENT_SECRET, StandardCharsets.UTF_8), BODY, RECIPIENT));
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start(); ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, oauth2Secret(endpoint))) {
+            Xoauth2Relay.acceptOnly(relay, USER, t -> endpoint.issued().indexOf(t) == 1);
+            assertEquals(202, h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt(), "after one 535");
+            try (TestTokenEndpoint refusing = TestTokenEndpoint.start(); Harness h2 = new Harness(relay,
+                    oauth2Secret(refusing))) {
+                refusing.answer(401, "{\"error\": \"invalid_client\", \"error_description\": \"secret "
+                        + CLIENT_SECRET + " is wrong\"}");
+                assertEquals(503, h2.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
+                h2.invoke(sqsEvent("arn:aws:sqs:eu-central-1:123456789012:q", sensitiveRequest()));
+            }
+            for (String token : endpoint.issued()) {
+                secrets.add(token);
+                secrets.add(b64("user=" + USER + "\u0001auth=Bearer " + token + "\u0001\u0001"));
+            }
+            Xoauth2Relay.authLines(relay).forEach(line -> secrets.add(line.substring("AUTH XOAUTH2 ".length())));
+        }
+        String logs = captured.toString(StandardCharsets.UTF_8);
+
+        assertTrue(logs.contains("got an OAuth2 access token"), "the capture works: " + logs);
+        assertTrue(logs.contains("credentials_unavailable"), "the refused token request is logged");
+        assertEquals(4 + 2 * 2 + 2, secrets.size(), "two tokens and two AUTH exchanges are checked: " + secrets);
+        for (String secret : secrets) {
+            assertFalse(logs.contains(secret), "leaked: " + secret);
+        }
+    }
+
+    private static ObjectNode oauth2Secret(TestTokenEndpoint endpoint) {
+        return Harness.JSON.createObjectNode().put("username", USER).put("tokenEndpoint", endpoint.uri().toString())
+                .put("clientId", "client-id").put("clientSecret", CLIENT_SECRET).put("scope", "smtp");
     }
 
     private static String b64(String s) {

@@ -18,6 +18,10 @@ import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
  * them masked.
  */
 final class RelayFailures {
+    /** What Angus says when none of the mechanisms a connection may use is offered by the relay. */
+    private static final String NO_COMMON_MECHANISM =
+            "No authentication mechanisms supported by both server and client";
+
     private RelayFailures() {
     }
 
@@ -32,6 +36,10 @@ final class RelayFailures {
         RelayException reply = fromReplies(e);
         if (reply != null) {
             return reply;
+        }
+        if (e instanceof AuthenticationFailedException && NO_COMMON_MECHANISM.equals(e.getMessage())) {
+            return new RelayException(Kind.AUTHENTICATION, "the relay offers no AUTH mechanism for these credentials "
+                    + "(PLAIN or LOGIN for a password, XOAUTH2 for an OAuth2 token); the credentials were not sent");
         }
         if (e instanceof AuthenticationFailedException) {
             return new RelayException(Kind.AUTHENTICATION, Math.max(lastReply, 0),

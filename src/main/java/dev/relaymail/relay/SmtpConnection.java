@@ -112,7 +112,7 @@ final class SmtpConnection {
             try {
                 open(credentials.current(), deadline);
             } catch (RelayException e) {
-                if (e.kind() != Kind.AUTHENTICATION || e.smtpCode().orElse(0) < 500) {
+                if (!rejected(e)) {
                     throw e;
                 }
                 LOG.warning("the relay rejected the SMTP credentials; reading the secret again in case it rotated");
@@ -128,6 +128,15 @@ final class SmtpConnection {
         return false;
     }
 
+    /**
+     * Whether the relay refused the credentials themselves, so that the secret may have rotated or the token been
+     * revoked: a 5xx, or an error challenge (334) left unanswered, which is how Gmail refuses an XOAUTH2 token.
+     */
+    private static boolean rejected(RelayException e) {
+        int code = e.smtpCode().orElse(0);
+        return e.kind() == Kind.AUTHENTICATION && (code >= 500 || code == 334);
+    }
+
     private void open(Credentials login, Deadline deadline) throws RelayException {
         PipeliningTransport t;
         try {
@@ -135,6 +144,7 @@ final class SmtpConnection {
         } catch (NoSuchProviderException e) {
             throw new IllegalStateException("Angus Mail's SMTP provider is missing from the class path", e);
         }
+        t.allowAuthMechanisms(SmtpSessions.mechanisms(login.kind()));
         sockets.prepare(deadline);
         try {
             t.connect(relay.host(), relay.port(), login.username(), login.password());

@@ -1,10 +1,8 @@
 package dev.relaymail.secrets;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relaymail.config.AwsClients;
 import dev.relaymail.core.RelayException;
+import java.time.Clock;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -13,21 +11,31 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
 
 /**
- * Credentials from an AWS Secrets Manager secret whose {@code SecretString} is
- * {@code {"username": "…", "password": "…"}}. Fetched on first use and cached per container; fetched again only when
- * the relay rejects them. Neither the secret's value nor any part of it is ever logged or put in an error.
+ * Credentials from an AWS Secrets Manager secret whose {@code SecretString} is {@code {"username", "password"}}, or
+ * OAuth2 client-credentials settings with which an access token is fetched ({@link SecretFormat}). The secret is
+ * fetched on first use and cached per container, and fetched again only when the relay rejects the credentials; an
+ * access token is cached until shortly before it expires, and fetched anew when the relay rejects it. Neither the
+ * secret's value nor any part of it, nor a token, is ever logged or put in an error.
  */
 public final class SecretsManagerCredentials implements CredentialsSource {
     private static final Logger LOG = Logger.getLogger(SecretsManagerCredentials.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<SecretsManagerClient> client;
     private final String secretId;
-    private Credentials cached;
+    private final TokenEndpoint tokens;
+    private final Clock clock;
+    private SmtpSecret secret;
+    private AccessToken token;
 
     public SecretsManagerCredentials(Supplier<SecretsManagerClient> client, String secretId) {
+        this(client, secretId, Clock.systemUTC());
+    }
+
+    SecretsManagerCredentials(Supplier<SecretsManagerClient> client, String secretId, Clock clock) {
         this.client = client;
         this.secretId = secretId;
+        this.tokens = new TokenEndpoint(clock);
+        this.clock = clock;
     }
 
     /** Credentials from the secret, through a client built the function's way on first use ({@link AwsClients}). */
@@ -37,24 +45,39 @@ public final class SecretsManagerCredentials implements CredentialsSource {
 
     @Override
     public synchronized Credentials current() throws RelayException {
-        if (cached == null) {
-            cached = fetch();
+        if (secret == null) {
+            secret = fetch();
         }
-        return cached;
+        return login(false);
     }
 
     @Override
     public synchronized Credentials refresh() throws RelayException {
-        cached = fetch();
-        return cached;
+        secret = fetch();
+        return login(true);
     }
 
     @Override
     public synchronized void forget() {
-        cached = null;
+        secret = null;
+        token = null;
     }
 
-    private Credentials fetch() throws RelayException {
+    /** The password, or an access token: the cached one while it is usable, unless a new one is asked for. */
+    private Credentials login(boolean newToken) throws RelayException {
+        if (secret instanceof SmtpSecret.Password password) {
+            token = null;
+            return password.credentials();
+        }
+        OAuth2Client oauth2 = ((SmtpSecret.OAuth2) secret).client();
+        if (newToken || token == null || !token.usableAt(clock.instant())) {
+            token = null;
+            token = tokens.request(oauth2);
+        }
+        return new Credentials(oauth2.username(), token.value(), Credentials.Kind.OAUTH2_TOKEN);
+    }
+
+    private SmtpSecret fetch() throws RelayException {
         GetSecretValueResponse response;
         try {
             response = client.get().getSecretValue(r -> r.secretId(secretId));
@@ -64,28 +87,16 @@ public final class SecretsManagerCredentials implements CredentialsSource {
             throw new RelayException(RelayException.Kind.CREDENTIALS,
                     "the SMTP credentials could not be read from Secrets Manager");
         }
-        Credentials credentials = parse(response.secretString());
-        LOG.log(Level.INFO, "read SMTP credentials from secret {0} (version {1})",
-                new Object[] {secretId, response.versionId()});
-        return credentials;
-    }
-
-    private Credentials parse(String secretString) throws RelayException {
-        JsonNode json = null;
-        if (secretString != null) {
-            try {
-                json = JSON.readTree(secretString);
-            } catch (JsonProcessingException e) {
-                json = null;
-            }
+        SmtpSecret parsed;
+        try {
+            parsed = SecretFormat.parse(response.secretString());
+        } catch (RelayException e) {
+            LOG.log(Level.SEVERE, "secret {0} (SMTP_SECRET_ID) is not usable: {1}", new Object[] {secretId,
+                    e.getMessage()});
+            throw e;
         }
-        if (json == null || !json.path("username").isTextual() || !json.path("password").isTextual()
-                || json.path("username").textValue().isEmpty()) {
-            LOG.log(Level.SEVERE, "secret {0} (SMTP_SECRET_ID) must be a SecretString of the form "
-                    + "'{'\"username\": \"…\", \"password\": \"…\"'}'", secretId);
-            throw new RelayException(RelayException.Kind.CREDENTIALS,
-                    "the SMTP credentials secret is not of the form {\"username\", \"password\"}");
-        }
-        return new Credentials(json.get("username").textValue(), json.get("password").textValue());
+        LOG.log(Level.INFO, "read SMTP credentials ({0}) from secret {1} (version {2})", new Object[] {
+                parsed instanceof SmtpSecret.Password ? "password" : "OAuth2 client", secretId, response.versionId()});
+        return parsed;
     }
 }

@@ -12,7 +12,12 @@ import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.testing.Moto;
 import dev.relaymail.testing.TestMessages;
 import dev.relaymail.testing.TestRelay;
+import dev.relaymail.testing.TestTokenEndpoint;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -73,6 +78,53 @@ class SecretsManagerCredentialsIT {
 
             assertEquals(2, server.authAttempts(), "535 with the cached password, then success");
             assertEquals(1, server.received().size());
+        }
+    }
+
+    @Test
+    void anOAuth2SecretGivesATokenThatIsKeptUntilAMinuteBeforeItExpires() throws Exception {
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().expiresIn(3600)) {
+            String id = createSecret("{\"username\": \"mailer@contoso.example\", \"tokenEndpoint\": \""
+                    + endpoint.uri() + "\", \"clientId\": \"c\", \"clientSecret\": \"s\"}");
+            MovableClock clock = new MovableClock();
+            SecretsManagerCredentials credentials = new SecretsManagerCredentials(() -> secrets, id, clock);
+
+            Credentials first = credentials.current();
+            assertEquals(new Credentials("mailer@contoso.example", endpoint.issued().get(0),
+                    Credentials.Kind.OAUTH2_TOKEN), first);
+            clock.now = clock.now.plusSeconds(3539);
+            assertEquals(first, credentials.current(), "still usable");
+            clock.now = clock.now.plusSeconds(1);
+            String second = credentials.current().password();
+            assertEquals(endpoint.issued().get(1), second, "a minute before expiry: a new one");
+            String third = credentials.refresh().password();
+            assertEquals(endpoint.issued().get(2), third, "rejected: a new one");
+            assertEquals(3, endpoint.requests().size());
+            assertFalse(endpoint.requests().get(0).form().containsKey("scope"), "no scope when none is set");
+
+            credentials.forget();
+            credentials.current();
+            assertEquals(4, endpoint.requests().size(), "nothing kept for a snapshot");
+        }
+    }
+
+    /** A clock the test moves by hand. */
+    private static final class MovableClock extends Clock {
+        private volatile Instant now = Instant.parse("2026-11-26T08:00:00Z");
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
         }
     }
 }

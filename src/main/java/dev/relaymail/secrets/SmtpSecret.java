@@ -1,0 +1,13 @@
+package dev.relaymail.secrets;
+
+/** What the SMTP credentials secret holds: a password, or the settings to get OAuth2 access tokens with. */
+sealed interface SmtpSecret permits SmtpSecret.Password, SmtpSecret.OAuth2 {
+
+    /** {@code {"username", "password"}}: the credentials themselves. */
+    record Password(Credentials credentials) implements SmtpSecret {
+    }
+
+    /** {@code {"username", "tokenEndpoint", "clientId", "clientSecret", "scope"?}}: the client-credentials grant. */
+    record OAuth2(OAuth2Client client) implements SmtpSecret {
+    }
+}

@@ -1,0 +1,113 @@
+package dev.relaymail.secrets;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relaymail.core.RelayException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The OAuth2 client-credentials grant (RFC 6749, section 4.4) over the JDK's {@link HttpURLConnection}, which the AWS
+ * SDK's client here already loads: one form POST, one JSON answer. Both timeouts are always set, redirects are not
+ * followed (the client secret goes to the configured endpoint only) and the answer is read up to a limit. A failure is
+ * a transient {@code CREDENTIALS} failure saying what the endpoint did, never showing the client secret or a token.
+ */
+final class TokenEndpoint {
+    private static final Logger LOG = Logger.getLogger(TokenEndpoint.class.getName());
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+    private static final int MAX_ANSWER_BYTES = 64 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Clock clock;
+
+    TokenEndpoint(Clock clock) {
+        this.clock = clock;
+    }
+
+    AccessToken request(OAuth2Client client) throws RelayException {
+        String where = "the OAuth2 token endpoint " + client.tokenEndpoint().getHost();
+        HttpURLConnection http = null;
+        try {
+            http = (HttpURLConnection) client.tokenEndpoint().toURL().openConnection();
+            byte[] form = form(client);
+            http.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+            http.setReadTimeout((int) READ_TIMEOUT.toMillis());
+            http.setInstanceFollowRedirects(false);
+            http.setUseCaches(false);
+            http.setRequestMethod("POST");
+            http.setRequestProperty("Content-Type", "application/x-www-form-urlencoded");
+            http.setRequestProperty("Accept", "application/json");
+            http.setDoOutput(true);
+            try (OutputStream out = http.getOutputStream()) {
+                out.write(form);
+            }
+            int status = http.getResponseCode();
+            byte[] answer = read(status < 400 ? http.getInputStream() : http.getErrorStream());
+            if (status != 200) {
+                throw failure(where + " answered HTTP " + status + oauthError(answer));
+            }
+            Instant now = clock.instant();
+            AccessToken token = AccessToken.fromAnswer(JSON.readTree(answer), now);
+            LOG.log(Level.INFO, "got an OAuth2 access token from {0} for client {1}, valid for {2} s",
+                    new Object[] {client.tokenEndpoint().getHost(), client.clientId(),
+                            Long.toString(Duration.between(now, token.expiresAt()).toSeconds())});
+            return token;
+        } catch (JsonProcessingException e) {
+            throw failure(where + " answered with something that is not JSON");
+        } catch (IllegalArgumentException e) {
+            throw failure(where + " answered without a usable token: " + e.getMessage());
+        } catch (IOException e) {
+            throw failure(where + " could not be reached: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        } finally {
+            if (http != null) {
+                http.disconnect();
+            }
+        }
+    }
+
+    private static byte[] form(OAuth2Client client) {
+        StringBuilder form = new StringBuilder("grant_type=client_credentials");
+        form.append("&client_id=").append(URLEncoder.encode(client.clientId(), StandardCharsets.UTF_8));
+        form.append("&client_secret=").append(URLEncoder.encode(client.clientSecret(), StandardCharsets.UTF_8));
+        client.scope().ifPresent(s -> form.append("&scope=").append(URLEncoder.encode(s, StandardCharsets.UTF_8)));
+        return form.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] read(InputStream in) throws IOException {
+        if (in == null) {
+            return new byte[0];
+        }
+        try (in) {
+            byte[] answer = in.readNBytes(MAX_ANSWER_BYTES + 1);
+            if (answer.length > MAX_ANSWER_BYTES) {
+                throw new IOException("the answer is larger than " + MAX_ANSWER_BYTES + " bytes");
+            }
+            return answer;
+        }
+    }
+
+    /** The RFC 6749 {@code error} code of an error answer, when it is one; its description is never repeated. */
+    private static String oauthError(byte[] answer) {
+        try {
+            String error = JSON.readTree(answer).path("error").asText("");
+            return error.matches("[A-Za-z0-9_.-]{1,64}") ? " (" + error + ")" : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static RelayException failure(String detail) {
+        return new RelayException(RelayException.Kind.CREDENTIALS, detail);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.relaymail.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * An OAuth2 token endpoint in the test process: the JDK's HTTP server on the loopback address (plain http, which the
+ * function accepts there only). It answers the client-credentials grant with a new token each time, records every
+ * request as received, and can be told to answer otherwise.
+ */
+public final class TestTokenEndpoint implements AutoCloseable {
+
+    /** One request: its method, content type and form fields as decoded. */
+    public record Request(String method, String contentType, Map<String, String> form) {
+    }
+
+    private final HttpServer server;
+    private final String prefix = "at-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final List<String> issued = new CopyOnWriteArrayList<>();
+    private volatile long expiresIn = 3600;
+    private volatile int status = 200;
+    private volatile String body;
+
+    private TestTokenEndpoint() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/tenant/oauth2/v2.0/token", this::answer);
+        server.start();
+    }
+
+    public static TestTokenEndpoint start() {
+        try {
+            return new TestTokenEndpoint();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Where the token endpoint is, in the form Microsoft's has. */
+    public URI uri() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/tenant/oauth2/v2.0/token");
+    }
+
+    /** The lifetime the next tokens are given ({@code expires_in}). */
+    public TestTokenEndpoint expiresIn(long seconds) {
+        expiresIn = seconds;
+        return this;
+    }
+
+    /** From now on, answer with this status and body instead of issuing tokens. */
+    public TestTokenEndpoint answer(int statusCode, String answerBody) {
+        status = statusCode;
+        body = answerBody;
+        return this;
+    }
+
+    public List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    /** The tokens issued so far, in order. */
+    public List<String> issued() {
+        return List.copyOf(issued);
+    }
+
+    private void answer(HttpExchange exchange) throws IOException {
+        String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.US_ASCII);
+        requests.add(new Request(exchange.getRequestMethod(),
+                exchange.getRequestHeaders().getFirst("Content-Type"), decode(form)));
+        int code = status;
+        String answer = body;
+        if (answer == null) {
+            String token = prefix + (issued.size() + 1);
+            issued.add(token);
+            answer = "{\"token_type\": \"Bearer\", \"expires_in\": " + expiresIn + ", \"ext_expires_in\": "
+                    + expiresIn + ", \"access_token\": \"" + token + "\"}";
+        }
+        byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        exchange.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static Map<String, String> decode(String form) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String pair : form.split("&")) {
+            String[] nameValue = pair.split("=", 2);
+            fields.put(URLDecoder.decode(nameValue[0], StandardCharsets.UTF_8),
+                    nameValue.length > 1 ? URLDecoder.decode(nameValue[1], StandardCharsets.UTF_8) : "");
+        }
+        return fields;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
