@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class ReconciliationIT {
     @Test
     void everyRecordIsDeliveredOnceKeptWithAReasonOrLeftToTheRedrivePolicy() throws Exception {
         Random random = new Random(20261126);
-        Set<String> lostAnswers = new HashSet<>();
+        Set<String> lostAnswers = ConcurrentHashMap.newKeySet();
         try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
             h.withIdempotency();
             relay.on("MAIL", c -> chance(random, 0.02) ? reply("421 4.3.2 closing") : null);
@@ -59,7 +60,7 @@ class ReconciliationIT {
                     : chance(random, 0.05) ? reply("451 4.3.0 try later") : null);
             relay.on("DOT", c -> {
                 if (chance(random, 0.03)) {
-                    lostAnswers.add(subject(relay.payloads().get(relay.payloads().size() - 1)));
+                    lostAnswers.add(subject(relay.payloadEndedBy(c)));
                     return new ScriptedRelay.Drop();
                 }
                 return chance(random, 0.03) ? reply("452 4.3.1 insufficient storage") : null;

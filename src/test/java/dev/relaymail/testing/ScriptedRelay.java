@@ -69,6 +69,7 @@ public final class ScriptedRelay implements AutoCloseable {
     private final List<Command> commands = new CopyOnWriteArrayList<>();
     private final List<byte[]> payloads = new CopyOnWriteArrayList<>();
     private final List<byte[]> accepted = new CopyOnWriteArrayList<>();
+    private final Map<Command, byte[]> dataOfDots = new ConcurrentHashMap<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile String extensions = "250-scripted.example\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n"
@@ -109,6 +110,11 @@ public final class ScriptedRelay implements AutoCloseable {
     /** The DATA payloads exactly as received, up to and including the final {@code CRLF.CRLF}. */
     public List<byte[]> payloads() {
         return List.copyOf(payloads);
+    }
+
+    /** The payload that the given end of data ({@code DOT}) ended: the one of its own connection. */
+    public byte[] payloadEndedBy(Command dot) {
+        return dataOfDots.get(dot);
     }
 
     /**
@@ -174,8 +180,9 @@ public final class ScriptedRelay implements AutoCloseable {
                         return;
                     }
                     payloads.add(payload);
-                    reply = decide(new Command(".", "DOT", connection, next("DOT"), secure, false),
-                            reply("250 2.0.0 queued"));
+                    Command dot = new Command(".", "DOT", connection, next("DOT"), secure, false);
+                    dataOfDots.put(dot, payload);
+                    reply = decide(dot, reply("250 2.0.0 queued"));
                     if (opens(reply, "2") || reply instanceof Drop) {
                         accepted.add(payload);
                     }
