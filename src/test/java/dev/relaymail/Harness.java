@@ -53,6 +53,11 @@ final class Harness implements AutoCloseable {
         this(null, scripted.port(), secret);
     }
 
+    /** Against a test relay, with this secret instead of the relay's password (OAuth2 client settings, for example). */
+    Harness(TestRelay relay, ObjectNode secret) {
+        this(relay, relay.port(), secret);
+    }
+
     private Harness(TestRelay relay, int port, ObjectNode secret) {
         this.relay = relay;
         String secretId = "relaymail/test/" + UUID.randomUUID();

@@ -8,25 +8,33 @@ import dev.relaymail.core.MailException;
 import dev.relaymail.logging.JsonLogging;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
+import dev.relaymail.secrets.SecretsManagerCredentials;
 import dev.relaymail.sqs.DeadLetterQueue;
 import dev.relaymail.sqs.SqsRecord;
 import dev.relaymail.testing.Moto;
 import dev.relaymail.testing.TestContext;
 import dev.relaymail.testing.TestRelay;
+import dev.relaymail.testing.TestTokenEndpoint;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -40,28 +48,40 @@ import software.amazon.awssdk.services.s3.S3Client;
  * S3 objects, moto_server holding the sample files of {@code events/objects/}. Prints the handler's answer and
  * every message exactly as the relay received it, and saves each as {@code target/local-invoke/N.eml}.
  *
- * <p>Usage: {@code ./local-invoke events/api-rest-invoice.json}
+ * <p>Usage: {@code ./local-invoke [--failover] [--oauth2] events/api-rest-invoice.json}. {@code --failover} puts a
+ * relay that refuses connections first in {@code SMTP_HOST}; {@code --oauth2} makes the relay take only
+ * {@code AUTH XOAUTH2} and the secret (in moto_server) an OAuth2 client of a local token endpoint.
  */
 public final class LocalInvoke {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> OPTIONS = Set.of("--failover", "--oauth2");
 
     private LocalInvoke() {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: ./local-invoke events/<event>.json");
+        List<String> options = Arrays.stream(args).filter(a -> a.startsWith("--")).toList();
+        List<String> files = Arrays.stream(args).filter(a -> !a.startsWith("--")).toList();
+        if (files.size() != 1 || !OPTIONS.containsAll(options)) {
+            System.err.println("usage: ./local-invoke [--failover] [--oauth2] events/<event>.json");
             System.exit(2);
         }
         trustTheTestCa();
         JsonLogging.install(System.getenv().getOrDefault("LOG_LEVEL", "INFO"), System.err);
         Logger.getLogger("org.subethamail").setLevel(Level.WARNING);
-        byte[] event = Files.readAllBytes(Path.of(args[0]));
+        byte[] event = Files.readAllBytes(Path.of(files.get(0)));
+        boolean oauth2 = options.contains("--oauth2");
+        if (oauth2 || new String(event, StandardCharsets.UTF_8).contains("s3://")) {
+            useMoto();
+        }
         serveSampleObjects(event);
         PrintStream out = System.out;
-        try (TestRelay relay = TestRelay.start()) {
-            MailHandler handler = new MailHandler(Components.wire(config(event, relay), localCredentials(relay),
-                    Optional.of(new PrintingDeadLetterQueue(out)), Optional.empty(), Clock.systemUTC()));
+        Optional<TestTokenEndpoint> tokens = oauth2 ? Optional.of(TestTokenEndpoint.start()) : Optional.empty();
+        try (TestRelay relay = tokens.map(t -> TestRelay.withXoauth2(token -> t.issued().contains(token)))
+                .orElseGet(TestRelay::start)) {
+            CredentialsSource credentials = tokens.isPresent() ? oauth2Secret(tokens.get()) : localCredentials(relay);
+            MailHandler handler = new MailHandler(Components.wire(config(event, relay, options.contains("--failover")),
+                    credentials, Optional.of(new PrintingDeadLetterQueue(out)), Optional.empty(), Clock.systemUTC()));
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             handler.handleRequest(new ByteArrayInputStream(event), answer, new TestContext(Duration.ofSeconds(30)));
 
@@ -83,11 +103,16 @@ public final class LocalInvoke {
             if (n == 0) {
                 out.println("\n== the relay received no message");
             }
+        } finally {
+            tokens.ifPresent(TestTokenEndpoint::close);
         }
     }
 
-    /** The settings of events/env.json for the function the event is for, pointed at the embedded relay. */
-    private static Config config(byte[] event, TestRelay relay) throws Exception {
+    /**
+     * The settings of events/env.json for the function the event is for, pointed at the embedded relay; with
+     * {@code failover}, behind a first relay that refuses connections.
+     */
+    private static Config config(byte[] event, TestRelay relay, boolean failover) throws Exception {
         boolean sqs = JSON.readTree(event).has("Records");
         JsonNode settings = JSON.readTree(Files.readString(Path.of("events", "env.json")))
                 .get(sqs ? "MailQueueFunction" : "MailApiFunction");
@@ -96,7 +121,7 @@ public final class LocalInvoke {
             Map.Entry<String, JsonNode> setting = it.next();
             env.put(setting.getKey(), setting.getValue().asText());
         }
-        env.put("SMTP_HOST", "localhost");
+        env.put("SMTP_HOST", failover ? "localhost:" + closedPort() + ",localhost:" + relay.port() : "localhost");
         env.put("SMTP_PORT", Integer.toString(relay.port()));
         env.put("SMTP_TLS", "starttls");
         env.remove("DEAD_LETTER_QUEUE_URL");
@@ -111,12 +136,6 @@ public final class LocalInvoke {
         if (!new String(event, StandardCharsets.UTF_8).contains("s3://")) {
             return;
         }
-        if (System.getenv("AWS_ENDPOINT_URL") == null) {
-            System.setProperty("aws.endpointUrl", "http://127.0.0.1:5123");
-            System.setProperty("aws.region", "eu-central-1");
-            System.setProperty("aws.accessKeyId", "local");
-            System.setProperty("aws.secretAccessKey", "local");
-        }
         S3Client s3 = Moto.s3();
         Path root = Path.of("events", "objects");
         try (Stream<Path> files = Files.walk(root)) {
@@ -127,6 +146,38 @@ public final class LocalInvoke {
                 Moto.createBucket(bucket);
                 s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromFile(file));
             }
+        }
+    }
+
+    /** Points the AWS SDK at moto_server (started when nothing listens there), unless AWS_ENDPOINT_URL is set. */
+    private static void useMoto() {
+        if (System.getenv("AWS_ENDPOINT_URL") == null) {
+            System.setProperty("aws.endpointUrl", "http://127.0.0.1:5123");
+            System.setProperty("aws.region", "eu-central-1");
+            System.setProperty("aws.accessKeyId", "local");
+            System.setProperty("aws.secretAccessKey", "local");
+        }
+        Moto.endpoint();
+    }
+
+    /**
+     * An OAuth2 client-credentials secret in moto_server's Secrets Manager, for the local token endpoint, read the
+     * production way: the function gets a token there and authenticates with AUTH XOAUTH2.
+     */
+    private static CredentialsSource oauth2Secret(TestTokenEndpoint tokens) {
+        String secretId = "relaymail/local-oauth2/" + UUID.randomUUID();
+        String secret = JSON.createObjectNode().put("username", "billing@example.com")
+                .put("tokenEndpoint", tokens.uri().toString()).put("clientId", "local-client")
+                .put("clientSecret", "local-client-secret").put("scope", "https://outlook.office365.com/.default")
+                .toString();
+        Moto.secretsManager().createSecret(r -> r.name(secretId).secretString(secret));
+        return SecretsManagerCredentials.create(secretId);
+    }
+
+    /** A local port that refuses connections, as a relay that is down does. */
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
         }
     }
 

@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.testing.ScriptedRelay;
+import dev.relaymail.testing.TestRelay;
 import dev.relaymail.testing.TestTokenEndpoint;
 import dev.relaymail.testing.Xoauth2Relay;
 import java.util.List;
@@ -72,6 +73,22 @@ class OAuth2IT {
             assertEquals(List.of(Optional.of(endpoint.issued().get(0))), bearers(relay),
                     "one AUTH XOAUTH2 with user=" + USER + " and the issued token: " + relay.transcript());
             assertEquals(1, relay.accepted().size());
+        }
+    }
+
+    @Test
+    void aStartTlsRelayThatTakesOnlyXoauth2GetsMessagesFromTheApiAndTheQueue() throws Exception {
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start()) {
+            TestRelay xoauth2Only = TestRelay.withXoauth2(t -> endpoint.issued().contains(t));
+            try (Harness h = new Harness(xoauth2Only, oauth2Secret(endpoint.uri().toString()))) {
+                assertEquals(202, h.invoke(restEvent(message("ann@example.org", "api"))).get("statusCode").asInt());
+                JsonNode response = h.invoke(sqsEvent(QUEUE, message("bob@example.org", "queue")));
+
+                assertEquals(List.of(), response.get("batchItemFailures").findValuesAsText("itemIdentifier"));
+                assertEquals(List.of(Optional.of(USER), Optional.of(USER)),
+                        xoauth2Only.received().stream().map(TestRelay.Received::user).toList());
+                assertEquals(1, endpoint.issued().size(), "one token for both sends");
+            }
         }
     }
 

@@ -3,17 +3,24 @@ package dev.relaymail.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
+import org.subethamail.smtp.AuthenticationHandler;
+import org.subethamail.smtp.AuthenticationHandlerFactory;
 import org.subethamail.smtp.MessageContext;
 import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
@@ -54,11 +61,17 @@ public final class TestRelay implements AutoCloseable {
     private enum Tls { STARTTLS, NONE, IMPLICIT }
 
     private TestRelay(Tls tls, Certificate certificate, String... protocols) {
+        this(tls, Optional.empty(), certificate, protocols);
+    }
+
+    /** @param xoauth2 the tokens to accept with {@code AUTH XOAUTH2}, which is then the only mechanism offered */
+    private TestRelay(Tls tls, Optional<Predicate<String>> xoauth2, Certificate certificate, String... protocols) {
         SMTPServer.Builder builder = SMTPServer.port(0)
                 .bindAddress(InetAddress.getLoopbackAddress())
                 .hostName("localhost")
                 .messageHandlerFactory(Session::new)
-                .authenticationHandlerFactory(new EasyAuthenticationHandlerFactory(this::login))
+                .authenticationHandlerFactory(xoauth2.<AuthenticationHandlerFactory>map(Xoauth2::new)
+                        .orElseGet(() -> new EasyAuthenticationHandlerFactory(this::login)))
                 .requireAuth()
                 .insertReceivedHeaders(false)
                 .sessionHandler(new Connections());
@@ -91,6 +104,14 @@ public final class TestRelay implements AutoCloseable {
     /** A relay that requires STARTTLS and AUTH with the trusted certificate. */
     public static TestRelay start() {
         return start(Certificate.TRUSTED);
+    }
+
+    /**
+     * A relay that requires STARTTLS and takes only {@code AUTH XOAUTH2}, as Exchange Online does with Basic auth off:
+     * from any user, with a bearer token {@code validToken} accepts.
+     */
+    public static TestRelay withXoauth2(Predicate<String> validToken) {
+        return new TestRelay(Tls.STARTTLS, Optional.of(validToken), Certificate.TRUSTED);
     }
 
     /** A relay that offers no STARTTLS at all (but would take AUTH and mail in plaintext). */
@@ -163,6 +184,54 @@ public final class TestRelay implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+    }
+
+    /** {@code AUTH XOAUTH2 <base64 of user=…^Aauth=Bearer …^A^A>} in the initial response, as Angus Mail sends it. */
+    private final class Xoauth2 implements AuthenticationHandlerFactory {
+        private static final Pattern RESPONSE = Pattern.compile("user=([^\u0001]+)\u0001auth=Bearer ([^\u0001]+)\u0001\u0001");
+        private final Predicate<String> validToken;
+
+        Xoauth2(Predicate<String> validToken) {
+            this.validToken = validToken;
+        }
+
+        @Override
+        public List<String> getAuthenticationMechanisms() {
+            return List.of("XOAUTH2");
+        }
+
+        @Override
+        public AuthenticationHandler create() {
+            return new AuthenticationHandler() {
+                private String user;
+
+                @Override
+                public Optional<String> auth(String line, MessageContext context) throws RejectException {
+                    authAttempts.incrementAndGet();
+                    String[] words = line.strip().split(" ");
+                    if (words.length != 3 || !words[1].equalsIgnoreCase("XOAUTH2")) {
+                        throw new RejectException(504, "5.7.4 Unrecognized authentication type");
+                    }
+                    Matcher response;
+                    try {
+                        response = RESPONSE.matcher(new String(Base64.getDecoder().decode(words[2]),
+                                StandardCharsets.UTF_8));
+                    } catch (IllegalArgumentException e) {
+                        throw new RejectException(501, "5.5.2 Not base64");
+                    }
+                    if (!response.matches() || !validToken.test(response.group(2))) {
+                        throw new RejectException(535, "5.7.3 Authentication unsuccessful");
+                    }
+                    user = response.group(1);
+                    return Optional.empty();
+                }
+
+                @Override
+                public Object getIdentity() {
+                    return user;
+                }
+            };
+        }
     }
 
     /** Counts connections. */
