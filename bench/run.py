@@ -283,6 +283,15 @@ def relaymail_cold_start(relay, event):
     return api.answered_at - start
 
 
+def secret_only_cold_start(relay):
+    """The floor under the function's cold start: a JVM on the function's package that only reads the secret."""
+    function = os.path.join(WORK, "function")
+    classpath = ":".join([function, os.path.join(function, "lib", "*"), os.path.join(BENCH, "java", "target", "classes")])
+    _, _, wall = measure(["java", LAMBDA_HEAP, "-Xshare:auto", "-cp", classpath, "dev.relaymail.bench.SecretOnly"],
+                         function_env(relay, API_JAVA_OPTIONS))
+    return wall
+
+
 def python_seed_cold_start(relay):
     env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="eu-central-1",
                AWS_ENDPOINT_URL=f"http://127.0.0.1:{MOTO_PORT}", SMTP_SECRET_ID="bench/smtp", **{
@@ -349,6 +358,7 @@ def main():
         log("cold start")
         event = api_event()
         java_cold = median_of(max(runs, 3) + 2, lambda: relaymail_cold_start(relay, event))
+        secret_cold = median_of(max(runs, 3) + 2, lambda: secret_only_cold_start(relay))
         python_cold = median_of(max(runs, 3) + 2, lambda: python_seed_cold_start(relay))
     finally:
         moto.terminate()
@@ -368,7 +378,9 @@ def main():
     lines += ["", "Cold start (process start until the relay accepted the first message; median):", "",
               "| function | seconds | vs the seed's Python |", "| --- | ---: | ---: |",
               f"| relaymail (Java, Lambda runtime interface client) | {java_cold:.2f} | {java_cold / python_cold:.2f}x |",
-              f"| seed's way (Python smtplib + email + boto3) | {python_cold:.2f} | 1.00x |", "",
+              f"| seed's way (Python smtplib + email + boto3) | {python_cold:.2f} | 1.00x |",
+              f"| floor: a JVM that only reads the secret as the function does (AWS SDK), nothing else | "
+              f"{secret_cold:.2f} | {secret_cold / python_cold:.2f}x |", "",
               f"Package: {unpacked / 1e6:.1f} MB unpacked, {zipped / 1e6:.1f} MB zipped."]
     report = "\n".join(lines)
     print(report)

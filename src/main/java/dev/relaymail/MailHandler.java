@@ -21,11 +21,15 @@ import java.time.Duration;
  * answer in the matching shape. Everything is built once per container, in the constructor.
  */
 public final class MailHandler implements RequestStreamHandler {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Kept back from the invocation's remaining time, to write the answer before Lambda's own timeout. */
     static final Duration SAFETY_MARGIN = Duration.ofMillis(500);
 
     private final Components components;
+    /**
+     * Made per instance, not in the class's static initialiser: Lambda initialises the class before it calls the
+     * constructor, and loading Jackson there would delay the secret's read, which the constructor starts first.
+     */
+    private final ObjectMapper json = new ObjectMapper();
 
     /** The constructor Lambda calls: reads the configuration from the environment and wires the real adapters. */
     public MailHandler() {
@@ -57,7 +61,7 @@ public final class MailHandler implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        JsonNode event = JSON.readTree(input);
+        JsonNode event = json.readTree(input);
         Invocation invocation = new Invocation(context.getAwsRequestId(),
                 Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN)));
         EventShape shape = EventShape.of(event);
@@ -68,7 +72,7 @@ public final class MailHandler implements RequestStreamHandler {
             case HTTP_API -> components.api().handleHttpApi(event, invocation, metrics);
         };
         metrics.publish();
-        JSON.writeValue(output, answer);
+        json.writeValue(output, answer);
     }
 
     /** The three event shapes the function accepts. */
