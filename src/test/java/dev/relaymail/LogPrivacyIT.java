@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.logging.JsonLogging;
 import dev.relaymail.testing.ScriptedRelay;
+import dev.relaymail.testing.ServiceAccountKey;
 import dev.relaymail.testing.TestTokenEndpoint;
 import dev.relaymail.testing.Xoauth2Relay;
 import java.io.ByteArrayOutputStream;
@@ -27,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * With every debug switch on, a full send, a rejected AUTH and a dead-lettered record leave no password, no AUTH
- * payload, no body, no attachment and no full recipient address in anything the process writes; on the OAuth2 path,
- * no client secret, no access token and no XOAUTH2 payload either.
+ * payload, no body, no attachment and no full recipient address in anything the process writes; on the OAuth2 paths,
+ * no client secret, no service account key, no assertion's signature, no access token and no XOAUTH2 payload either.
  */
 class LogPrivacyIT {
     private static final String USER = "log-user";
@@ -133,6 +134,33 @@ class LogPrivacyIT {
         assertEquals(4 + 2 * 2 + 2, secrets.size(), "two tokens and two AUTH exchanges are checked: " + secrets);
         for (String secret : secrets) {
             assertFalse(logs.contains(secret), "leaked: " + secret);
+        }
+    }
+
+    @Test
+    void nothingSensitiveIsWrittenOnTheServiceAccountPath() throws Exception {
+        ServiceAccountKey account = ServiceAccountKey.generate();
+        String[] pem = account.privateKeyPem().split("\n");
+        List<String> secrets = new ArrayList<>(List.of(pem).subList(1, pem.length - 1));
+        ObjectNode secret = Harness.JSON.createObjectNode().put("username", USER);
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().trust(account);
+                ScriptedRelay relay = new ScriptedRelay()) {
+            secret.set("serviceAccount", account.keyFile(endpoint.uri()));
+            try (Harness h = new Harness(relay, secret)) {
+                Xoauth2Relay.acceptOnly(relay, USER, t -> endpoint.issued().contains(t));
+                assertEquals(202, h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
+            }
+            String assertion = endpoint.requests().get(0).form().get("assertion");
+            secrets.add(assertion.substring(assertion.lastIndexOf('.') + 1));
+            secrets.addAll(endpoint.issued());
+            Xoauth2Relay.authLines(relay).forEach(line -> secrets.add(line.substring("AUTH XOAUTH2 ".length())));
+        }
+        String logs = captured.toString(StandardCharsets.UTF_8);
+
+        assertTrue(logs.contains("got an OAuth2 access token"), "the capture works: " + logs);
+        assertTrue(secrets.size() > 25, "the key's lines, the signature, the token, the AUTH payload: " + secrets);
+        for (String leaked : secrets) {
+            assertFalse(logs.contains(leaked), "leaked: " + leaked);
         }
     }
 

@@ -16,19 +16,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.testing.ScriptedRelay;
+import dev.relaymail.testing.ServiceAccountKey;
 import dev.relaymail.testing.TestRelay;
 import dev.relaymail.testing.TestTokenEndpoint;
 import dev.relaymail.testing.Xoauth2Relay;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * OAuth2 (XOAUTH2) through the real handler: the client settings in moto_server's Secrets Manager, a token endpoint
- * on the JDK's HTTP server, and a scripted relay that takes XOAUTH2 only, as Exchange Online does with Basic auth off.
+ * OAuth2 (XOAUTH2) through the real handler: the client settings or a Google service account's key in moto_server's
+ * Secrets Manager, a token endpoint on the JDK's HTTP server (checking assertions as Google's does), and a relay that
+ * takes XOAUTH2 only, as Exchange Online does with Basic auth off and as Gmail does.
  */
 class OAuth2IT {
     private static final String QUEUE = "arn:aws:sqs:eu-central-1:123456789012:relaymail-messages";
@@ -79,16 +82,55 @@ class OAuth2IT {
     @Test
     void aStartTlsRelayThatTakesOnlyXoauth2GetsMessagesFromTheApiAndTheQueue() throws Exception {
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start()) {
-            TestRelay xoauth2Only = TestRelay.withXoauth2(t -> endpoint.issued().contains(t));
-            try (Harness h = new Harness(xoauth2Only, oauth2Secret(endpoint.uri().toString()))) {
-                assertEquals(202, h.invoke(restEvent(message("ann@example.org", "api"))).get("statusCode").asInt());
-                JsonNode response = h.invoke(sqsEvent(QUEUE, message("bob@example.org", "queue")));
+            sendsFromTheApiAndTheQueueWithOneToken(endpoint, oauth2Secret(endpoint.uri().toString()));
+        }
+    }
 
-                assertEquals(List.of(), response.get("batchItemFailures").findValuesAsText("itemIdentifier"));
-                assertEquals(List.of(Optional.of(USER), Optional.of(USER)),
-                        xoauth2Only.received().stream().map(TestRelay.Received::user).toList());
-                assertEquals(1, endpoint.issued().size(), "one token for both sends");
-            }
+    static ObjectNode googleSecret(ServiceAccountKey account, TestTokenEndpoint endpoint) {
+        ObjectNode secret = JSON.createObjectNode().put("username", USER);
+        secret.set("serviceAccount", account.keyFile(endpoint.uri()));
+        return secret;
+    }
+
+    @Test
+    void aGoogleServiceAccountSignsAnAssertionForTheMailboxAndSendsFromTheApiAndTheQueue() throws Exception {
+        ServiceAccountKey account = ServiceAccountKey.generate();
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().trust(account)) {
+            sendsFromTheApiAndTheQueueWithOneToken(endpoint, googleSecret(account, endpoint));
+
+            TestTokenEndpoint.Request request = endpoint.requests().get(0);
+            assertEquals(Set.of("grant_type", "assertion"), request.form().keySet(), "no client secret");
+            JsonNode claims = endpoint.claims().get(0);
+            assertEquals(USER, claims.get("sub").asText(), "the mailbox, by domain-wide delegation");
+            assertEquals("https://mail.google.com/", claims.get("scope").asText(), "Gmail's scope by default");
+        }
+    }
+
+    /** A message from the API and one from the queue reach a STARTTLS relay that takes the endpoint's tokens only. */
+    private static void sendsFromTheApiAndTheQueueWithOneToken(TestTokenEndpoint endpoint, ObjectNode secret)
+            throws Exception {
+        TestRelay xoauth2Only = TestRelay.withXoauth2(t -> endpoint.issued().contains(t));
+        try (Harness h = new Harness(xoauth2Only, secret)) {
+            assertEquals(202, h.invoke(restEvent(message("ann@example.org", "api"))).get("statusCode").asInt());
+            JsonNode response = h.invoke(sqsEvent(QUEUE, message("bob@example.org", "queue")));
+
+            assertEquals(List.of(), response.get("batchItemFailures").findValuesAsText("itemIdentifier"));
+            assertEquals(List.of(Optional.of(USER), Optional.of(USER)),
+                    xoauth2Only.received().stream().map(TestRelay.Received::user).toList());
+            assertEquals(1, endpoint.issued().size(), "one token for both sends");
+        }
+    }
+
+    @Test
+    void aServiceAccountKeyTheEndpointDoesNotKnowIsA503AndTheRelayGetsNothing() throws Exception {
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().trust(ServiceAccountKey.generate());
+                ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, googleSecret(ServiceAccountKey.generate(), endpoint))) {
+            JsonNode answer = h.invoke(restEvent(message("ann@example.org", "unknown key")));
+
+            assertCredentialsUnavailable(answer, "HTTP 400 (invalid_grant)");
+            assertEquals(1, endpoint.requests().size());
+            assertEquals(0, relay.connections(), "nothing sent to the relay");
         }
     }
 

@@ -8,21 +8,20 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The OAuth2 client-credentials settings an SMTP secret may hold instead of a password: the mailbox to send as, the
- * token endpoint, and the client's id, secret and scope. The endpoint must be https (http only on a loopback
- * address, for tests). Errors name the field, never a value; {@link #toString()} never shows the client secret.
+ * The OAuth2 settings an SMTP secret may hold instead of a password: the mailbox to send as, the token endpoint, the
+ * grant with which a token is asked for (a client's id and secret, or a service account's key) and the scope. The
+ * endpoint must be https (http only on a loopback address, for tests). Errors name the field, never a value;
+ * {@link #toString()} never shows a client secret or a key.
  */
-public record OAuth2Client(String username, URI tokenEndpoint, String clientId, String clientSecret,
-        Optional<String> scope) {
+public record OAuth2Client(String username, URI tokenEndpoint, TokenGrant grant, Optional<String> scope) {
 
     public OAuth2Client {
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(tokenEndpoint, "tokenEndpoint");
-        Objects.requireNonNull(clientId, "clientId");
-        Objects.requireNonNull(clientSecret, "clientSecret");
+        Objects.requireNonNull(grant, "grant");
         Objects.requireNonNull(scope, "scope");
         if (!secure(tokenEndpoint)) {
-            throw new IllegalArgumentException("tokenEndpoint must be an https URL (http only on a loopback address)");
+            throw new IllegalArgumentException("the token endpoint must be https (http only on a loopback address)");
         }
     }
 
@@ -48,11 +47,5 @@ public record OAuth2Client(String username, URI tokenEndpoint, String clientId, 
         } catch (UnknownHostException e) {
             return false;
         }
-    }
-
-    @Override
-    public String toString() {
-        return "OAuth2Client[username=" + username + ", tokenEndpoint=" + tokenEndpoint + ", clientId=" + clientId
-                + ", clientSecret=****, scope=" + scope.orElse("") + "]";
     }
 }

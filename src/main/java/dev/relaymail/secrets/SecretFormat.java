@@ -12,14 +12,17 @@ import java.util.Optional;
 
 /**
  * Reads the {@code SecretString} of the SMTP credentials secret. Which form it is follows from its fields: a
- * {@code password}, or the OAuth2 fields. Other fields are ignored (rotation functions add their own). A secret of
- * neither form is refused with an error that names fields, never values.
+ * {@code password}, OAuth2 client fields, or a Google {@code serviceAccount} key. Other fields are ignored (rotation
+ * functions add their own). A secret of no form, or of two, is refused with an error that names fields, never values.
  */
 final class SecretFormat {
-    static final String FORMS = "{\"username\", \"password\"} or {\"username\", \"tokenEndpoint\", \"clientId\", "
-            + "\"clientSecret\", \"scope\"}";
+    static final String FORMS = "{\"username\", \"password\"}, {\"username\", \"tokenEndpoint\", \"clientId\", "
+            + "\"clientSecret\", \"scope\"} or {\"username\", \"serviceAccount\", \"scope\"}";
+    /** The only scope Gmail's SMTP server takes a token for. */
+    static final String GMAIL_SCOPE = "https://mail.google.com/";
+    static final URI GOOGLE_TOKEN_ENDPOINT = URI.create("https://oauth2.googleapis.com/token");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> OAUTH2_FIELDS = List.of("tokenEndpoint", "clientId", "clientSecret", "scope");
+    private static final List<String> CLIENT_FIELDS = List.of("tokenEndpoint", "clientId", "clientSecret");
 
     private SecretFormat() {
     }
@@ -30,42 +33,97 @@ final class SecretFormat {
             throw refused("is not of the form " + FORMS);
         }
         String username = json.get("username").textValue();
-        boolean oauth2 = OAUTH2_FIELDS.stream().anyMatch(json::has);
-        if (oauth2 && json.has("password")) {
+        boolean client = CLIENT_FIELDS.stream().anyMatch(json::has);
+        boolean account = json.has("serviceAccount");
+        if (json.has("password") && (client || account || json.has("scope"))) {
             throw refused("has both a password and OAuth2 fields; it must be of the form " + FORMS);
         }
-        if (!oauth2) {
-            if (!json.path("password").isTextual()) {
-                throw refused("is not of the form " + FORMS);
-            }
-            return new SmtpSecret.Password(new Credentials(username, json.get("password").textValue()));
+        if (client && account) {
+            throw refused("has both OAuth2 client fields and a serviceAccount; it must be of the form " + FORMS);
         }
-        return new SmtpSecret.OAuth2(oauth2Client(json, username));
+        if (account) {
+            return new SmtpSecret.OAuth2(serviceAccount(json, username));
+        }
+        if (client || json.has("scope")) {
+            return new SmtpSecret.OAuth2(oauth2Client(json, username));
+        }
+        if (!json.path("password").isTextual()) {
+            throw refused("is not of the form " + FORMS);
+        }
+        return new SmtpSecret.Password(new Credentials(username, json.get("password").textValue()));
     }
 
     private static OAuth2Client oauth2Client(JsonNode json, String username) throws RelayException {
         List<String> missing = new ArrayList<>();
-        for (String field : List.of("tokenEndpoint", "clientId", "clientSecret")) {
+        for (String field : CLIENT_FIELDS) {
             if (!nonEmptyText(json, field)) {
                 missing.add(field);
             }
         }
-        if (json.has("scope") && !json.get("scope").isTextual()) {
-            missing.add("scope");
-        }
+        missing.addAll(invalidScope(json));
         if (!missing.isEmpty()) {
             throw refused("has OAuth2 fields but no valid " + String.join(", ", missing));
         }
-        String scope = json.path("scope").asText("").strip();
-        try {
-            return new OAuth2Client(username, new URI(json.get("tokenEndpoint").textValue()),
-                    json.get("clientId").textValue(), json.get("clientSecret").textValue(),
-                    scope.isEmpty() ? Optional.empty() : Optional.of(scope));
-        } catch (URISyntaxException e) {
-            throw refused("has a tokenEndpoint that is not a URL");
-        } catch (IllegalArgumentException e) {
-            throw refused("has an OAuth2 field that is not usable: " + e.getMessage());
+        TokenGrant grant = new TokenGrant.ClientCredentials(json.get("clientId").textValue(),
+                json.get("clientSecret").textValue());
+        return settings(username, json.get("tokenEndpoint").textValue(), "tokenEndpoint", grant, scope(json, ""));
+    }
+
+    /**
+     * A Google service account's JSON key file, as Google gives it, in {@code serviceAccount}: its
+     * {@code client_email}, its RSA {@code private_key} (PKCS #8 PEM), optionally {@code private_key_id} and
+     * {@code token_uri}. The scope defaults to Gmail's.
+     */
+    private static OAuth2Client serviceAccount(JsonNode json, String username) throws RelayException {
+        JsonNode key = json.get("serviceAccount");
+        if (!key.isObject()) {
+            throw refused("has a serviceAccount that is not an object (the service account's JSON key file)");
         }
+        if (key.has("type") && !"service_account".equals(key.get("type").asText())) {
+            throw refused("has a serviceAccount whose type is not service_account");
+        }
+        List<String> missing = new ArrayList<>();
+        for (String field : List.of("client_email", "private_key")) {
+            if (!nonEmptyText(key, field)) {
+                missing.add("serviceAccount." + field);
+            }
+        }
+        for (String field : List.of("private_key_id", "token_uri")) {
+            if (key.has(field) && !nonEmptyText(key, field)) {
+                missing.add("serviceAccount." + field);
+            }
+        }
+        missing.addAll(invalidScope(json));
+        if (!missing.isEmpty()) {
+            throw refused("has a serviceAccount but no valid " + String.join(", ", missing));
+        }
+        TokenGrant grant = new TokenGrant.ServiceAccount(key.get("client_email").textValue(),
+                PemKeys.rsaPrivateKey(key.get("private_key").textValue()).orElseThrow(() -> refused(
+                        "has a serviceAccount.private_key that is not an RSA private key in PKCS #8 PEM")),
+                Optional.ofNullable(key.get("private_key_id")).map(JsonNode::textValue));
+        String endpoint = key.path("token_uri").asText(GOOGLE_TOKEN_ENDPOINT.toString());
+        return settings(username, endpoint, "serviceAccount.token_uri", grant, scope(json, GMAIL_SCOPE));
+    }
+
+    private static OAuth2Client settings(String username, String endpoint, String endpointField, TokenGrant grant,
+            Optional<String> scope) throws RelayException {
+        try {
+            return new OAuth2Client(username, new URI(endpoint), grant, scope);
+        } catch (URISyntaxException e) {
+            throw refused("has a " + endpointField + " that is not a URL");
+        } catch (IllegalArgumentException e) {
+            throw refused("has a " + endpointField + " that is not usable: " + e.getMessage());
+        }
+    }
+
+    private static List<String> invalidScope(JsonNode json) {
+        return json.has("scope") && !json.get("scope").isTextual() ? List.of("scope") : List.of();
+    }
+
+    /** The secret's scope, or {@code fallback} when it has none (an empty fallback: no scope). */
+    private static Optional<String> scope(JsonNode json, String fallback) {
+        String scope = json.path("scope").asText(fallback).strip();
+        return scope.isEmpty() ? Optional.empty() : Optional.of(scope);
     }
 
     private static JsonNode readObject(String secretString) {

@@ -12,10 +12,10 @@ import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRespon
 
 /**
  * Credentials from an AWS Secrets Manager secret whose {@code SecretString} is {@code {"username", "password"}}, or
- * OAuth2 client-credentials settings with which an access token is fetched ({@link SecretFormat}). The secret is
- * fetched on first use and cached per container, and fetched again only when the relay rejects the credentials; an
- * access token is cached until shortly before it expires, and fetched anew when the relay rejects it. Neither the
- * secret's value nor any part of it, nor a token, is ever logged or put in an error.
+ * OAuth2 settings (a client's credentials, or a Google service account's key) with which an access token is fetched
+ * ({@link SecretFormat}). The secret is fetched on first use and cached per container, and fetched again only when
+ * the relay rejects the credentials; an access token is cached until shortly before it expires, and fetched anew when
+ * the relay rejects it. Neither the secret's value nor any part of it, nor a token, is ever logged or put in an error.
  */
 public final class SecretsManagerCredentials implements CredentialsSource {
     private static final Logger LOG = Logger.getLogger(SecretsManagerCredentials.class.getName());

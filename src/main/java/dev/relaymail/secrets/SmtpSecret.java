@@ -7,7 +7,10 @@ sealed interface SmtpSecret permits SmtpSecret.Password, SmtpSecret.OAuth2 {
     record Password(Credentials credentials) implements SmtpSecret {
     }
 
-    /** {@code {"username", "tokenEndpoint", "clientId", "clientSecret", "scope"?}}: the client-credentials grant. */
+    /**
+     * {@code {"username", "tokenEndpoint", "clientId", "clientSecret", "scope"?}} (the client-credentials grant) or
+     * {@code {"username", "serviceAccount", "scope"?}} (a Google service account's JWT bearer grant).
+     */
     record OAuth2(OAuth2Client client) implements SmtpSecret {
     }
 }

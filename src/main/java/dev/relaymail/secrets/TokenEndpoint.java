@@ -13,21 +13,23 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.StringJoiner;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The OAuth2 client-credentials grant (RFC 6749, section 4.4) over the JDK's {@link HttpURLConnection}, which the AWS
- * SDK's client here already loads: one form POST, one JSON answer. Both timeouts are always set, redirects are not
- * followed (the client secret goes to the configured endpoint only) and the answer is read up to a limit. A failure is
- * a transient {@code CREDENTIALS} failure saying what the endpoint did, never showing the client secret or a token.
+ * An OAuth2 token request ({@link TokenGrant}: client credentials, or a service account's signed JWT) over the JDK's
+ * {@link HttpURLConnection}, which the AWS SDK's client here already loads: one form POST, one JSON answer. Both
+ * timeouts are always set, redirects are not followed (the credentials go to the configured endpoint only) and the
+ * answer is read up to a limit. A failure is a transient {@code CREDENTIALS} failure saying what the endpoint did,
+ * never showing a client secret, an assertion or a token.
  */
 final class TokenEndpoint {
     private static final Logger LOG = Logger.getLogger(TokenEndpoint.class.getName());
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
     private static final int MAX_ANSWER_BYTES = 64 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Clock clock;
 
@@ -40,7 +42,7 @@ final class TokenEndpoint {
         HttpURLConnection http = null;
         try {
             http = (HttpURLConnection) client.tokenEndpoint().toURL().openConnection();
-            byte[] form = form(client);
+            byte[] form = form(client.grant().form(client, clock.instant()));
             http.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
             http.setReadTimeout((int) READ_TIMEOUT.toMillis());
             http.setInstanceFollowRedirects(false);
@@ -58,9 +60,9 @@ final class TokenEndpoint {
                 throw failure(where + " answered HTTP " + status + oauthError(answer));
             }
             Instant now = clock.instant();
-            AccessToken token = AccessToken.fromAnswer(JSON.readTree(answer), now);
+            AccessToken token = AccessToken.fromAnswer(Json.MAPPER.readTree(answer), now);
             LOG.log(Level.INFO, "got an OAuth2 access token from {0} for client {1}, valid for {2} s",
-                    new Object[] {client.tokenEndpoint().getHost(), client.clientId(),
+                    new Object[] {client.tokenEndpoint().getHost(), client.grant().client(),
                             Long.toString(Duration.between(now, token.expiresAt()).toSeconds())});
             return token;
         } catch (JsonProcessingException e) {
@@ -76,11 +78,10 @@ final class TokenEndpoint {
         }
     }
 
-    private static byte[] form(OAuth2Client client) {
-        StringBuilder form = new StringBuilder("grant_type=client_credentials");
-        form.append("&client_id=").append(URLEncoder.encode(client.clientId(), StandardCharsets.UTF_8));
-        form.append("&client_secret=").append(URLEncoder.encode(client.clientSecret(), StandardCharsets.UTF_8));
-        client.scope().ifPresent(s -> form.append("&scope=").append(URLEncoder.encode(s, StandardCharsets.UTF_8)));
+    private static byte[] form(Map<String, String> fields) {
+        StringJoiner form = new StringJoiner("&");
+        fields.forEach((name, value) -> form.add(URLEncoder.encode(name, StandardCharsets.UTF_8) + "="
+                + URLEncoder.encode(value, StandardCharsets.UTF_8)));
         return form.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
@@ -100,7 +101,7 @@ final class TokenEndpoint {
     /** The RFC 6749 {@code error} code of an error answer, when it is one; its description is never repeated. */
     private static String oauthError(byte[] answer) {
         try {
-            String error = JSON.readTree(answer).path("error").asText("");
+            String error = Json.MAPPER.readTree(answer).path("error").asText("");
             return error.matches("[A-Za-z0-9_.-]{1,64}") ? " (" + error + ")" : "";
         } catch (IOException e) {
             return "";
@@ -109,5 +110,13 @@ final class TokenEndpoint {
 
     private static RelayException failure(String detail) {
         return new RelayException(RelayException.Kind.CREDENTIALS, detail);
+    }
+
+    /**
+     * Made on the first token request, not when the class loads: the class loads while a cold start wires the
+     * function, before the secret's read begins, and a password secret never needs it.
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
     }
 }

@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.core.RelayException;
+import dev.relaymail.testing.ServiceAccountKey;
 import java.net.URI;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,6 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class SecretFormatTest {
     private static final String SECRET = "TOP-SECRET-VALUE";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static String oauth2(String tokenEndpoint, String extra) {
         return "{\"username\": \"mailer@contoso.example\", \"tokenEndpoint\": \"" + tokenEndpoint + "\", "
@@ -39,7 +44,8 @@ class SecretFormatTest {
         SmtpSecret withScope = SecretFormat.parse(oauth2(endpoint,
                 ", \"scope\": \"https://outlook.office365.com/.default\""));
         assertEquals(new SmtpSecret.OAuth2(new OAuth2Client("mailer@contoso.example", URI.create(endpoint),
-                "client-1", SECRET, Optional.of("https://outlook.office365.com/.default"))), withScope);
+                new TokenGrant.ClientCredentials("client-1", SECRET),
+                Optional.of("https://outlook.office365.com/.default"))), withScope);
         SmtpSecret without = SecretFormat.parse(oauth2(endpoint, ""));
         assertEquals(Optional.empty(), ((SmtpSecret.OAuth2) without).client().scope());
     }
@@ -83,9 +89,84 @@ class SecretFormatTest {
 
     @Test
     void neitherClientSecretNorPasswordAppearsInToString() {
-        OAuth2Client client = new OAuth2Client("u", URI.create("https://login.example/token"), "c", SECRET,
-                Optional.empty());
+        OAuth2Client client = new OAuth2Client("u", URI.create("https://login.example/token"),
+                new TokenGrant.ClientCredentials("c", SECRET), Optional.empty());
         assertFalse(client.toString().contains(SECRET));
         assertFalse(new Credentials("u", SECRET, Credentials.Kind.OAUTH2_TOKEN).toString().contains(SECRET));
+    }
+
+    private static final ServiceAccountKey ACCOUNT = ServiceAccountKey.generate();
+
+    private static ObjectNode googleSecret(URI tokenUri) {
+        ObjectNode secret = JSON.createObjectNode().put("username", "billing@contoso.example");
+        secret.set("serviceAccount", ACCOUNT.keyFile(tokenUri));
+        return secret;
+    }
+
+    /** A secret whose key file has {@code field} changed by {@code change}. */
+    private static String googleSecretWith(java.util.function.Consumer<ObjectNode> change) {
+        ObjectNode secret = googleSecret(URI.create("https://oauth2.googleapis.com/token"));
+        change.accept((ObjectNode) secret.get("serviceAccount"));
+        return secret.toString();
+    }
+
+    private static String keyBody() {
+        return ACCOUNT.privateKeyPem().split("\n")[2];
+    }
+
+    private static void refusedNamingNoKey(String secretString, String detail) {
+        RelayException e = assertThrows(RelayException.class, () -> SecretFormat.parse(secretString));
+        assertEquals(RelayException.Kind.CREDENTIALS, e.kind());
+        assertTrue(e.getMessage().contains(detail), e.getMessage());
+        assertFalse(e.getMessage().contains(keyBody()), e.getMessage());
+    }
+
+    @Test
+    void readsAGoogleServiceAccountKeyFileWithGmailsScopeByDefault() throws Exception {
+        URI tokenUri = URI.create("https://oauth2.googleapis.com/token");
+        OAuth2Client client = ((SmtpSecret.OAuth2) SecretFormat.parse(googleSecret(tokenUri).toString())).client();
+
+        assertEquals("billing@contoso.example", client.username());
+        assertEquals(tokenUri, client.tokenEndpoint());
+        assertEquals(Optional.of("https://mail.google.com/"), client.scope());
+        TokenGrant.ServiceAccount grant = (TokenGrant.ServiceAccount) client.grant();
+        assertEquals(ServiceAccountKey.EMAIL, grant.email());
+        assertEquals(Optional.of(ServiceAccountKey.KEY_ID), grant.keyId());
+        assertFalse(client.toString().contains(keyBody()), client.toString());
+    }
+
+    @Test
+    void aServiceAccountWithoutTokenUriGoesToGooglesEndpointAndMayNameItsScope() throws Exception {
+        ObjectNode secret = googleSecret(URI.create("https://unused.example/token"));
+        ((ObjectNode) secret.get("serviceAccount")).remove(List.of("token_uri", "private_key_id"));
+        secret.put("scope", "https://www.googleapis.com/auth/gmail.send https://mail.google.com/");
+        OAuth2Client client = ((SmtpSecret.OAuth2) SecretFormat.parse(secret.toString())).client();
+
+        assertEquals(URI.create("https://oauth2.googleapis.com/token"), client.tokenEndpoint());
+        assertEquals(Optional.of("https://www.googleapis.com/auth/gmail.send https://mail.google.com/"),
+                client.scope());
+        assertEquals(Optional.empty(), ((TokenGrant.ServiceAccount) client.grant()).keyId());
+    }
+
+    @Test
+    void refusesAServiceAccountKeyFileItCannotUseNamingTheFieldNotTheKey() {
+        refusedNamingNoKey(googleSecretWith(k -> k.remove("client_email")), "no valid serviceAccount.client_email");
+        refusedNamingNoKey(googleSecretWith(k -> k.put("private_key", "")), "serviceAccount.private_key");
+        refusedNamingNoKey(googleSecretWith(k -> k.put("private_key", ACCOUNT.privateKeyPem().replace("MII", "MIX"))),
+                "serviceAccount.private_key that is not an RSA private key in PKCS #8 PEM");
+        refusedNamingNoKey(googleSecretWith(k -> k.put("private_key", ACCOUNT.privateKeyPem()
+                .replace("PRIVATE KEY", "RSA PRIVATE KEY"))), "PKCS #8 PEM");
+        refusedNamingNoKey(googleSecretWith(k -> k.put("type", "authorized_user")), "type is not service_account");
+        refusedNamingNoKey(googleSecretWith(k -> k.put("token_uri", "http://oauth2.example/token")),
+                "serviceAccount.token_uri that is not usable");
+        refusedNamingNoKey("{\"username\": \"u\", \"serviceAccount\": \"" + keyBody() + "\"}", "not an object");
+    }
+
+    @Test
+    void refusesAServiceAccountTogetherWithAnotherForm() {
+        ObjectNode withSecret = googleSecret(URI.create("https://oauth2.googleapis.com/token")).put("clientSecret", "s");
+        refusedNamingNoKey(withSecret.toString(), "both OAuth2 client fields and a serviceAccount");
+        ObjectNode withPassword = googleSecret(URI.create("https://oauth2.googleapis.com/token")).put("password", "p");
+        refusedNamingNoKey(withPassword.toString(), "both a password and OAuth2 fields");
     }
 }

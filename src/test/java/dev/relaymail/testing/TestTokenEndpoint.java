@@ -1,5 +1,6 @@
 package dev.relaymail.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -19,7 +20,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * An OAuth2 token endpoint in the test process: the JDK's HTTP server on the loopback address (plain http, which the
  * function accepts there only). It answers the client-credentials grant with a new token each time, records every
- * request as received, and can be told to answer otherwise.
+ * request as received, and can be told to answer otherwise. Told to {@link #trust(ServiceAccountKey)} a service
+ * account, it takes the JWT bearer grant only, as Google's does: an assertion that fails a check gets
+ * {@code 400 invalid_grant}.
  */
 public final class TestTokenEndpoint implements AutoCloseable {
 
@@ -34,6 +37,8 @@ public final class TestTokenEndpoint implements AutoCloseable {
     private volatile long expiresIn = 3600;
     private volatile int status = 200;
     private volatile String body;
+    private volatile ServiceAccountKey serviceAccount;
+    private final List<JsonNode> claims = new CopyOnWriteArrayList<>();
 
     private TestTokenEndpoint() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -67,6 +72,17 @@ public final class TestTokenEndpoint implements AutoCloseable {
         return this;
     }
 
+    /** From now on, take only JWT bearer assertions signed by this service account. */
+    public TestTokenEndpoint trust(ServiceAccountKey account) {
+        serviceAccount = account;
+        return this;
+    }
+
+    /** The claims of the assertions taken so far, in order. */
+    public List<JsonNode> claims() {
+        return List.copyOf(claims);
+    }
+
     public List<Request> requests() {
         return List.copyOf(requests);
     }
@@ -78,10 +94,15 @@ public final class TestTokenEndpoint implements AutoCloseable {
 
     private void answer(HttpExchange exchange) throws IOException {
         String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.US_ASCII);
-        requests.add(new Request(exchange.getRequestMethod(),
-                exchange.getRequestHeaders().getFirst("Content-Type"), decode(form)));
+        Request request = new Request(exchange.getRequestMethod(),
+                exchange.getRequestHeaders().getFirst("Content-Type"), decode(form));
+        requests.add(request);
         int code = status;
         String answer = body;
+        if (answer == null && serviceAccount != null && !assertionTaken(request.form())) {
+            code = 400;
+            answer = "{\"error\": \"invalid_grant\", \"error_description\": \"Invalid JWT Signature.\"}";
+        }
         if (answer == null) {
             String token = prefix + (issued.size() + 1);
             issued.add(token);
@@ -93,6 +114,19 @@ public final class TestTokenEndpoint implements AutoCloseable {
         exchange.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
+        }
+    }
+
+    private boolean assertionTaken(Map<String, String> form) {
+        if (!"urn:ietf:params:oauth:grant-type:jwt-bearer".equals(form.get("grant_type"))) {
+            return false;
+        }
+        try {
+            claims.add(serviceAccount.verify(form.getOrDefault("assertion", ""), uri(),
+                    System.currentTimeMillis() / 1000));
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 

@@ -1,0 +1,119 @@
+package dev.relaymail.secrets;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How the function asks a token endpoint for an access token: the grant, and what it proves itself with. Neither
+ * kind shows its secret in {@link #toString()}.
+ */
+public sealed interface TokenGrant permits TokenGrant.ClientCredentials, TokenGrant.ServiceAccount {
+
+    /** Who asks, for logs: a client id or a service account's address, never a secret. */
+    String client();
+
+    /** The form fields of the token request for {@code settings}, made at {@code now}. */
+    Map<String, String> form(OAuth2Client settings, Instant now);
+
+    /**
+     * The client-credentials grant (RFC 6749, section 4.4), as Microsoft's identity platform takes it: the client's
+     * id and secret in the form, and the scope when there is one.
+     */
+    record ClientCredentials(String clientId, String clientSecret) implements TokenGrant {
+
+        public ClientCredentials {
+            Objects.requireNonNull(clientId, "clientId");
+            Objects.requireNonNull(clientSecret, "clientSecret");
+        }
+
+        @Override
+        public String client() {
+            return clientId;
+        }
+
+        @Override
+        public Map<String, String> form(OAuth2Client settings, Instant now) {
+            Map<String, String> form = new LinkedHashMap<>();
+            form.put("grant_type", "client_credentials");
+            form.put("client_id", clientId);
+            form.put("client_secret", clientSecret);
+            settings.scope().ifPresent(scope -> form.put("scope", scope));
+            return form;
+        }
+
+        @Override
+        public String toString() {
+            return "ClientCredentials[clientId=" + clientId + ", clientSecret=****]";
+        }
+    }
+
+    /**
+     * The JWT bearer grant (RFC 7523) of a Google service account with domain-wide delegation: an assertion signed
+     * with the account's private key (RS256) names the account as issuer, the mailbox to send as as subject, the
+     * scope, and the token endpoint as audience, and is valid for {@link #LIFETIME}.
+     */
+    record ServiceAccount(String email, PrivateKey key, Optional<String> keyId) implements TokenGrant {
+        /** The longest an assertion may be valid at Google. */
+        static final Duration LIFETIME = Duration.ofHours(1);
+
+        public ServiceAccount {
+            Objects.requireNonNull(email, "email");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(keyId, "keyId");
+        }
+
+        @Override
+        public String client() {
+            return email;
+        }
+
+        @Override
+        public Map<String, String> form(OAuth2Client settings, Instant now) {
+            Map<String, String> form = new LinkedHashMap<>();
+            form.put("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer");
+            form.put("assertion", assertion(settings, now));
+            return form;
+        }
+
+        /** The signed JWT: header, claims and signature, each base64url without padding, joined by dots. */
+        String assertion(OAuth2Client settings, Instant now) {
+            ObjectNode header = JsonNodeFactory.instance.objectNode().put("alg", "RS256").put("typ", "JWT");
+            keyId.ifPresent(id -> header.put("kid", id));
+            ObjectNode claims = JsonNodeFactory.instance.objectNode().put("iss", email)
+                    .put("sub", settings.username()).put("aud", settings.tokenEndpoint().toString())
+                    .put("iat", now.getEpochSecond()).put("exp", now.plus(LIFETIME).getEpochSecond());
+            settings.scope().ifPresent(scope -> claims.put("scope", scope));
+            String signed = base64Url(header.toString().getBytes(StandardCharsets.UTF_8)) + "."
+                    + base64Url(claims.toString().getBytes(StandardCharsets.UTF_8));
+            try {
+                Signature rs256 = Signature.getInstance("SHA256withRSA");
+                rs256.initSign(key);
+                rs256.update(signed.getBytes(StandardCharsets.US_ASCII));
+                return signed + "." + base64Url(rs256.sign());
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("cannot sign with the service account's key: "
+                        + e.getClass().getSimpleName(), e);
+            }
+        }
+
+        private static String base64Url(byte[] bytes) {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return "ServiceAccount[email=" + email + ", key=****, keyId=" + keyId.orElse("") + "]";
+        }
+    }
+}

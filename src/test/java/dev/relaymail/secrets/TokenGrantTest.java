@@ -1,0 +1,63 @@
+package dev.relaymail.secrets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.relaymail.testing.ServiceAccountKey;
+import java.net.URI;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class TokenGrantTest {
+    private static final URI GOOGLE = URI.create("https://oauth2.googleapis.com/token");
+    private static final ServiceAccountKey ACCOUNT = ServiceAccountKey.generate();
+
+    /** The grant of a secret holding the account's key file. */
+    private static TokenGrant grant(ServiceAccountKey account) throws Exception {
+        SmtpSecret secret = SecretFormat.parse("{\"username\": \"billing@contoso.example\", \"serviceAccount\": "
+                + account.keyFile(GOOGLE) + "}");
+        return ((SmtpSecret.OAuth2) secret).client().grant();
+    }
+
+    @Test
+    void aServiceAccountSignsAnAssertionForTheMailboxThatGooglesChecksAccept() throws Exception {
+        OAuth2Client settings = new OAuth2Client("billing@contoso.example", GOOGLE, grant(ACCOUNT),
+                Optional.of("https://mail.google.com/"));
+        Instant now = Instant.now();
+
+        Map<String, String> form = settings.grant().form(settings, now);
+
+        assertEquals("urn:ietf:params:oauth:grant-type:jwt-bearer", form.get("grant_type"));
+        assertEquals(2, form.size(), "no client secret, no scope outside the assertion: " + form.keySet());
+        JsonNode claims = ACCOUNT.verify(form.get("assertion"), GOOGLE, now.getEpochSecond());
+        assertEquals("billing@contoso.example", claims.get("sub").asText(), "the mailbox, by domain-wide delegation");
+        assertEquals("https://mail.google.com/", claims.get("scope").asText());
+        assertEquals(3600, claims.get("exp").asLong() - claims.get("iat").asLong());
+    }
+
+    @Test
+    void anAssertionSignedByAnotherKeyIsNotAccepted() throws Exception {
+        OAuth2Client settings = new OAuth2Client("b@contoso.example", GOOGLE, grant(ServiceAccountKey.generate()),
+                Optional.of("https://mail.google.com/"));
+        String assertion = settings.grant().form(settings, Instant.now()).get("assertion");
+
+        assertThrows(IllegalArgumentException.class,
+                () -> ACCOUNT.verify(assertion, GOOGLE, Instant.now().getEpochSecond()));
+    }
+
+    @Test
+    void theClientCredentialsFormCarriesTheScopeOnlyWhenThereIsOne() {
+        TokenGrant grant = new TokenGrant.ClientCredentials("id", "s&=cret");
+        OAuth2Client with = new OAuth2Client("u", GOOGLE, grant, Optional.of("smtp"));
+        OAuth2Client without = new OAuth2Client("u", GOOGLE, grant, Optional.empty());
+
+        assertEquals(Map.of("grant_type", "client_credentials", "client_id", "id", "client_secret", "s&=cret",
+                "scope", "smtp"), grant.form(with, Instant.now()));
+        assertFalse(grant.form(without, Instant.now()).containsKey("scope"));
+        assertFalse(grant.toString().contains("s&=cret"));
+    }
+}
