@@ -12,6 +12,7 @@ import dev.relaymail.secrets.SecretsManagerCredentials;
 import dev.relaymail.sqs.DeadLetterQueue;
 import dev.relaymail.sqs.SqsRecord;
 import dev.relaymail.testing.Moto;
+import dev.relaymail.testing.ServiceAccountKey;
 import dev.relaymail.testing.TestContext;
 import dev.relaymail.testing.TestRelay;
 import dev.relaymail.testing.TestTokenEndpoint;
@@ -48,13 +49,15 @@ import software.amazon.awssdk.services.s3.S3Client;
  * S3 objects, moto_server holding the sample files of {@code events/objects/}. Prints the handler's answer and
  * every message exactly as the relay received it, and saves each as {@code target/local-invoke/N.eml}.
  *
- * <p>Usage: {@code ./local-invoke [--failover] [--oauth2] events/api-rest-invoice.json}. {@code --failover} puts a
- * relay that refuses connections first in {@code SMTP_HOST}; {@code --oauth2} makes the relay take only
- * {@code AUTH XOAUTH2} and the secret (in moto_server) an OAuth2 client of a local token endpoint.
+ * <p>Usage: {@code ./local-invoke [--failover] [--oauth2 | --google] events/api-rest-invoice.json}. {@code --failover}
+ * puts a relay that refuses connections first in {@code SMTP_HOST}; {@code --oauth2} makes the relay take only
+ * {@code AUTH XOAUTH2} and the secret (in moto_server) an OAuth2 client of a local token endpoint; {@code --google}
+ * does the same with a Google service account's key in the secret, the endpoint checking its signed assertions.
  */
 public final class LocalInvoke {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> OPTIONS = Set.of("--failover", "--oauth2");
+    private static final Set<String> OPTIONS = Set.of("--failover", "--oauth2", "--google");
+    private static final String USAGE = "usage: ./local-invoke [--failover] [--oauth2 | --google] events/<event>.json";
 
     private LocalInvoke() {
     }
@@ -62,15 +65,16 @@ public final class LocalInvoke {
     public static void main(String[] args) throws Exception {
         List<String> options = Arrays.stream(args).filter(a -> a.startsWith("--")).toList();
         List<String> files = Arrays.stream(args).filter(a -> !a.startsWith("--")).toList();
-        if (files.size() != 1 || !OPTIONS.containsAll(options)) {
-            System.err.println("usage: ./local-invoke [--failover] [--oauth2] events/<event>.json");
+        boolean google = options.contains("--google");
+        boolean oauth2 = google || options.contains("--oauth2");
+        if (files.size() != 1 || !OPTIONS.containsAll(options) || (google && options.contains("--oauth2"))) {
+            System.err.println(USAGE);
             System.exit(2);
         }
         trustTheTestCa();
         JsonLogging.install(System.getenv().getOrDefault("LOG_LEVEL", "INFO"), System.err);
         Logger.getLogger("org.subethamail").setLevel(Level.WARNING);
         byte[] event = Files.readAllBytes(Path.of(files.get(0)));
-        boolean oauth2 = options.contains("--oauth2");
         if (oauth2 || new String(event, StandardCharsets.UTF_8).contains("s3://")) {
             useMoto();
         }
@@ -79,7 +83,8 @@ public final class LocalInvoke {
         Optional<TestTokenEndpoint> tokens = oauth2 ? Optional.of(TestTokenEndpoint.start()) : Optional.empty();
         try (TestRelay relay = tokens.map(t -> TestRelay.withXoauth2(token -> t.issued().contains(token)))
                 .orElseGet(TestRelay::start)) {
-            CredentialsSource credentials = tokens.isPresent() ? oauth2Secret(tokens.get()) : localCredentials(relay);
+            CredentialsSource credentials = tokens.isPresent() ? oauth2Secret(tokens.get(), google)
+                    : localCredentials(relay);
             MailHandler handler = new MailHandler(Components.wire(config(event, relay, options.contains("--failover")),
                     credentials, Optional.of(new PrintingDeadLetterQueue(out)), Optional.empty(), Clock.systemUTC()));
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
@@ -87,6 +92,8 @@ public final class LocalInvoke {
 
             out.println("== answer of MailHandler");
             out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(answer.toByteArray())));
+            tokens.ifPresent(t -> out.printf("%n== the token endpoint issued %d token(s), asked with grant_type %s%n",
+                    t.issued().size(), t.requests().stream().map(r -> r.form().get("grant_type")).distinct().toList()));
             Path dir = Files.createDirectories(Path.of("target", "local-invoke"));
             int n = 0;
             for (TestRelay.Received message : relay.received()) {
@@ -161,16 +168,22 @@ public final class LocalInvoke {
     }
 
     /**
-     * An OAuth2 client-credentials secret in moto_server's Secrets Manager, for the local token endpoint, read the
-     * production way: the function gets a token there and authenticates with AUTH XOAUTH2.
+     * An OAuth2 secret in moto_server's Secrets Manager, for the local token endpoint, read the production way: the
+     * function gets a token there and authenticates with AUTH XOAUTH2. The secret holds a client's credentials, or,
+     * for {@code google}, the key file of a service account made now, which the endpoint is told to trust.
      */
-    private static CredentialsSource oauth2Secret(TestTokenEndpoint tokens) {
+    private static CredentialsSource oauth2Secret(TestTokenEndpoint tokens, boolean google) {
         String secretId = "relaymail/local-oauth2/" + UUID.randomUUID();
-        String secret = JSON.createObjectNode().put("username", "billing@example.com")
-                .put("tokenEndpoint", tokens.uri().toString()).put("clientId", "local-client")
-                .put("clientSecret", "local-client-secret").put("scope", "https://outlook.office365.com/.default")
-                .toString();
-        Moto.secretsManager().createSecret(r -> r.name(secretId).secretString(secret));
+        ObjectNode secret = JSON.createObjectNode().put("username", "billing@example.com");
+        if (google) {
+            ServiceAccountKey account = ServiceAccountKey.generate();
+            tokens.trust(account);
+            secret.set("serviceAccount", account.keyFile(tokens.uri()));
+        } else {
+            secret.put("tokenEndpoint", tokens.uri().toString()).put("clientId", "local-client")
+                    .put("clientSecret", "local-client-secret").put("scope", "https://outlook.office365.com/.default");
+        }
+        Moto.secretsManager().createSecret(r -> r.name(secretId).secretString(secret.toString()));
         return SecretsManagerCredentials.create(secretId);
     }
 

@@ -36,27 +36,37 @@ class LocalInvokeIT {
         return out;
     }
 
+    /** Checks that the output has every one of the expected lines or parts of lines. */
+    private static void assertPrints(String out, String... expected) {
+        for (String part : expected) {
+            assertTrue(out.contains(part), "missing " + part + " in:\n" + out);
+        }
+    }
+
     @Test
     void runsTheRestSampleAgainstTheEmbeddedRelay() throws Exception {
-        String out = localInvoke("events/api-rest-invoice.json");
-        assertTrue(out.contains("\"statusCode\" : 202"), out);
-        assertTrue(out.contains("== message 1 as the relay received it over STARTTLS, AUTH as relay-user"), out);
-        assertTrue(out.contains("RCPT TO:<audit@example.com>"), out);
+        assertPrints(localInvoke("events/api-rest-invoice.json"), "\"statusCode\" : 202",
+                "== message 1 as the relay received it over STARTTLS, AUTH as relay-user",
+                "RCPT TO:<audit@example.com>");
     }
 
     @Test
     void failsOverFromARelayThatRefusesConnections() throws Exception {
-        String out = localInvoke("--failover", "events/api-http-template.json");
-        assertTrue(out.contains("\"statusCode\" : 202"), out);
-        assertTrue(out.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), out);
+        assertPrints(localInvoke("--failover", "events/api-http-template.json"), "\"statusCode\" : 202",
+                "List-Unsubscribe-Post: List-Unsubscribe=One-Click");
     }
 
     @Test
     void authenticatesWithXoauth2AndReadsTheS3Attachment() throws Exception {
-        String out = localInvoke("--oauth2", "events/sqs-s3-attachment.json");
-        assertTrue(out.contains("\"batchItemFailures\" : [ ]"), out);
-        assertTrue(out.contains("AUTH as billing@example.com"), out);
-        assertTrue(out.contains("filename=\"q3-report.pdf\""), out);
+        assertPrints(localInvoke("--oauth2", "events/sqs-s3-attachment.json"), "\"batchItemFailures\" : [ ]",
+                "AUTH as billing@example.com", "filename=\"q3-report.pdf\"",
+                "issued 1 token(s), asked with grant_type [client_credentials]");
+    }
+
+    @Test
+    void signsAsAGoogleServiceAccount() throws Exception {
+        assertPrints(localInvoke("--google", "events/api-http-welcome.json"), "\"statusCode\" : 202",
+                "AUTH as billing@example.com", "asked with grant_type [urn:ietf:params:oauth:grant-type:jwt-bearer]");
     }
 
     @Test
@@ -64,6 +74,6 @@ class LocalInvokeIT {
         Process process = command("--fast", "events/sqs-batch.json").redirectErrorStream(true).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(2, process.waitFor(), out);
-        assertTrue(out.contains("usage: ./local-invoke [--failover] [--oauth2]"), out);
+        assertTrue(out.contains("usage: ./local-invoke [--failover] [--oauth2 | --google]"), out);
     }
 }
