@@ -11,7 +11,8 @@ function and the peers, then measures on the one benchmark message (bench/messag
     against the same function written the seed's way in Python (smtplib + email + boto3);
   * peak RSS of each sender, and the size of the function's package.
 
-Each figure is the median of several runs. Results go to standard output and to bench/results.md.
+Each figure is the median of several runs, taken round-robin (one run of every sender per round). Results go to
+standard output and to bench/results.md.
 
     bench/run [--quick]
 """
@@ -200,6 +201,11 @@ class RuntimeApi(http.server.ThreadingHTTPServer):
         self.answer = None
         self.served = False
 
+    def handle_error(self, request, client_address):
+        """The function's process is killed once it has answered, and its connection to this API goes with it."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     @property
     def address(self):
         return f"127.0.0.1:{self.server_address[1]}"
@@ -302,11 +308,23 @@ def python_seed_cold_start(relay):
 
 # --- report -------------------------------------------------------------------------------------------------------
 
-def median_of(runs, fn):
-    values = [fn() for _ in range(runs)]
-    if isinstance(values[0], tuple):
-        return statistics.median(v[0] for v in values), max(v[1] or 0 for v in values)
-    return statistics.median(values)
+def interleaved(runs, senders):
+    """Runs every sender once per round, round after round, and gives each one's median (and its peak RSS).
+
+    Round-robin rather than one sender's runs back to back: on a shared machine a slow minute then slows one run of
+    every sender instead of every run of one sender, so that the ratios between senders stay fair.
+    """
+    values = {name: [] for name in senders}
+    for _ in range(runs):
+        for name, fn in senders.items():
+            values[name].append(fn())
+    result = {}
+    for name, runs_of_one in values.items():
+        if isinstance(runs_of_one[0], tuple):
+            result[name] = (statistics.median(v[0] for v in runs_of_one), max(v[1] or 0 for v in runs_of_one))
+        else:
+            result[name] = statistics.median(runs_of_one)
+    return result
 
 
 def package_size():
@@ -344,22 +362,25 @@ def main():
     moto = start_moto(relay)
     try:
         log("warm throughput")
-        rows = {}
-        rows["relaymail, 1 connection"] = median_of(runs, lambda: relaymail_throughput(relay, count, 1, warmup))
-        rows["relaymail, default connections"] = median_of(
-            runs, lambda: relaymail_throughput(relay, count, None, warmup))
-        rows["plain Angus Mail"] = median_of(runs, lambda: java_peer_throughput(relay, "AngusPlainThroughput", slow))
-        rows["Python smtplib + email"] = median_of(runs, lambda: smtplib_throughput(relay, slow))
-        rows["Nodemailer, 1 connection"] = median_of(runs, lambda: nodemailer_throughput(relay, count, 1, warmup))
-        rows["Nodemailer, pool of 5"] = median_of(runs, lambda: nodemailer_throughput(relay, count, 5, warmup))
-        rows["ceiling: the same bytes resent, nothing parsed or composed"] = median_of(
-            runs, lambda: java_peer_throughput(relay, "RelayCeiling", count))
+        rows = interleaved(runs, {
+            "relaymail, 1 connection": lambda: relaymail_throughput(relay, count, 1, warmup),
+            "relaymail, default connections": lambda: relaymail_throughput(relay, count, None, warmup),
+            "plain Angus Mail": lambda: java_peer_throughput(relay, "AngusPlainThroughput", slow),
+            "Python smtplib + email": lambda: smtplib_throughput(relay, slow),
+            "Nodemailer, 1 connection": lambda: nodemailer_throughput(relay, count, 1, warmup),
+            "Nodemailer, pool of 5": lambda: nodemailer_throughput(relay, count, 5, warmup),
+            "ceiling: the same bytes resent, nothing parsed or composed":
+                lambda: java_peer_throughput(relay, "RelayCeiling", count),
+        })
 
         log("cold start")
         event = api_event()
-        java_cold = median_of(max(runs, 3) + 2, lambda: relaymail_cold_start(relay, event))
-        secret_cold = median_of(max(runs, 3) + 2, lambda: secret_only_cold_start(relay))
-        python_cold = median_of(max(runs, 3) + 2, lambda: python_seed_cold_start(relay))
+        cold = interleaved(max(runs, 3) + 2, {
+            "relaymail": lambda: relaymail_cold_start(relay, event),
+            "floor": lambda: secret_only_cold_start(relay),
+            "seed": lambda: python_seed_cold_start(relay),
+        })
+        java_cold, secret_cold, python_cold = cold["relaymail"], cold["floor"], cold["seed"]
     finally:
         moto.terminate()
         sh([os.path.join(BENCH, "relay", "stop")], env=dict(os.environ, BENCH_WORK=RELAY_WORK))
@@ -368,14 +389,15 @@ def main():
     node1 = rows["Nodemailer, 1 connection"][0]
     node5 = rows["Nodemailer, pool of 5"][0]
     lines = [f"Machine: {machine()}", "",
-             f"Warm throughput ({count} messages per run; median of {runs}; relay: private Postfix, STARTTLS + AUTH):",
+             f"Warm throughput ({count} messages per run; median of {runs}, round-robin; relay: private Postfix, "
+             "STARTTLS + AUTH):",
              "",
              "| sender | messages/s | vs Nodemailer, 1 connection | vs Nodemailer, pool of 5 | peak RSS |",
              "| --- | ---: | ---: | ---: | ---: |"]
     for name, (rate, rss) in rows.items():
         lines.append(f"| {name} | {rate:.0f} | {rate / node1:.2f}x | {rate / node5:.2f}x | "
                      f"{(rss or 0) / 1024:.0f} MB |")
-    lines += ["", "Cold start (process start until the relay accepted the first message; median):", "",
+    lines += ["", "Cold start (process start until the relay accepted the first message; median, round-robin):", "",
               "| function | seconds | vs the seed's Python |", "| --- | ---: | ---: |",
               f"| relaymail (Java, Lambda runtime interface client) | {java_cold:.2f} | {java_cold / python_cold:.2f}x |",
               f"| seed's way (Python smtplib + email + boto3) | {python_cold:.2f} | 1.00x |",
