@@ -120,10 +120,11 @@ final class SecretFormat {
         return json.has("scope") && !json.get("scope").isTextual() ? List.of("scope") : List.of();
     }
 
-    /** The secret's scope, or {@code fallback} when it has none (an empty fallback: no scope). */
+    /** The secret's scope, or {@code fallback} when it has none or a blank one (an empty fallback: no scope). */
     private static Optional<String> scope(JsonNode json, String fallback) {
-        String scope = json.path("scope").asText(fallback).strip();
-        return scope.isEmpty() ? Optional.empty() : Optional.of(scope);
+        String scope = json.path("scope").asText("").strip();
+        String chosen = scope.isEmpty() ? fallback : scope;
+        return chosen.isEmpty() ? Optional.empty() : Optional.of(chosen);
     }
 
     private static JsonNode readObject(String secretString) {

@@ -146,6 +146,9 @@ class SecretFormatTest {
         assertEquals(Optional.of("https://www.googleapis.com/auth/gmail.send https://mail.google.com/"),
                 client.scope());
         assertEquals(Optional.empty(), ((TokenGrant.ServiceAccount) client.grant()).keyId());
+        secret.put("scope", " ");
+        assertEquals(Optional.of("https://mail.google.com/"),
+                ((SmtpSecret.OAuth2) SecretFormat.parse(secret.toString())).client().scope(), "a blank scope");
     }
 
     @Test
