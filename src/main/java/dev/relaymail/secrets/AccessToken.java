@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
 record AccessToken(String value, Instant expiresAt) {
     /** A token this close to its expiry is not used for a new connection. */
     static final Duration MARGIN = Duration.ofSeconds(60);
+    /** The longest a token is kept, whatever its answer says: a day (Microsoft's and Google's last an hour). */
+    static final Duration LONGEST = Duration.ofDays(1);
     /** RFC 6750's b64token: nothing that could break out of the XOAUTH2 string or an SMTP command. */
     private static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9._~+/-]+=*");
 
@@ -45,7 +47,8 @@ record AccessToken(String value, Instant expiresAt) {
         if (!type.isMissingNode() && !"bearer".equals(type.asText().toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException("token_type is not Bearer");
         }
-        return new AccessToken(answer.get("access_token").textValue(), now.plusSeconds(lifetime(answer)));
+        long lifetime = Math.min(lifetime(answer), LONGEST.toSeconds());
+        return new AccessToken(answer.get("access_token").textValue(), now.plusSeconds(lifetime));
     }
 
     private static long lifetime(JsonNode answer) {

@@ -9,6 +9,7 @@ import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Reads the {@code SecretString} of the SMTP credentials secret. Which form it is follows from its fields: a
@@ -23,6 +24,7 @@ final class SecretFormat {
     static final URI GOOGLE_TOKEN_ENDPOINT = URI.create("https://oauth2.googleapis.com/token");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> CLIENT_FIELDS = List.of("tokenEndpoint", "clientId", "clientSecret");
+    private static final Pattern CONTROL = Pattern.compile("[\\x00-\\x1F\\x7F]");
 
     private SecretFormat() {
     }
@@ -33,6 +35,9 @@ final class SecretFormat {
             throw refused("is not of the form " + FORMS);
         }
         String username = json.get("username").textValue();
+        if (CONTROL.matcher(username).find()) {
+            throw refused("has a username with a control character, which would break the AUTH exchange");
+        }
         boolean client = CLIENT_FIELDS.stream().anyMatch(json::has);
         boolean account = json.has("serviceAccount");
         if (json.has("password") && (client || account || json.has("scope"))) {
@@ -49,6 +54,9 @@ final class SecretFormat {
         }
         if (!json.path("password").isTextual()) {
             throw refused("is not of the form " + FORMS);
+        }
+        if (json.get("password").textValue().indexOf('\0') >= 0) {
+            throw refused("has a password with a NUL character, which would break AUTH PLAIN");
         }
         return new SmtpSecret.Password(new Credentials(username, json.get("password").textValue()));
     }

@@ -96,7 +96,7 @@ public final class SecretsManagerCredentials implements CredentialsSource {
             throw e;
         }
         LOG.log(Level.INFO, "read SMTP credentials ({0}) from secret {1} (version {2})", new Object[] {
-                parsed instanceof SmtpSecret.Password ? "password" : "OAuth2 client", secretId, response.versionId()});
+                parsed.form(), secretId, response.versionId()});
         return parsed;
     }
 }

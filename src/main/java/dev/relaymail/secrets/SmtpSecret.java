@@ -3,8 +3,15 @@ package dev.relaymail.secrets;
 /** What the SMTP credentials secret holds: a password, or the settings to get OAuth2 access tokens with. */
 sealed interface SmtpSecret permits SmtpSecret.Password, SmtpSecret.OAuth2 {
 
+    /** Which form it is, for logs. */
+    String form();
+
     /** {@code {"username", "password"}}: the credentials themselves. */
     record Password(Credentials credentials) implements SmtpSecret {
+        @Override
+        public String form() {
+            return "password";
+        }
     }
 
     /**
@@ -12,5 +19,9 @@ sealed interface SmtpSecret permits SmtpSecret.Password, SmtpSecret.OAuth2 {
      * {@code {"username", "serviceAccount", "scope"?}} (a Google service account's JWT bearer grant).
      */
     record OAuth2(OAuth2Client client) implements SmtpSecret {
+        @Override
+        public String form() {
+            return client.grant() instanceof TokenGrant.ServiceAccount ? "Google service account" : "OAuth2 client";
+        }
     }
 }

@@ -65,6 +65,8 @@ final class TokenEndpoint {
                     new Object[] {client.tokenEndpoint().getHost(), client.grant().client(),
                             Long.toString(Duration.between(now, token.expiresAt()).toSeconds())});
             return token;
+        } catch (IllegalStateException e) {
+            throw failure("the request to " + where + " could not be made: " + e.getMessage());
         } catch (JsonProcessingException e) {
             throw failure(where + " answered with something that is not JSON");
         } catch (IllegalArgumentException e) {

@@ -61,11 +61,12 @@ public sealed interface TokenGrant permits TokenGrant.ClientCredentials, TokenGr
     /**
      * The JWT bearer grant (RFC 7523) of a Google service account with domain-wide delegation: an assertion signed
      * with the account's private key (RS256) names the account as issuer, the mailbox to send as as subject, the
-     * scope, and the token endpoint as audience, and is valid for {@link #LIFETIME}.
+     * scope, and the token endpoint as audience, and is valid for {@link #LIFETIME}: long enough for the request it
+     * is made for, short enough that one seen by someone else is soon worthless.
      */
     record ServiceAccount(String email, PrivateKey key, Optional<String> keyId) implements TokenGrant {
-        /** The longest an assertion may be valid at Google. */
-        static final Duration LIFETIME = Duration.ofHours(1);
+        /** How long an assertion is valid (Google takes up to an hour; the token it gives lasts an hour anyway). */
+        static final Duration LIFETIME = Duration.ofMinutes(5);
 
         public ServiceAccount {
             Objects.requireNonNull(email, "email");

@@ -35,6 +35,14 @@ class AccessTokenTest {
     }
 
     @Test
+    void keepsATokenADayAtMostWhateverItsAnswerSays() throws Exception {
+        assertEquals(NOW.plus(AccessToken.LONGEST), fromAnswer("{\"access_token\": \"t\", \"expires_in\": "
+                + Long.MAX_VALUE + "}").expiresAt());
+        assertEquals(NOW.plus(AccessToken.LONGEST), fromAnswer("{\"access_token\": \"t\", \"expires_in\": "
+                + "\"999999999999\"}").expiresAt());
+    }
+
+    @Test
     void isUsedForNewConnectionsUntilAMinuteBeforeItExpires() throws Exception {
         AccessToken token = fromAnswer("{\"access_token\": \"t\", \"expires_in\": 3600}");
         assertTrue(token.usableAt(NOW));

@@ -59,6 +59,14 @@ class SecretFormatTest {
     }
 
     @Test
+    void refusesAUsernameWithControlCharactersAndAPasswordWithNul() {
+        assertTrue(refused("{\"username\": \"u\\u0001auth=Bearer x\", \"password\": \"p\"}").getMessage()
+                .contains("username with a control character"));
+        assertTrue(refused("{\"username\": \"u\", \"password\": \"a\\u0000b\"}").getMessage()
+                .contains("password with a NUL character"));
+    }
+
+    @Test
     void refusesAPasswordTogetherWithOAuth2Fields() {
         String both = oauth2("https://login.example/token", ", \"password\": \"" + SECRET + "\"");
         assertTrue(refused(both).getMessage().contains("both a password and OAuth2 fields"));
