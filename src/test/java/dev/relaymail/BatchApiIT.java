@@ -117,6 +117,18 @@ class BatchApiIT {
     }
 
     @Test
+    void aBatchIdempotencyKeyThatIsNoValidKeyRefusesTheBatchAndSendsNothing() throws Exception {
+        try (Harness h = new Harness()) {
+            h.withIdempotency();
+            ObjectNode event = httpApiBatch(batch(message("ann@example.org", "x")));
+            ((ObjectNode) event.get("headers")).put("idempotency-key", "k".repeat(300));
+
+            assertProblem(h.invoke(event), 400, "Idempotency-Key");
+            assertEquals(0, h.relay.received().size());
+        }
+    }
+
+    @Test
     void refusesAnEmptyOrOversizedBatchAsAWhole() throws Exception {
         try (Harness h = new Harness()) {
             assertProblem(h.invoke(httpApiBatch(batch())), 400, "messages");

@@ -45,8 +45,8 @@ final class BatchSending {
     }
 
     HttpAnswer send(HttpRequest request, OutcomeLog.Source source, Invocation invocation) throws MailException {
-        List<JsonNode> messages = reader.readBatch(request.body());
         Optional<String> batchKey = request.header("idempotency-key");
+        List<JsonNode> messages = reader.readBatch(request.body(), batchKey);
         Deadline deadline = invocation.deadline();
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         ArrayNode results = body.putArray("results");

@@ -67,11 +67,15 @@ public final class RequestReader {
 
     /**
      * Reads the envelope of a batch, {@code {"messages": [request, …]}} with 1 to {@link RequestLimits#MAX_BATCH}
-     * requests, and returns the requests unread: each is read (and may fail) on its own.
+     * requests, and returns the requests unread: each is read (and may fail) on its own. The batch's
+     * {@code Idempotency-Key} header, from which each message's key is made, is checked as a message's key is.
      */
-    public List<JsonNode> readBatch(byte[] body) throws RequestRejectedException {
+    public List<JsonNode> readBatch(byte[] body, Optional<String> headerKey) throws RequestRejectedException {
         JsonNode root = parse(() -> JSON.readTree(body));
         FieldProblems problems = new FieldProblems();
+        if (headerKey.isPresent() && !validKey(headerKey.get())) {
+            problems.add("Idempotency-Key", keyRule());
+        }
         JsonFields.unknown(root, Set.of("messages"), "", problems);
         JsonNode messages = root.get("messages");
         if (JsonFields.absent(messages) || !messages.isArray() || messages.isEmpty()) {
@@ -201,8 +205,13 @@ public final class RequestReader {
                     JsonFields.absent(data) ? JSON.createObjectNode() : data);
             String context = " (rendered from template " + name.textValue() + ")";
             String subject = checkedSubject(rendered.subject(), context, problems);
-            return new Content(subject, Optional.of(rendered.text()).filter(t -> !t.isBlank()),
-                    Optional.of(rendered.html()).filter(h -> !h.isBlank()));
+            Optional<String> text = Optional.of(rendered.text()).filter(t -> !t.isBlank());
+            Optional<String> html = Optional.of(rendered.html()).filter(h -> !h.isBlank());
+            if (text.isEmpty() && html.isEmpty()) {
+                problems.add("data", "renders an empty message: the template's text and html both came out blank"
+                        + context);
+            }
+            return new Content(subject, text, html);
         } catch (RequestRejectedException e) {
             problems.addAll(e.errors());
             return new Content("", Optional.empty(), Optional.empty());

@@ -1,7 +1,9 @@
 package dev.relaymail.logging;
 
+import dev.relaymail.config.ConfigException;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Map;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
@@ -12,7 +14,9 @@ import java.util.logging.StreamHandler;
  * Makes {@code java.util.logging} the one backend, writing JSON lines to standard output (which Lambda sends to
  * CloudWatch). Angus Mail logs there directly and the AWS SDK through SLF4J's JDK binding.
  *
- * <p>{@code LOG_LEVEL} (for example {@code FINE}) applies to the function's own loggers only. Libraries stay at
+ * <p>{@code LOG_LEVEL} (for example {@code FINE}, or Lambda's names {@code DEBUG}, {@code WARN}, {@code ERROR}) applies
+ * to the function's own loggers only; a value that is no level stops the function at start, as any malformed setting
+ * does. Libraries stay at
  * {@code INFO} whatever it says: below that, Angus Mail traces the SMTP conversation (message bodies included) and
  * the AWS SDK logs SQS message bodies, and neither may reach the logs. The metrics line is written whatever the
  * level.
@@ -24,6 +28,9 @@ public final class JsonLogging {
     private static final Logger METRICS = Logger.getLogger(Metrics.LOGGER);
     /** Angus Mail logs for our SMTP transport under the transport's package, trace included. */
     private static final Logger TRANSPORT = Logger.getLogger("dev.relaymail.relay.transport");
+    /** The level names of Lambda's log-level controls, as java.util.logging levels. */
+    private static final Map<String, Level> LAMBDA_NAMES = Map.of("FATAL", Level.SEVERE, "ERROR", Level.SEVERE,
+            "WARN", Level.WARNING, "DEBUG", Level.FINE, "TRACE", Level.FINEST);
 
     private JsonLogging() {
     }
@@ -46,11 +53,21 @@ public final class JsonLogging {
         TRANSPORT.setLevel(Level.INFO);
     }
 
-    private static Level parse(String level) {
-        try {
-            return Level.parse(level == null || level.isBlank() ? "INFO" : level.strip().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
+    /** The level a {@code LOG_LEVEL} value names: a java.util.logging name or number, or one of Lambda's names. */
+    static Level parse(String level) {
+        if (level == null || level.isBlank()) {
             return Level.INFO;
+        }
+        String name = level.strip().toUpperCase(Locale.ROOT);
+        Level alias = LAMBDA_NAMES.get(name);
+        if (alias != null) {
+            return alias;
+        }
+        try {
+            return Level.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("LOG_LEVEL must be a level (SEVERE, WARNING, INFO, FINE, … or ERROR, WARN, "
+                    + "DEBUG, TRACE): " + level.strip());
         }
     }
 }

@@ -9,7 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.template.MustacheTemplates;
+import dev.relaymail.template.TemplateFiles;
+import dev.relaymail.template.TemplateSource;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -349,6 +353,42 @@ class RequestReaderTest {
             b.putObject("data").put("name", "Bob").put("product", "Acme\r\nBcc: victim@example.org")
                     .put("validMinutes", 15).put("resetUrl", "https://app.example.com/r/1");
         })), "subject", "control characters (CR, LF, NUL, …) (rendered from template password-reset)");
+    }
+
+    @Test
+    void aTemplateThatRendersNeitherTextNorHtmlIsRefusedNamingItsData() {
+        TemplateSource conditional = new TemplateSource() {
+            @Override
+            public Optional<TemplateFiles> find(String name) {
+                return Optional.of(new TemplateFiles("Hi", "{{#offer}}<p>{{offer}}</p>{{/offer}}",
+                        Optional.of("{{#offer}}{{offer}}{{/offer}}")));
+            }
+
+            @Override
+            public String describe() {
+                return "test templates";
+            }
+        };
+        RequestReader templated = new RequestReader(new RequestLimits(3, 1_000_000), Optional.empty(),
+                AttachmentPolicy.defaults(), Set.of(), new MustacheTemplates(List.of(conditional), Duration.ZERO,
+                        Clock.systemUTC()));
+        ObjectNode body = valid();
+        body.remove(List.of("subject", "text", "html"));
+        body.put("template", "offer").putObject("data").putNull("offer");
+
+        RequestRejectedException e = assertThrows(RequestRejectedException.class,
+                () -> templated.read(body.toString().getBytes(StandardCharsets.UTF_8), Optional.empty()));
+        assertField(e.errors(), "data", "renders an empty message");
+    }
+
+    @Test
+    void refusesABatchIdempotencyKeyAsAMessageKeyIsRefused() {
+        byte[] batch = "{\"messages\": [{}]}".getBytes(StandardCharsets.UTF_8);
+        for (String key : List.of("", "a\r\nb", "x".repeat(257))) {
+            RequestRejectedException e = assertThrows(RequestRejectedException.class,
+                    () -> reader.readBatch(batch, Optional.of(key)));
+            assertField(e.errors(), "Idempotency-Key", "printable ASCII");
+        }
     }
 
     @Test
