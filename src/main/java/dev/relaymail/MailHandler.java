@@ -52,7 +52,7 @@ public final class MailHandler implements RequestStreamHandler {
         Config config = Config.fromEnvironment(System.getenv());
         boolean snapStart = "snap-start".equals(System.getenv("AWS_LAMBDA_INITIALIZATION_TYPE"));
         SecretsManagerCredentials credentials = SecretsManagerCredentials.create(config.secretId());
-        Startup.Early secret = snapStart ? Startup.Early.none() : Startup.Early.start(credentials::current);
+        Startup.Early secret = snapStart ? Startup.Early.none() : Startup.Early.readSecret(credentials);
         Components components = Components.production(config, credentials);
         org.crac.Core.getGlobalContext().register(components.startup());
         components.startup().warmUp(secret);

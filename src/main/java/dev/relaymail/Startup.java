@@ -117,8 +117,13 @@ final class Startup implements Resource {
             return new Early(null);
         }
 
+        /** Reads the relay's credentials now on a daemon thread, within {@link #PREPARE_TIMEOUT}. */
+        static Early readSecret(CredentialsSource credentials) {
+            return start(() -> credentials.current(Deadline.in(PREPARE_TIMEOUT)));
+        }
+
         /** Runs the work now on a daemon thread; a failure is left for the first message to meet again. */
-        static Early start(Work work) {
+        private static Early start(Work work) {
             return new Early(CompletableFuture.runAsync(() -> {
                 try {
                     work.run();

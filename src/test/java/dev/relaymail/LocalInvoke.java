@@ -3,6 +3,7 @@ package dev.relaymail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.core.Deadline;
 import dev.relaymail.config.Config;
 import dev.relaymail.core.MailException;
 import dev.relaymail.logging.JsonLogging;
@@ -198,12 +199,12 @@ public final class LocalInvoke {
         Credentials credentials = new Credentials(relay.username(), relay.password());
         return new CredentialsSource() {
             @Override
-            public Credentials current() {
+            public Credentials current(Deadline deadline) {
                 return credentials;
             }
 
             @Override
-            public Credentials refresh() {
+            public Credentials refresh(Deadline deadline) {
                 return credentials;
             }
         };

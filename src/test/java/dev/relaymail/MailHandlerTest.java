@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.relaymail.core.Deadline;
 import dev.relaymail.config.Config;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
@@ -26,13 +27,13 @@ import org.junit.jupiter.api.Test;
 class MailHandlerTest {
     private static final CredentialsSource BROKEN = new CredentialsSource() {
         @Override
-        public Credentials current() {
+        public Credentials current(Deadline deadline) {
             throw new IllegalStateException("internal detail that must not leak");
         }
 
         @Override
-        public Credentials refresh() {
-            return current();
+        public Credentials refresh(Deadline deadline) {
+            return current(deadline);
         }
     };
 

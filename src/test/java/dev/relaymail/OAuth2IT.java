@@ -20,6 +20,7 @@ import dev.relaymail.testing.ServiceAccountKey;
 import dev.relaymail.testing.TestRelay;
 import dev.relaymail.testing.TestTokenEndpoint;
 import dev.relaymail.testing.Xoauth2Relay;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -232,6 +233,21 @@ class OAuth2IT {
             assertCredentialsUnavailable(answer, detail);
             JsonNode event = sqsEvent(QUEUE, message("ann@example.org", "x"));
             assertEquals(ids(event), failures(h.invoke(event)), "transient: reported for retry");
+            assertEquals(0, relay.connections(), "nothing sent to the relay");
+        }
+    }
+
+    @Test
+    void aTokenEndpointThatStallsIsCutOffBeforeTheInvocationsDeadline() throws Exception {
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().stall(Duration.ofSeconds(4));
+                ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay, endpoint)) {
+            long start = System.nanoTime();
+            JsonNode answer = h.invoke(JSON.writeValueAsBytes(restEvent(message("ann@example.org", "slow"))),
+                    Duration.ofMillis(2500));
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+            assertTrue(tookMillis < 2500, "answered within the invocation's time: " + tookMillis + " ms");
+            assertEquals(503, answer.get("statusCode").asInt(), answer.toString());
             assertEquals(0, relay.connections(), "nothing sent to the relay");
         }
     }

@@ -74,7 +74,7 @@ class StartupIT {
             assertEquals(0, h.relay.connections(), "without early work nothing connects (SnapStart)");
 
             Components warm = Components.production(dev.relaymail.config.Config.fromEnvironment(h.env), secret);
-            warm.startup().warmUp(Startup.Early.start(secret::current));
+            warm.startup().warmUp(Startup.Early.readSecret(secret));
             assertEquals(1, h.relay.connections());
             assertEquals(1, h.relay.authAttempts());
 
@@ -92,7 +92,7 @@ class StartupIT {
             SecretsManagerCredentials secret = SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"));
             Components container = Components.production(dev.relaymail.config.Config.fromEnvironment(h.env), secret);
             long start = System.nanoTime();
-            container.startup().warmUp(Startup.Early.start(secret::current));
+            container.startup().warmUp(Startup.Early.readSecret(secret));
             assertTrue(System.nanoTime() - start < Startup.PREPARE_TIMEOUT.toNanos() + 2_000_000_000L);
 
             assertEquals(503, invoke(new MailHandler(container), restEvent(message("ann@example.org", "x")))

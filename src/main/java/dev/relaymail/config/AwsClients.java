@@ -13,6 +13,8 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
  * service-specific variables) and credentials come from the SDK's standard settings.
  */
 public final class AwsClients {
+    /** The longest an AWS call may take, retries included; a call can shorten it to the invocation's time left. */
+    public static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
     private static final Supplier<SdkHttpClient> HTTP_CLIENT = once(UrlConnectionHttpClient::create);
 
     private AwsClients() {
@@ -21,7 +23,7 @@ public final class AwsClients {
     public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder) {
         return builder.httpClient(HTTP_CLIENT.get())
                 .overrideConfiguration(c -> c.apiCallAttemptTimeout(Duration.ofSeconds(2))
-                        .apiCallTimeout(Duration.ofSeconds(5)))
+                        .apiCallTimeout(CALL_TIMEOUT))
                 .build();
     }
 

@@ -110,13 +110,13 @@ final class SmtpConnection {
         disconnect();
         try {
             try {
-                open(credentials.current(), deadline);
+                open(credentials.current(deadline), deadline);
             } catch (RelayException e) {
                 if (!rejected(e)) {
                     throw e;
                 }
                 LOG.warning("the relay rejected the SMTP credentials; reading the secret again in case it rotated");
-                open(credentials.refresh(), deadline);
+                open(credentials.refresh(deadline), deadline);
             }
         } catch (RelayException e) {
             if (e.kind() != Kind.DEADLINE) {

@@ -1,8 +1,10 @@
 package dev.relaymail.secrets;
 
 import dev.relaymail.config.AwsClients;
+import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -19,6 +21,8 @@ import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRespon
  */
 public final class SecretsManagerCredentials implements CredentialsSource {
     private static final Logger LOG = Logger.getLogger(SecretsManagerCredentials.class.getName());
+    /** Below this much time left, the secret is not read: the call could not finish. */
+    static final Duration MIN_TIME = Duration.ofMillis(100);
 
     private final Supplier<SecretsManagerClient> client;
     private final String secretId;
@@ -44,17 +48,17 @@ public final class SecretsManagerCredentials implements CredentialsSource {
     }
 
     @Override
-    public synchronized Credentials current() throws RelayException {
+    public synchronized Credentials current(Deadline deadline) throws RelayException {
         if (secret == null) {
-            secret = fetch();
+            secret = fetch(deadline);
         }
-        return login(false);
+        return login(false, deadline);
     }
 
     @Override
-    public synchronized Credentials refresh() throws RelayException {
-        secret = fetch();
-        return login(true);
+    public synchronized Credentials refresh(Deadline deadline) throws RelayException {
+        secret = fetch(deadline);
+        return login(true, deadline);
     }
 
     @Override
@@ -64,7 +68,7 @@ public final class SecretsManagerCredentials implements CredentialsSource {
     }
 
     /** The password, or an access token: the cached one while it is usable, unless a new one is asked for. */
-    private Credentials login(boolean newToken) throws RelayException {
+    private Credentials login(boolean newToken, Deadline deadline) throws RelayException {
         if (secret instanceof SmtpSecret.Password password) {
             token = null;
             return password.credentials();
@@ -72,15 +76,21 @@ public final class SecretsManagerCredentials implements CredentialsSource {
         OAuth2Client oauth2 = ((SmtpSecret.OAuth2) secret).client();
         if (newToken || token == null || !token.usableAt(clock.instant())) {
             token = null;
-            token = tokens.request(oauth2);
+            token = tokens.request(oauth2, deadline);
         }
         return new Credentials(oauth2.username(), token.value(), Credentials.Kind.OAUTH2_TOKEN);
     }
 
-    private SmtpSecret fetch() throws RelayException {
+    private SmtpSecret fetch(Deadline deadline) throws RelayException {
+        if (!deadline.allows(MIN_TIME)) {
+            throw new RelayException(RelayException.Kind.DEADLINE,
+                    "not enough time left in this invocation to read the SMTP credentials");
+        }
+        Duration timeout = Duration.ofMillis(deadline.cap((int) AwsClients.CALL_TIMEOUT.toMillis()));
         GetSecretValueResponse response;
         try {
-            response = client.get().getSecretValue(r -> r.secretId(secretId));
+            response = client.get().getSecretValue(r -> r.secretId(secretId)
+                    .overrideConfiguration(c -> c.apiCallTimeout(timeout)));
         } catch (SdkException e) {
             LOG.log(Level.SEVERE, "cannot read secret {0} (SMTP_SECRET_ID): {1}", new Object[] {secretId,
                     e.getMessage()});

@@ -3,6 +3,7 @@ package dev.relaymail.secrets;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,21 +16,35 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * An OAuth2 token request ({@link TokenGrant}: client credentials, or a service account's signed JWT) over the JDK's
  * {@link HttpURLConnection}, which the AWS SDK's client here already loads: one form POST, one JSON answer. Both
- * timeouts are always set, redirects are not followed (the credentials go to the configured endpoint only) and the
- * answer is read up to a limit. A failure is a transient {@code CREDENTIALS} failure saying what the endpoint did,
+ * socket timeouts are always set and the whole request is bounded too (by the invocation's deadline at the latest),
+ * redirects are not followed (the credentials go to the configured endpoint only) and the answer is read up to a
+ * limit. A failure is a transient {@code CREDENTIALS} failure saying what the endpoint did,
  * never showing a client secret, an assertion or a token.
  */
 final class TokenEndpoint {
     private static final Logger LOG = Logger.getLogger(TokenEndpoint.class.getName());
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+    /** The longest a whole token request may take, however slowly the endpoint answers. */
+    static final Duration TOTAL_TIMEOUT = CONNECT_TIMEOUT.plus(READ_TIMEOUT);
     private static final int MAX_ANSWER_BYTES = 64 * 1024;
+    /** Ends requests that outlive their time (a socket timeout bounds each read, not the whole answer). */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "token-deadline");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final Clock clock;
 
@@ -37,14 +52,30 @@ final class TokenEndpoint {
         this.clock = clock;
     }
 
-    AccessToken request(OAuth2Client client) throws RelayException {
+    /**
+     * Asks for a token; the whole request takes at most {@link #TOTAL_TIMEOUT}, and never longer than the time left
+     * before {@code deadline}.
+     */
+    AccessToken request(OAuth2Client client, Deadline deadline) throws RelayException {
         String where = "the OAuth2 token endpoint " + client.tokenEndpoint().getHost();
+        int budget = deadline.cap((int) TOTAL_TIMEOUT.toMillis());
+        if (budget < SecretsManagerCredentials.MIN_TIME.toMillis()) {
+            throw new RelayException(RelayException.Kind.DEADLINE,
+                    "not enough time left in this invocation to ask " + where + " for a token");
+        }
         HttpURLConnection http = null;
+        ScheduledFuture<?> watchdog = null;
+        AtomicBoolean timedOut = new AtomicBoolean();
         try {
             http = (HttpURLConnection) client.tokenEndpoint().toURL().openConnection();
             byte[] form = form(client.grant().form(client, clock.instant()));
-            http.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
-            http.setReadTimeout((int) READ_TIMEOUT.toMillis());
+            HttpURLConnection connection = http;
+            watchdog = WATCHDOG.schedule(() -> {
+                timedOut.set(true);
+                connection.disconnect();
+            }, budget, TimeUnit.MILLISECONDS);
+            http.setConnectTimeout(Math.min(budget, (int) CONNECT_TIMEOUT.toMillis()));
+            http.setReadTimeout(Math.min(budget, (int) READ_TIMEOUT.toMillis()));
             http.setInstanceFollowRedirects(false);
             http.setUseCaches(false);
             http.setRequestMethod("POST");
@@ -72,8 +103,14 @@ final class TokenEndpoint {
         } catch (IllegalArgumentException e) {
             throw failure(where + " answered without a usable token: " + e.getMessage());
         } catch (IOException e) {
+            if (timedOut.get()) {
+                throw failure(where + " did not answer within " + budget + " ms");
+            }
             throw failure(where + " could not be reached: " + e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {
+            if (watchdog != null) {
+                watchdog.cancel(false);
+            }
             if (http != null) {
                 http.disconnect();
             }

@@ -33,13 +33,13 @@ class SmtpRelayIT {
     static CredentialsSource fixed(String user, String password) {
         return new CredentialsSource() {
             @Override
-            public Credentials current() {
+            public Credentials current(Deadline deadline) {
                 return new Credentials(user, password);
             }
 
             @Override
-            public Credentials refresh() {
-                return current();
+            public Credentials refresh(Deadline deadline) {
+                return current(deadline);
             }
         };
     }
@@ -134,14 +134,14 @@ class SmtpRelayIT {
         int[] refreshes = {0};
         CredentialsSource wrong = new CredentialsSource() {
             @Override
-            public Credentials current() {
+            public Credentials current(Deadline deadline) {
                 return new Credentials("relay-user", "wrong");
             }
 
             @Override
-            public Credentials refresh() {
+            public Credentials refresh(Deadline deadline) {
                 refreshes[0]++;
-                return current();
+                return current(deadline);
             }
         };
         try (TestRelay server = TestRelay.start(); SmtpRelay relay = relayFor(server, wrong)) {

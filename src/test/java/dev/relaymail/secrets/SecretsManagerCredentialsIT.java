@@ -26,6 +26,11 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 class SecretsManagerCredentialsIT {
     private final SecretsManagerClient secrets = Moto.secretsManager();
 
+    /** An invocation's deadline with time to spare. */
+    private static Deadline soon() {
+        return Deadline.in(Duration.ofSeconds(30));
+    }
+
     private String createSecret(String value) {
         String name = "relaymail/it/" + UUID.randomUUID();
         secrets.createSecret(r -> r.name(name).secretString(value));
@@ -37,16 +42,16 @@ class SecretsManagerCredentialsIT {
         String id = createSecret("{\"username\": \"relay-user\", \"password\": \"s3cret\"}");
         SecretsManagerCredentials credentials = SecretsManagerCredentials.create(id);
 
-        assertEquals(new Credentials("relay-user", "s3cret"), credentials.current());
+        assertEquals(new Credentials("relay-user", "s3cret"), credentials.current(soon()));
         secrets.putSecretValue(r -> r.secretId(id).secretString("{\"username\": \"u2\", \"password\": \"p2\"}"));
-        assertEquals("relay-user", credentials.current().username(), "cached, not read again");
-        assertEquals("u2", credentials.refresh().username());
+        assertEquals("relay-user", credentials.current(soon()).username(), "cached, not read again");
+        assertEquals("u2", credentials.refresh(soon()).username());
     }
 
     @Test
     void aMissingSecretIsATransientCredentialsFailure() {
         SecretsManagerCredentials credentials = SecretsManagerCredentials.create("relaymail/it/does-not-exist");
-        RelayException e = assertThrows(RelayException.class, credentials::current);
+        RelayException e = assertThrows(RelayException.class, () -> credentials.current(soon()));
         assertEquals(RelayException.Kind.CREDENTIALS, e.kind());
         assertTrue(e.retryable());
     }
@@ -54,7 +59,8 @@ class SecretsManagerCredentialsIT {
     @Test
     void aMalformedSecretIsRefusedWithoutShowingIt() {
         String id = createSecret("{\"user\": \"relay-user\", \"pass\": \"TOP-SECRET-VALUE\"}");
-        RelayException e = assertThrows(RelayException.class, SecretsManagerCredentials.create(id)::current);
+        RelayException e = assertThrows(RelayException.class,
+                () -> SecretsManagerCredentials.create(id).current(soon()));
         assertEquals(RelayException.Kind.CREDENTIALS, e.kind());
         assertFalse(e.getMessage().contains("TOP-SECRET-VALUE"));
     }
@@ -64,7 +70,7 @@ class SecretsManagerCredentialsIT {
         try (TestRelay server = TestRelay.start()) {
             String id = createSecret("{\"username\": \"relay-user\", \"password\": \"" + server.password() + "\"}");
             SecretsManagerCredentials credentials = SecretsManagerCredentials.create(id);
-            credentials.current();
+            credentials.current(soon());
             // rotation: the relay and the secret get a new password; the container still holds the old one
             server.acceptOnly("rotated-password");
             secrets.putSecretValue(r -> r.secretId(id)
@@ -89,21 +95,21 @@ class SecretsManagerCredentialsIT {
             MovableClock clock = new MovableClock();
             SecretsManagerCredentials credentials = new SecretsManagerCredentials(() -> secrets, id, clock);
 
-            Credentials first = credentials.current();
+            Credentials first = credentials.current(soon());
             assertEquals(new Credentials("mailer@contoso.example", endpoint.issued().get(0),
                     Credentials.Kind.OAUTH2_TOKEN), first);
             clock.now = clock.now.plusSeconds(3539);
-            assertEquals(first, credentials.current(), "still usable");
+            assertEquals(first, credentials.current(soon()), "still usable");
             clock.now = clock.now.plusSeconds(1);
-            String second = credentials.current().password();
+            String second = credentials.current(soon()).password();
             assertEquals(endpoint.issued().get(1), second, "a minute before expiry: a new one");
-            String third = credentials.refresh().password();
+            String third = credentials.refresh(soon()).password();
             assertEquals(endpoint.issued().get(2), third, "rejected: a new one");
             assertEquals(3, endpoint.requests().size());
             assertFalse(endpoint.requests().get(0).form().containsKey("scope"), "no scope when none is set");
 
             credentials.forget();
-            credentials.current();
+            credentials.current(soon());
             assertEquals(4, endpoint.requests().size(), "nothing kept for a snapshot");
         }
     }

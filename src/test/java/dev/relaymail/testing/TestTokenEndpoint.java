@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,7 @@ public final class TestTokenEndpoint implements AutoCloseable {
     private volatile int status = 200;
     private volatile String body;
     private volatile ServiceAccountKey serviceAccount;
+    private volatile Duration stall = Duration.ZERO;
     private final List<JsonNode> claims = new CopyOnWriteArrayList<>();
 
     private TestTokenEndpoint() throws IOException {
@@ -69,6 +71,12 @@ public final class TestTokenEndpoint implements AutoCloseable {
     public TestTokenEndpoint answer(int statusCode, String answerBody) {
         status = statusCode;
         body = answerBody;
+        return this;
+    }
+
+    /** From now on, wait this long after the headers before writing each answer's body, as a stuck endpoint does. */
+    public TestTokenEndpoint stall(Duration time) {
+        stall = time;
         return this;
     }
 
@@ -113,7 +121,17 @@ public final class TestTokenEndpoint implements AutoCloseable {
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         exchange.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
+            out.flush();
+            pause(stall);
             out.write(bytes);
+        }
+    }
+
+    private static void pause(Duration time) {
+        try {
+            Thread.sleep(time.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
