@@ -37,6 +37,7 @@ final class SmtpConnection {
 
     private final RelayAddress relay;
     private final CredentialsSource credentials;
+    private final RefusedLogins refused;
     private final Session session;
     private final DeadlineSockets sockets;
     private final ScheduledExecutorService timer;
@@ -45,10 +46,11 @@ final class SmtpConnection {
     private DeadlineSockets.CappedSocket socket;
     private long lastUsed;
 
-    SmtpConnection(RelayAddress relay, CredentialsSource credentials, Session session, DeadlineSockets sockets,
-            ScheduledExecutorService timer, Duration idleCheck) {
+    SmtpConnection(RelayAddress relay, CredentialsSource credentials, RefusedLogins refused, Session session,
+            DeadlineSockets sockets, ScheduledExecutorService timer, Duration idleCheck) {
         this.relay = relay;
         this.credentials = credentials;
+        this.refused = refused;
         this.session = session;
         this.sockets = sockets;
         this.timer = timer;
@@ -109,14 +111,16 @@ final class SmtpConnection {
         }
         disconnect();
         try {
+            Credentials login = credentials.current(deadline);
+            refused.check(relay, login);
             try {
-                open(credentials.current(deadline), deadline);
+                open(login, deadline);
             } catch (RelayException e) {
                 if (!rejected(e)) {
                     throw e;
                 }
                 LOG.warning("the relay rejected the SMTP credentials; reading the secret again in case it rotated");
-                open(credentials.refresh(deadline), deadline);
+                openAgain(credentials.refresh(deadline), deadline);
             }
         } catch (RelayException e) {
             if (e.kind() != Kind.DEADLINE) {
@@ -126,6 +130,21 @@ final class SmtpConnection {
         }
         lastUsed = System.nanoTime();
         return false;
+    }
+
+    /**
+     * Opens with the credentials read again after a refusal. When the relay refuses these too, it is not asked again
+     * with them for a while ({@link RefusedLogins}).
+     */
+    private void openAgain(Credentials login, Deadline deadline) throws RelayException {
+        try {
+            open(login, deadline);
+        } catch (RelayException e) {
+            if (rejected(e)) {
+                refused.refused(relay, login);
+            }
+            throw e;
+        }
     }
 
     /**

@@ -42,12 +42,13 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         });
         failover = new Failover(settings.relays(), returnAfter, System::nanoTime);
         DeadlineSockets sockets = new DeadlineSockets();
+        RefusedLogins refused = new RefusedLogins(System::nanoTime);
         Session session = SmtpSessions.create(settings, sockets, timer);
         all = new ConnectionSlot[settings.connections()];
         free = new LinkedBlockingDeque<>(all.length);
         for (int i = 0; i < all.length; i++) {
             all[i] = new ConnectionSlot(settings.relays(),
-                    relay -> new SmtpConnection(relay, credentials, session, sockets, timer, idleCheck));
+                    relay -> new SmtpConnection(relay, credentials, refused, session, sockets, timer, idleCheck));
             free.add(all[i]);
         }
     }

@@ -129,10 +129,9 @@ class SmtpRelayIT {
         }
     }
 
-    @Test
-    void rejectedCredentialsAreReadAgainOnceThenReported() {
-        int[] refreshes = {0};
-        CredentialsSource wrong = new CredentialsSource() {
+    /** A secret that holds a wrong password, however often it is read again; counts the re-reads. */
+    private static CredentialsSource wrongPassword(int[] refreshes) {
+        return new CredentialsSource() {
             @Override
             public Credentials current(Deadline deadline) {
                 return new Credentials("relay-user", "wrong");
@@ -144,7 +143,12 @@ class SmtpRelayIT {
                 return current(deadline);
             }
         };
-        try (TestRelay server = TestRelay.start(); SmtpRelay relay = relayFor(server, wrong)) {
+    }
+
+    @Test
+    void rejectedCredentialsAreReadAgainOnceThenReported() {
+        int[] refreshes = {0};
+        try (TestRelay server = TestRelay.start(); SmtpRelay relay = relayFor(server, wrongPassword(refreshes))) {
             RelayException e = assertThrows(RelayException.class,
                     () -> relay.send(TestMessages.simple("auth", "ann@example.org"), deadline()));
             assertEquals(Kind.AUTHENTICATION, e.kind());
@@ -153,6 +157,22 @@ class SmtpRelayIT {
             assertEquals(1, refreshes[0]);
             assertEquals(2, server.authAttempts());
             assertEquals(List.of(), server.received());
+        }
+    }
+
+    @Test
+    void credentialsRefusedAfterTheSecretWasReadAgainAreNotTriedForAWhile() {
+        int[] refreshes = {0};
+        try (TestRelay server = TestRelay.start(); SmtpRelay relay = relayFor(server, wrongPassword(refreshes))) {
+            for (int i = 0; i < 3; i++) {
+                String subject = "auth " + i;
+                RelayException e = assertThrows(RelayException.class,
+                        () -> relay.send(TestMessages.simple(subject, "ann@example.org"), deadline()));
+                assertEquals(Kind.AUTHENTICATION, e.kind());
+                assertEquals(i > 0, e.getMessage().contains("not tried there again"), e.getMessage());
+            }
+            assertEquals(2, server.authAttempts(), "two failed logins, not two for every message");
+            assertEquals(1, refreshes[0], "the secret was read again once");
         }
     }
 
