@@ -117,27 +117,19 @@ final class Startup implements Resource {
             return new Early(null);
         }
 
-        /** Reads the relay's credentials now on a daemon thread, within {@link #PREPARE_TIMEOUT}. */
+        /**
+         * Reads the relay's credentials now on a daemon thread, within {@link #PREPARE_TIMEOUT}; a failure is left for
+         * the first message to meet again.
+         */
         static Early readSecret(CredentialsSource credentials) {
-            return start(() -> credentials.current(Deadline.in(PREPARE_TIMEOUT)));
-        }
-
-        /** Runs the work now on a daemon thread; a failure is left for the first message to meet again. */
-        private static Early start(Work work) {
             return new Early(CompletableFuture.runAsync(() -> {
                 try {
-                    work.run();
+                    credentials.current(Deadline.in(PREPARE_TIMEOUT));
                 } catch (RelayException e) {
                     LOG.log(Level.INFO, "could not read the relay credentials at start ({0})", e.getMessage());
                 }
             }, Startup::runOnDaemon));
         }
-    }
-
-    /** Start-up work that may fail as the relay fails. */
-    @FunctionalInterface
-    interface Work {
-        void run() throws RelayException;
     }
 
     private static void runOnDaemon(Runnable runnable) {

@@ -83,6 +83,8 @@ class TemplateIT {
                     assertEquals("HasSecretKmsKey", statement.at("/Fn::If/0").asText());
                     assertEquals("kms:Decrypt", grant.path("Action").asText());
                     assertTrue(grant.at("/Condition/StringEquals/kms:ViaService").isObject());
+                    assertEquals("SmtpSecretArn",
+                            grant.at("/Condition/StringEquals/kms:EncryptionContext:SecretARN/Ref").asText());
                 }
                 case "IdempotencyRecords" -> {
                     assertEquals(JSON.createArrayNode().add("dynamodb:GetItem").add("dynamodb:PutItem")

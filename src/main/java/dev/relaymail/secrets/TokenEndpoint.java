@@ -29,8 +29,8 @@ import java.util.logging.Logger;
  * {@link HttpURLConnection}, which the AWS SDK's client here already loads: one form POST, one JSON answer. Both
  * socket timeouts are always set and the whole request is bounded too (by the invocation's deadline at the latest),
  * redirects are not followed (the credentials go to the configured endpoint only) and the answer is read up to a
- * limit. A failure is a transient {@code CREDENTIALS} failure saying what the endpoint did,
- * never showing a client secret, an assertion or a token.
+ * limit. A failure is a transient {@code CREDENTIALS} failure saying what the endpoint did, never showing a client
+ * secret, an assertion or a token.
  */
 final class TokenEndpoint {
     private static final Logger LOG = Logger.getLogger(TokenEndpoint.class.getName());
@@ -39,12 +39,6 @@ final class TokenEndpoint {
     /** The longest a whole token request may take, however slowly the endpoint answers. */
     static final Duration TOTAL_TIMEOUT = CONNECT_TIMEOUT.plus(READ_TIMEOUT);
     private static final int MAX_ANSWER_BYTES = 64 * 1024;
-    /** Ends requests that outlive their time (a socket timeout bounds each read, not the whole answer). */
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "token-deadline");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     private final Clock clock;
 
@@ -70,7 +64,7 @@ final class TokenEndpoint {
             http = (HttpURLConnection) client.tokenEndpoint().toURL().openConnection();
             byte[] form = form(client.grant().form(client, clock.instant()));
             HttpURLConnection connection = http;
-            watchdog = WATCHDOG.schedule(() -> {
+            watchdog = OnFirstUse.WATCHDOG.schedule(() -> {
                 timedOut.set(true);
                 connection.disconnect();
             }, budget, TimeUnit.MILLISECONDS);
@@ -91,7 +85,7 @@ final class TokenEndpoint {
                 throw failure(where + " answered HTTP " + status + oauthError(answer));
             }
             Instant now = clock.instant();
-            AccessToken token = AccessToken.fromAnswer(Json.MAPPER.readTree(answer), now);
+            AccessToken token = AccessToken.fromAnswer(OnFirstUse.MAPPER.readTree(answer), now);
             LOG.log(Level.INFO, "got an OAuth2 access token from {0} for client {1}, valid for {2} s",
                     new Object[] {client.tokenEndpoint().getHost(), client.grant().client(),
                             Long.toString(Duration.between(now, token.expiresAt()).toSeconds())});
@@ -140,7 +134,7 @@ final class TokenEndpoint {
     /** The RFC 6749 {@code error} code of an error answer, when it is one; its description is never repeated. */
     private static String oauthError(byte[] answer) {
         try {
-            String error = Json.MAPPER.readTree(answer).path("error").asText("");
+            String error = OnFirstUse.MAPPER.readTree(answer).path("error").asText("");
             return error.matches("[A-Za-z0-9_.-]{1,64}") ? " (" + error + ")" : "";
         } catch (IOException e) {
             return "";
@@ -153,9 +147,15 @@ final class TokenEndpoint {
 
     /**
      * Made on the first token request, not when the class loads: the class loads while a cold start wires the
-     * function, before the secret's read begins, and a password secret never needs it.
+     * function, before the secret's read begins, and a password secret never needs them.
      */
-    private static final class Json {
+    private static final class OnFirstUse {
         static final ObjectMapper MAPPER = new ObjectMapper();
+        /** Ends requests that outlive their time (a socket timeout bounds each read, not the whole answer). */
+        static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "token-deadline");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 }
