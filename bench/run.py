@@ -92,7 +92,8 @@ def last_json(text):
 def build():
     log("building the function, its package and the benchmark's Java side")
     sh(["mvn", "-q", "-B", "install", "-DskipTests"])
-    sh(["mvn", "-q", "-B", "compile", "dependency:build-classpath", "-Dmdep.outputFile=target/cp.txt"],
+    # clean: the benchmark must compile against the function as it is now, not against what an earlier build saw
+    sh(["mvn", "-q", "-B", "clean", "compile", "dependency:build-classpath", "-Dmdep.outputFile=target/cp.txt"],
        cwd=os.path.join(BENCH, "java"))
     shutil.rmtree(os.path.join(WORK, "function"), ignore_errors=True)
     shutil.rmtree(os.path.join(WORK, "runtime"), ignore_errors=True)

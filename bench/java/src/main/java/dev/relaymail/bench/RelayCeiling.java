@@ -35,12 +35,12 @@ public final class RelayCeiling {
         Credentials login = new Credentials(System.getenv("BENCH_RELAY_USER"), System.getenv("BENCH_RELAY_PASSWORD"));
         CredentialsSource credentials = new CredentialsSource() {
             @Override
-            public Credentials current() {
+            public Credentials current(Deadline deadline) {
                 return login;
             }
 
             @Override
-            public Credentials refresh() {
+            public Credentials refresh(Deadline deadline) {
                 return login;
             }
         };

@@ -1,6 +1,8 @@
 package dev.relaymail.bench;
 
+import dev.relaymail.core.Deadline;
 import dev.relaymail.secrets.SecretsManagerCredentials;
+import java.time.Duration;
 
 /**
  * The floor under the function's cold start: a JVM that does nothing but read the relay secret as the function does
@@ -12,6 +14,6 @@ public final class SecretOnly {
     }
 
     public static void main(String[] args) throws Exception {
-        SecretsManagerCredentials.create(System.getenv("SMTP_SECRET_ID")).current();
+        SecretsManagerCredentials.create(System.getenv("SMTP_SECRET_ID")).current(Deadline.in(Duration.ofSeconds(10)));
     }
 }
