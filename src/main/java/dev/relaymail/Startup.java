@@ -29,9 +29,9 @@ import org.crac.Resource;
  * <ul>
  *   <li>{@link #prime()}: loads and runs the code the first send needs (JSON, validation, MIME composition, TLS
  *       set-up), on a built-in sample, without network and without secrets.</li>
- *   <li>{@link #warmUp(Early)}: primes and, at the same time on a second thread, opens the first relay connection
- *       (TLS, AUTH) once the secret, read on that thread from the start, is there; the AWS SDK's start and the rest
- *       overlap.</li>
+ *   <li>{@link #warmUp(Early)}: primes and, at the same time on other threads, opens the first relay connection
+ *       (TCP, TLS) and logs in on it (AUTH) once the secret, read since the start, is there: the AWS SDK's start,
+ *       the TLS handshake and the rest overlap.</li>
  *   <li>SnapStart: before the snapshot the relay connections are closed and the credentials forgotten (none may be
  *       in a snapshot); after a restore the random source of Message-IDs is renewed, since every container restored
  *       from one snapshot would otherwise share it.</li>
@@ -77,13 +77,16 @@ final class Startup implements Resource {
     }
 
     /**
-     * Primes, and once {@code early} (the secret, read on another thread since the start) is done, opens the first
-     * relay connection on that thread meanwhile. A connection that cannot be opened now is not an error yet: the
-     * first message tries again and reports what fails. With {@link Early#none()} nothing is connected.
+     * Primes, and meanwhile on other threads opens the first relay connection (TCP, TLS) and, once {@code early} (the
+     * secret, read since the start) is done, logs in on it. A connection that cannot be opened now is not an error
+     * yet: the first message tries again and reports what fails. With {@link Early#none()} nothing is connected.
      */
     void warmUp(Early early) {
-        CompletableFuture<Void> connecting = early.task == null ? CompletableFuture.completedFuture(null)
-                : early.task.thenRunAsync(this::prepareRelay, Startup::runOnDaemon);
+        CompletableFuture<Void> connecting = CompletableFuture.completedFuture(null);
+        if (early.task != null) {
+            CompletableFuture<Void> opened = CompletableFuture.runAsync(() -> startRelay(false), Startup::runOnDaemon);
+            connecting = early.task.runAfterBothAsync(opened, () -> startRelay(true), Startup::runOnDaemon);
+        }
         prime();
         try {
             connecting.get(PREPARE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -96,9 +99,18 @@ final class Startup implements Resource {
         }
     }
 
-    private void prepareRelay() {
+    /**
+     * Opens the first relay connection (TCP, TLS), and logs in on it when asked to; a failure now is left for the
+     * first message to meet again and report.
+     */
+    private void startRelay(boolean logIn) {
         try {
-            relay.prepare(Deadline.in(PREPARE_TIMEOUT));
+            Deadline deadline = Deadline.in(PREPARE_TIMEOUT);
+            if (logIn) {
+                relay.prepare(deadline);
+            } else {
+                relay.openAhead(deadline);
+            }
         } catch (RelayException e) {
             LOG.log(Level.INFO, "could not open a relay connection at start ({0}); the first message will try again",
                     e.getMessage());

@@ -7,12 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.relaymail.core.Deadline;
+import dev.relaymail.core.RelayException;
+import dev.relaymail.secrets.Credentials;
+import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.secrets.SecretsManagerCredentials;
 import dev.relaymail.testing.TestRelay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -82,6 +89,48 @@ class StartupIT {
                     .get("statusCode").asInt());
             assertEquals(1, h.relay.connections(), "the first message used the connection opened at start");
             assertEquals(1, secretReads.size());
+        }
+    }
+
+    @Test
+    void theFirstConnectionOpensWhileTheSecretIsStillBeingRead() throws Exception {
+        try (Harness h = new Harness()) {
+            SecretsManagerCredentials secret = SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"));
+            CountDownLatch readable = new CountDownLatch(1);
+            CredentialsSource slowSecret = new CredentialsSource() {
+                @Override
+                public Credentials current(Deadline deadline) throws RelayException {
+                    try {
+                        readable.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return secret.current(deadline);
+                }
+
+                @Override
+                public Credentials refresh(Deadline deadline) throws RelayException {
+                    return secret.refresh(deadline);
+                }
+            };
+            Components container = Components.production(dev.relaymail.config.Config.fromEnvironment(h.env),
+                    slowSecret);
+            CompletableFuture<Void> warmingUp = CompletableFuture.runAsync(
+                    () -> container.startup().warmUp(Startup.Early.readSecret(slowSecret)));
+
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (h.relay.tlsHandshakes() == 0 && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, h.relay.tlsHandshakes(), "the TLS handshake is done before the secret is there");
+            assertEquals(0, h.relay.authAttempts());
+            readable.countDown();
+            warmingUp.get(10, TimeUnit.SECONDS);
+
+            assertEquals(1, h.relay.authAttempts(), "it logs in on that connection once the secret is read");
+            assertEquals(202, invoke(new MailHandler(container), restEvent(message("ann@example.org", "x")))
+                    .get("statusCode").asInt());
+            assertEquals(1, h.relay.connections());
         }
     }
 

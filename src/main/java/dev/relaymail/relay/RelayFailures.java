@@ -3,7 +3,6 @@ package dev.relaymail.relay;
 import dev.relaymail.core.Redact;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RelayException.Kind;
-import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -18,10 +17,6 @@ import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
  * them masked.
  */
 final class RelayFailures {
-    /** What Angus says when none of the mechanisms a connection may use is offered by the relay. */
-    private static final String NO_COMMON_MECHANISM =
-            "No authentication mechanisms supported by both server and client";
-
     private RelayFailures() {
     }
 
@@ -36,14 +31,6 @@ final class RelayFailures {
         RelayException reply = fromReplies(e);
         if (reply != null) {
             return reply;
-        }
-        if (e instanceof AuthenticationFailedException && NO_COMMON_MECHANISM.equals(e.getMessage())) {
-            return new RelayException(Kind.AUTHENTICATION, "the relay offers no AUTH mechanism for these credentials "
-                    + "(PLAIN or LOGIN for a password, XOAUTH2 for an OAuth2 token); the credentials were not sent");
-        }
-        if (e instanceof AuthenticationFailedException) {
-            return new RelayException(Kind.AUTHENTICATION, Math.max(lastReply, 0),
-                    "the relay rejected the SMTP credentials" + (lastReply > 0 ? " (" + lastReply + ")" : ""));
         }
         if (e.getMessage() != null && e.getMessage().startsWith("STARTTLS is required")) {
             return new RelayException(Kind.TLS, "the relay does not offer STARTTLS; nothing was sent to it");

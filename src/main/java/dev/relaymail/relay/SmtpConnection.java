@@ -43,6 +43,8 @@ final class SmtpConnection {
     private final ScheduledExecutorService timer;
     private final Duration idleCheck;
     private PipeliningTransport transport;
+    /** Whether {@link #transport} has logged in; one opened ahead of the credentials has not, yet. */
+    private boolean loggedIn;
     private DeadlineSockets.CappedSocket socket;
     private long lastUsed;
 
@@ -83,13 +85,36 @@ final class SmtpConnection {
 
     /** Opens the connection ahead of the first message (reading the credentials on the way), if it is not open. */
     void prepare(Deadline deadline) throws RelayException {
+        guarded(deadline, () -> connect(deadline));
+    }
+
+    /**
+     * Opens the connection (TCP, TLS, EHLO) without logging in, if none is open, so that it is ready when the
+     * credentials are: the next {@link #prepare} or {@link #send} logs in on it.
+     */
+    void openAhead(Deadline deadline) throws RelayException {
+        guarded(deadline, () -> {
+            if (transport == null) {
+                open(deadline);
+            }
+        });
+    }
+
+    /** Runs a step that opens or logs in, ended by closing the socket when the deadline passes. */
+    private void guarded(Deadline deadline, Step step) throws RelayException {
         ScheduledFuture<?> watchdog = timer.schedule(this::abort, deadline.remainingMillis(), TimeUnit.MILLISECONDS);
         try {
-            connect(deadline);
+            step.run();
         } finally {
             watchdog.cancel(false);
             applyDeadline(null);
         }
+    }
+
+    /** A step of {@link #guarded}. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws RelayException;
     }
 
     /**
@@ -102,25 +127,25 @@ final class SmtpConnection {
     }
 
     /**
-     * Makes sure a usable connection is open; returns true when it was kept from earlier. Failures to connect need
-     * an operator (relay down, no STARTTLS, certificate, credentials) and are logged as errors saying which.
+     * Makes sure a usable, logged-in connection is open; returns true when it was kept from earlier. Failures to
+     * connect need an operator (relay down, no STARTTLS, certificate, credentials) and are logged as errors saying
+     * which.
      */
     private boolean connect(Deadline deadline) throws RelayException {
-        if (transport != null && (System.nanoTime() - lastUsed < idleCheck.toNanos() || transport.isConnected())) {
+        if (loggedIn && usable()) {
             return true;
         }
-        disconnect();
         try {
             Credentials login = credentials.current(deadline);
             refused.check(relay, login);
             try {
-                open(login, deadline);
+                logIn(login, deadline);
             } catch (RelayException e) {
                 if (!rejected(e)) {
                     throw e;
                 }
                 LOG.warning("the relay rejected the SMTP credentials; reading the secret again in case it rotated");
-                openAgain(credentials.refresh(deadline), deadline);
+                logInAgain(credentials.refresh(deadline), deadline);
             }
         } catch (RelayException e) {
             if (e.kind() != Kind.DEADLINE) {
@@ -128,17 +153,39 @@ final class SmtpConnection {
             }
             throw e;
         }
-        lastUsed = System.nanoTime();
         return false;
     }
 
+    /** Whether the open connection can be used without more ado: used a moment ago, or still answering NOOP. */
+    private boolean usable() {
+        return transport != null && (System.nanoTime() - lastUsed < idleCheck.toNanos() || transport.isConnected());
+    }
+
     /**
-     * Opens with the credentials read again after a refusal. When the relay refuses these too, it is not asked again
-     * with them for a while ({@link RefusedLogins}).
+     * Logs in on the connection opened ahead of the credentials if it is still usable, else on a new one. A refused
+     * login closes the connection.
      */
-    private void openAgain(Credentials login, Deadline deadline) throws RelayException {
+    private void logIn(Credentials login, Deadline deadline) throws RelayException {
+        if (loggedIn || !usable()) {
+            open(deadline);
+        }
         try {
-            open(login, deadline);
+            SmtpLogin.authenticate(transport, login, deadline);
+        } catch (RelayException e) {
+            disconnect();
+            throw e;
+        }
+        loggedIn = true;
+        lastUsed = System.nanoTime();
+    }
+
+    /**
+     * Logs in with the credentials read again after a refusal. When the relay refuses these too, it is not asked
+     * again with them for a while ({@link RefusedLogins}).
+     */
+    private void logInAgain(Credentials login, Deadline deadline) throws RelayException {
+        try {
+            logIn(login, deadline);
         } catch (RelayException e) {
             if (rejected(e)) {
                 refused.refused(relay, login);
@@ -149,35 +196,32 @@ final class SmtpConnection {
 
     /**
      * Whether the relay refused the credentials themselves, so that the secret may have rotated or the token been
-     * revoked: a 5xx, or an error challenge (334) left unanswered, which is how Gmail refuses an XOAUTH2 token.
+     * revoked: a 5xx, or an error challenge (334) left unanswered.
      */
     private static boolean rejected(RelayException e) {
         int code = e.smtpCode().orElse(0);
         return e.kind() == Kind.AUTHENTICATION && (code >= 500 || code == 334);
     }
 
-    private void open(Credentials login, Deadline deadline) throws RelayException {
+    /** Opens a new connection, closing the one open before: TCP, STARTTLS or implicit TLS, EHLO; no login yet. */
+    private void open(Deadline deadline) throws RelayException {
+        disconnect();
         PipeliningTransport t;
         try {
             t = (PipeliningTransport) session.getTransport("smtp");
         } catch (NoSuchProviderException e) {
             throw new IllegalStateException("Angus Mail's SMTP provider is missing from the class path", e);
         }
-        t.allowAuthMechanisms(SmtpSessions.mechanisms(login.kind()));
         sockets.prepare(deadline);
         try {
-            t.connect(relay.host(), relay.port(), login.username(), login.password());
+            t.connect(relay.host(), relay.port(), null, null);
         } catch (MessagingException e) {
             throw RelayFailures.classify(e, t.getLastReturnCode(), false, deadline.remainingMillis() == 0);
         } finally {
             socket = sockets.takeCreated();
         }
-        if (!t.supportsExtension("AUTH")) {
-            closeQuietly(t);
-            throw new RelayException(Kind.AUTHENTICATION,
-                    "the relay offers no AUTH after STARTTLS; the credentials were not sent");
-        }
         transport = t;
+        lastUsed = System.nanoTime();
     }
 
     private void deliver(ComposedMessage message, Deadline deadline) throws RelayException {
@@ -228,6 +272,7 @@ final class SmtpConnection {
             transport = null;
         }
         socket = null;
+        loggedIn = false;
     }
 
     private static void closeQuietly(SMTPTransport t) {

@@ -59,11 +59,24 @@ public final class SmtpRelay implements Relay, AutoCloseable {
     }
 
     /**
-     * Opens one connection ahead of the first message, so that a cold start reads the secret and does the TLS
-     * handshake and AUTH while the rest of the function starts. A message sent meanwhile waits for that connection.
+     * Opens one connection and logs in ahead of the first message, reading the secret if it is not there yet. A
+     * message sent meanwhile waits for that connection.
      */
     public void prepare(Deadline deadline) throws RelayException {
         onSomeRelay(connection -> connection.prepare(deadline), deadline);
+    }
+
+    /**
+     * Opens a connection to the preferred relay without logging in (TCP, TLS, EHLO), so that a cold start does that
+     * while the secret is still being read; {@link #prepare} or the first message then logs in on it.
+     */
+    public void openAhead(Deadline deadline) throws RelayException {
+        ConnectionSlot slot = take();
+        try {
+            slot.to(failover.order().get(0)).openAhead(deadline);
+        } finally {
+            free.addFirst(slot);
+        }
     }
 
     /** Takes a free connection slot and uses it on the relays in failover order; returns the relay that served. */

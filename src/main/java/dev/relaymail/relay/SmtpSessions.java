@@ -1,20 +1,19 @@
 package dev.relaymail.relay;
 
 import dev.relaymail.relay.transport.PipeliningTransport;
-import dev.relaymail.secrets.Credentials;
 import jakarta.mail.NoSuchProviderException;
 import jakarta.mail.Provider;
 import jakarta.mail.Session;
-import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ScheduledExecutorService;
 import javax.net.SocketFactory;
 
 /**
- * The one place that sets Angus Mail's connection properties: the TLS policy, the timeouts, the names that must not
- * need DNS and the AUTH mechanisms. Every value is set explicitly, so that no Angus default (infinite timeouts,
- * optional STARTTLS, a local host name lookup) ever applies. One session serves every relay: each connection names
- * its relay's host and port, and its certificate is verified for that host.
+ * The one place that sets Angus Mail's connection properties: the TLS policy, the timeouts and the names that must
+ * not need DNS. Angus opens connections without logging in; {@link SmtpLogin} does AUTH. Every value is set
+ * explicitly, so that no Angus default (infinite timeouts, optional STARTTLS, a local host name lookup) ever applies.
+ * One session serves every relay: each connection names its relay's host and port, and its certificate is verified
+ * for that host.
  */
 final class SmtpSessions {
     /** TLS 1.2 or newer, nothing older. */
@@ -23,22 +22,9 @@ final class SmtpSessions {
     private SmtpSessions() {
     }
 
-    /**
-     * The AUTH mechanisms a connection may use with these credentials, in order of preference: PLAIN or LOGIN for a
-     * password, XOAUTH2 (the token in Angus's password argument) for an OAuth2 token. The session lists them all;
-     * each connection is narrowed to its credentials' list, so that a token never goes out as a password.
-     */
-    static List<String> mechanisms(Credentials.Kind kind) {
-        return switch (kind) {
-            case PASSWORD -> List.of("PLAIN", "LOGIN");
-            case OAUTH2_TOKEN -> List.of("XOAUTH2");
-        };
-    }
-
     static Session create(RelaySettings settings, SocketFactory sockets, ScheduledExecutorService timer) {
         Properties p = new Properties();
-        p.setProperty("mail.smtp.auth", "true");
-        p.setProperty("mail.smtp.auth.mechanisms", "PLAIN LOGIN XOAUTH2");
+        p.setProperty("mail.smtp.auth", "false");
         if (settings.tls() == RelaySettings.TlsMode.STARTTLS) {
             p.setProperty("mail.smtp.starttls.enable", "true");
             p.setProperty("mail.smtp.starttls.required", "true");

@@ -283,4 +283,66 @@ class SmtpRelayIT {
             assertEquals(4, server.payloads().size());
         }
     }
+
+    @Test
+    void logsInWithLoginToARelayThatOffersOnlyTheObsoleteAuthEqualsLogin() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+            server.extensions("250-scripted.example\r\n250-AUTH=LOGIN\r\n250 SIZE 52428800");
+            server.on("AUTH", c -> ScriptedRelay.reply(c.line().equals("AUTH LOGIN") ? "334 VXNlcm5hbWU6"
+                    : "504 5.5.4 Unrecognized authentication type"));
+            server.on(ScriptedRelay.ANY, c -> c.line().equals(base64("u")) ? ScriptedRelay.reply("334 UGFzc3dvcmQ6")
+                    : c.line().equals(base64("p")) ? ScriptedRelay.reply("235 2.7.0 Authentication successful")
+                    : null);
+
+            relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
+
+            List<String> login = server.commands().stream().dropWhile(c -> !c.verb().equals("AUTH")).limit(3)
+                    .map(ScriptedRelay.Command::line).toList();
+            assertEquals(List.of("AUTH LOGIN", base64("u"), base64("p")), login);
+            assertTrue(server.commands().stream().filter(c -> login.contains(c.line()))
+                    .allMatch(ScriptedRelay.Command::tls), "credentials only over TLS");
+            assertEquals(1, server.payloads().size());
+        }
+    }
+
+    @Test
+    void aRelayThatAsksForMoreThanLoginHasIsAnsweredWithACancelAndNotGivenTheMessage() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+            server.extensions("250-scripted.example\r\n250 AUTH LOGIN");
+            server.on("AUTH", c -> ScriptedRelay.reply("334 VXNlcm5hbWU6"));
+            server.on(ScriptedRelay.ANY, c -> c.line().equals("*") ? ScriptedRelay.reply("501 5.7.0 cancelled")
+                    : ScriptedRelay.reply("334 TW9yZTo="));
+
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
+
+            assertEquals(Kind.AUTHENTICATION, e.kind());
+            assertEquals(List.of("AUTH LOGIN", base64("u"), base64("p"), "*"), server.commands().stream()
+                    .dropWhile(c -> !c.verb().equals("AUTH")).limit(4).map(ScriptedRelay.Command::line).toList());
+            assertEquals(0, server.count("MAIL"));
+        }
+    }
+
+    @Test
+    void aConnectionOpenedAheadLogsInWhenTheCredentialsAreThere() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", server.port(),
+                        RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 2), fixed("u", "p"))) {
+            relay.openAhead(deadline());
+            assertEquals(List.of("EHLO", "STARTTLS", "EHLO"), server.commands().stream()
+                    .map(ScriptedRelay.Command::verb).toList(), "open, encrypted, not logged in");
+
+            relay.prepare(deadline());
+            relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
+
+            assertEquals(1, server.connections(), "the connection opened ahead is the one logged in on and used");
+            assertEquals(List.of("AUTH PLAIN " + base64("\0u\0p")), server.commands().stream()
+                    .filter(c -> c.verb().equals("AUTH")).map(ScriptedRelay.Command::line).toList());
+            assertEquals(1, server.payloads().size());
+        }
+    }
+
+    private static String base64(String text) {
+        return java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,6 +63,11 @@ public final class ScriptedRelay implements AutoCloseable {
         return new Line(text);
     }
 
+    /** The verb of {@link #on} for every line that is not a command: the lines of an AUTH exchange, for one. */
+    public static final String ANY = "*";
+    private static final Set<String> VERBS = Set.of("CONNECT", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT",
+            "DATA", "DOT", "RSET", "NOOP", "QUIT");
+
     private final ServerSocket server;
     private final SSLContext tls;
     private final Map<String, Function<Command, Reply>> rules = new ConcurrentHashMap<>();
@@ -89,8 +95,9 @@ public final class ScriptedRelay implements AutoCloseable {
 
     /**
      * Replaces the reply to a verb ({@code CONNECT} for the greeting, {@code EHLO}, {@code STARTTLS}, {@code AUTH},
-     * {@code MAIL}, {@code RCPT}, {@code DATA}, {@code DOT} for the end of the data, {@code RSET}, {@code NOOP}).
-     * Returning {@code null} keeps the default.
+     * {@code MAIL}, {@code RCPT}, {@code DATA}, {@code DOT} for the end of the data, {@code RSET}, {@code NOOP}),
+     * or of every line that is not a command ({@link #ANY}: the lines of an AUTH exchange, for one). Returning
+     * {@code null} keeps the default.
      */
     public ScriptedRelay on(String verb, Function<Command, Reply> rule) {
         rules.put(verb, rule);
@@ -223,7 +230,8 @@ public final class ScriptedRelay implements AutoCloseable {
     }
 
     private Reply decide(Command command, Reply fallback) {
-        Function<Command, Reply> rule = rules.get(command.verb());
+        Function<Command, Reply> rule = rules.getOrDefault(command.verb(),
+                VERBS.contains(command.verb()) ? null : rules.get(ANY));
         Reply reply = rule == null ? null : rule.apply(command);
         return reply == null ? fallback : reply;
     }

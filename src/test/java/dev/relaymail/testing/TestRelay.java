@@ -55,6 +55,7 @@ public final class TestRelay implements AutoCloseable {
     private final Map<String, Integer> refusals = new ConcurrentHashMap<>();
     private final AtomicInteger authAttempts = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger tlsHandshakes = new AtomicInteger();
     private volatile String username = "relay-user";
     private volatile String password = "relay-password";
 
@@ -82,6 +83,7 @@ public final class TestRelay implements AutoCloseable {
                         socket.getInetAddress().getHostAddress(), socket.getPort(), true);
                 s.setUseClientMode(false);
                 s.setEnabledProtocols(protocols.length > 0 ? protocols : s.getSupportedProtocols());
+                s.addHandshakeCompletedListener(done -> tlsHandshakes.incrementAndGet());
                 return s;
             });
         } else if (tls == Tls.IMPLICIT) {
@@ -152,6 +154,11 @@ public final class TestRelay implements AutoCloseable {
 
     public int authAttempts() {
         return authAttempts.get();
+    }
+
+    /** How many STARTTLS handshakes were completed. */
+    public int tlsHandshakes() {
+        return tlsHandshakes.get();
     }
 
     /** How many connections clients opened. */

@@ -11,8 +11,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Locale;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.eclipse.angus.mail.smtp.SMTPOutputStream;
@@ -33,9 +31,6 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * <p>Writing several commands at once needs Angus's buffered output to the relay, which it keeps private; it is
  * reached by reflection. Where that fails (another Angus version), the transport does exactly what Angus does.
  *
- * <p>Each connection may be narrowed to some of the session's AUTH mechanisms ({@link #allowAuthMechanisms}), so
- * that one session serves credentials of every kind.
- *
  * <p>It lives in a package of its own because Angus names its loggers after the transport's package: this package
  * is a library's logger space, held at INFO like Angus's own (below that, Angus traces message bodies).
  */
@@ -47,8 +42,6 @@ public final class PipeliningTransport extends SMTPTransport {
     private Address[] recipients;
     private SMTPOutputStream content;
     private boolean abandoned;
-    /** None until told: a transport nobody narrowed sends no credentials. */
-    private volatile List<String> authMechanisms = List.of();
 
     public PipeliningTransport(Session session, URLName url) {
         super(session, url);
@@ -62,17 +55,6 @@ public final class PipeliningTransport extends SMTPTransport {
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;
         }
-    }
-
-    /** Before connecting: the AUTH mechanisms (of those the session lists) this connection may use. */
-    public void allowAuthMechanisms(List<String> mechanisms) {
-        authMechanisms = List.copyOf(mechanisms);
-    }
-
-    /** Angus asks this of every mechanism the session lists, in order, and uses the first the answer allows. */
-    @Override
-    protected boolean supportsAuthentication(String mechanism) {
-        return authMechanisms.contains(mechanism.toUpperCase(Locale.ROOT)) && super.supportsAuthentication(mechanism);
     }
 
     @Override

@@ -1,0 +1,119 @@
+package dev.relaymail.relay;
+
+import dev.relaymail.core.Deadline;
+import dev.relaymail.core.RelayException;
+import dev.relaymail.core.RelayException.Kind;
+import dev.relaymail.secrets.Credentials;
+import jakarta.mail.MessagingException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import org.eclipse.angus.mail.smtp.SMTPTransport;
+
+/**
+ * SMTP AUTH (RFC 4954) on a connection Angus Mail opened without credentials, so that a cold start can open the
+ * connection and do the TLS handshake while the secret is still being read, and log in once it is there.
+ *
+ * <p>A password goes with PLAIN (RFC 4616), or LOGIN when the relay offers only that (also in the obsolete
+ * {@code AUTH=LOGIN} form); an OAuth2 token goes with XOAUTH2, never as a password. Credentials are sent only over
+ * TLS, only with a mechanism the relay offers after STARTTLS, and only base64-encoded, so no byte of them can end a
+ * command. They appear in no log and no error: Angus's protocol trace, which would show the commands, is held off
+ * ({@code JsonLogging} keeps its loggers at INFO), and a refusal is reported by its reply code only.
+ */
+final class SmtpLogin {
+    private static final Base64.Encoder BASE64 = Base64.getEncoder();
+
+    private SmtpLogin() {
+    }
+
+    /** Logs in, or throws: the relay offers no usable mechanism, refused the credentials, or could not be talked to. */
+    static void authenticate(SMTPTransport t, Credentials login, Deadline deadline) throws RelayException {
+        if (!t.isSSL()) {
+            throw new RelayException(Kind.TLS, "the connection to the relay is not encrypted; the credentials were "
+                    + "not sent");
+        }
+        String mechanism = mechanism(offered(t), login.kind());
+        try {
+            int reply = switch (mechanism) {
+                case "PLAIN" -> t.simpleCommand("AUTH PLAIN " + base64("\0" + login.username() + "\0"
+                        + login.password()));
+                case "LOGIN" -> login(t, login);
+                default -> xoauth2(t, login);
+            };
+            if (reply != 235) {
+                throw new RelayException(Kind.AUTHENTICATION, reply, "the relay rejected the SMTP credentials ("
+                        + reply + ")");
+            }
+        } catch (MessagingException e) {
+            throw RelayFailures.classify(e, t.getLastReturnCode(), false, deadline.remainingMillis() == 0);
+        }
+    }
+
+    /** The mechanisms the relay offers, upper case; {@code AUTH=LOGIN} is how some old relays offer LOGIN. */
+    static List<String> offered(SMTPTransport t) {
+        List<String> offered = new ArrayList<>();
+        String auth = t.getExtensionParameter("AUTH");
+        for (String mechanism : auth == null ? new String[0] : auth.split(" ")) {
+            if (!mechanism.isBlank()) {
+                offered.add(mechanism.strip().toUpperCase(Locale.ROOT));
+            }
+        }
+        if (t.supportsExtension("AUTH=LOGIN") && !offered.contains("LOGIN")) {
+            offered.add("LOGIN");
+        }
+        return offered;
+    }
+
+    /** PLAIN, else LOGIN, for a password; XOAUTH2 for a token; a failure naming what the relay offers otherwise. */
+    static String mechanism(List<String> offered, Credentials.Kind kind) throws RelayException {
+        List<String> usable = switch (kind) {
+            case PASSWORD -> List.of("PLAIN", "LOGIN");
+            case OAUTH2_TOKEN -> List.of("XOAUTH2");
+        };
+        for (String mechanism : usable) {
+            if (offered.contains(mechanism)) {
+                return mechanism;
+            }
+        }
+        if (offered.isEmpty()) {
+            throw new RelayException(Kind.AUTHENTICATION,
+                    "the relay offers no AUTH after STARTTLS; the credentials were not sent");
+        }
+        throw new RelayException(Kind.AUTHENTICATION, "the relay offers no AUTH mechanism for these credentials "
+                + "(PLAIN or LOGIN for a password, XOAUTH2 for an OAuth2 token); the credentials were not sent");
+    }
+
+    /** LOGIN: the user name and the password each in answer to a 334 challenge; the last reply. */
+    private static int login(SMTPTransport t, Credentials login) throws MessagingException {
+        int reply = t.simpleCommand("AUTH LOGIN");
+        if (reply == 334) {
+            reply = t.simpleCommand(base64(login.username()));
+        }
+        if (reply == 334) {
+            reply = t.simpleCommand(base64(login.password()));
+        }
+        return reply == 334 ? cancel(t) : reply;
+    }
+
+    /**
+     * XOAUTH2: the user and the token in one initial response. A relay that refuses the token answers with a 334
+     * challenge carrying its error, to which the client sends an empty line; the reply to that ends the exchange.
+     */
+    private static int xoauth2(SMTPTransport t, Credentials login) throws MessagingException {
+        int reply = t.simpleCommand("AUTH XOAUTH2 " + base64("user=" + login.username() + "\u0001auth=Bearer "
+                + login.password() + "\u0001\u0001"));
+        return reply == 334 ? t.simpleCommand("") : reply;
+    }
+
+    /** Ends an exchange the relay wants to go on with ("*", RFC 4954): it asked for more than the mechanism has. */
+    private static int cancel(SMTPTransport t) throws MessagingException {
+        t.simpleCommand("*");
+        return 334;
+    }
+
+    private static String base64(String text) {
+        return BASE64.encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+}
