@@ -207,11 +207,16 @@ class OAuth2IT {
                 Harness h = harness(relay, endpoint)) {
             relay.extensions(Xoauth2Relay.EXTENSIONS);
             relay.on("AUTH", c -> c.occurrence() == 0 ? reply(GMAIL_CHALLENGE) : reply("235 2.7.0 Accepted"));
+            relay.on(ScriptedRelay.ANY, c -> c.line().isEmpty()
+                    ? reply("535-5.7.8 Username and Password not accepted.\r\n535 5.7.8 Learn more") : null);
 
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "gmail")));
 
             assertEquals(202, answer.get("statusCode").asInt(), answer.toString());
             assertEquals(2, endpoint.requests().size());
+            List<String> lines = relay.commands().stream().map(ScriptedRelay.Command::line).toList();
+            assertEquals("", lines.get(lines.indexOf(lines.stream().filter(l -> l.startsWith("AUTH")).findFirst()
+                    .orElseThrow()) + 1), "the error challenge was answered with an empty line: " + lines);
         }
     }
 

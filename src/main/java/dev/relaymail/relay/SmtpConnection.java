@@ -102,6 +102,9 @@ final class SmtpConnection {
 
     /** Runs a step that opens or logs in, ended by closing the socket when the deadline passes. */
     private void guarded(Deadline deadline, Step step) throws RelayException {
+        if (!deadline.allows(MIN_TIME)) {
+            throw new RelayException(Kind.DEADLINE, "not enough time left to open a relay connection");
+        }
         ScheduledFuture<?> watchdog = timer.schedule(this::abort, deadline.remainingMillis(), TimeUnit.MILLISECONDS);
         try {
             step.run();
@@ -162,21 +165,37 @@ final class SmtpConnection {
     }
 
     /**
-     * Logs in on the connection opened ahead of the credentials if it is still usable, else on a new one. A refused
-     * login closes the connection.
+     * Logs in on the connection opened ahead of the credentials if it is still usable, else on a new one. A failed
+     * login closes the connection; when the one opened ahead turns out dead (or closing) by then, a new one is tried
+     * once.
      */
     private void logIn(Credentials login, Deadline deadline) throws RelayException {
-        if (loggedIn || !usable()) {
+        boolean openedAhead = !loggedIn && usable();
+        if (!openedAhead) {
             open(deadline);
         }
+        try {
+            authenticate(login, deadline);
+        } catch (RelayException e) {
+            if (!openedAhead || !worthAnotherConnection(e, true)) {
+                throw e;
+            }
+            LOG.log(Level.INFO, "the relay connection opened ahead is unusable ({0}); opening another",
+                    e.getMessage());
+            open(deadline);
+            authenticate(login, deadline);
+        }
+        loggedIn = true;
+        lastUsed = System.nanoTime();
+    }
+
+    private void authenticate(Credentials login, Deadline deadline) throws RelayException {
         try {
             SmtpLogin.authenticate(transport, login, deadline);
         } catch (RelayException e) {
             disconnect();
             throw e;
         }
-        loggedIn = true;
-        lastUsed = System.nanoTime();
     }
 
     /**
@@ -196,11 +215,10 @@ final class SmtpConnection {
 
     /**
      * Whether the relay refused the credentials themselves, so that the secret may have rotated or the token been
-     * revoked: a 5xx, or an error challenge (334) left unanswered.
+     * revoked ({@link SmtpLogin#REFUSED}).
      */
     private static boolean rejected(RelayException e) {
-        int code = e.smtpCode().orElse(0);
-        return e.kind() == Kind.AUTHENTICATION && (code >= 500 || code == 334);
+        return e.kind() == Kind.AUTHENTICATION && e.smtpCode().orElse(0) >= SmtpLogin.REFUSED;
     }
 
     /** Opens a new connection, closing the one open before: TCP, STARTTLS or implicit TLS, EHLO; no login yet. */

@@ -3,6 +3,7 @@ package dev.relaymail.relay;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RelayException.Kind;
+import dev.relaymail.relay.transport.PipeliningTransport;
 import dev.relaymail.secrets.Credentials;
 import jakarta.mail.MessagingException;
 import java.nio.charset.StandardCharsets;
@@ -23,32 +24,62 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * ({@code JsonLogging} keeps its loggers at INFO), and a refusal is reported by its reply code only.
  */
 final class SmtpLogin {
+    /** The lowest reply code that judges the credentials themselves: 535 above all (500 to 504 are syntax errors). */
+    static final int REFUSED = 505;
     private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
     private SmtpLogin() {
     }
 
-    /** Logs in, or throws: the relay offers no usable mechanism, refused the credentials, or could not be talked to. */
-    static void authenticate(SMTPTransport t, Credentials login, Deadline deadline) throws RelayException {
+    /**
+     * Logs in, or throws: the relay offers no usable mechanism, refused the credentials (a 5xx from 505 on, see
+     * {@link #REFUSED}), did not take the exchange (500 to 504: a protocol mismatch, not a judgement of the
+     * credentials), could not check them now (another 4xx), or is closing (421) or closed the connection. All but the
+     * last two are authentication failures: the relay cannot have this sender's mail now, another relay may.
+     */
+    static void authenticate(PipeliningTransport t, Credentials login, Deadline deadline) throws RelayException {
         if (!t.isSSL()) {
             throw new RelayException(Kind.TLS, "the connection to the relay is not encrypted; the credentials were "
                     + "not sent");
         }
+        if (t.tracesCommands()) {
+            throw new RelayException(Kind.AUTHENTICATION, "Angus Mail's protocol trace is on for this connection, "
+                    + "which would log them; the credentials were not sent");
+        }
         String mechanism = mechanism(offered(t), login.kind());
+        int reply;
         try {
-            int reply = switch (mechanism) {
+            reply = switch (mechanism) {
                 case "PLAIN" -> t.simpleCommand("AUTH PLAIN " + base64("\0" + login.username() + "\0"
                         + login.password()));
                 case "LOGIN" -> login(t, login);
                 default -> xoauth2(t, login);
             };
-            if (reply != 235) {
-                throw new RelayException(Kind.AUTHENTICATION, reply, "the relay rejected the SMTP credentials ("
-                        + reply + ")");
+            if (reply == 334) {
+                reply = cancel(t);
             }
         } catch (MessagingException e) {
             throw RelayFailures.classify(e, t.getLastReturnCode(), false, deadline.remainingMillis() == 0);
         }
+        if (reply != 235) {
+            throw failure(reply);
+        }
+    }
+
+    private static RelayException failure(int reply) {
+        if (reply < 0) {
+            return new RelayException(Kind.CONNECTION, "the relay closed the connection during AUTH");
+        }
+        if (reply == 421) {
+            return new RelayException(Kind.TRANSIENT_REPLY, reply, "the relay is closing the connection (421)");
+        }
+        if (reply < 500) {
+            return new RelayException(Kind.AUTHENTICATION, reply, "the relay could not check the SMTP credentials "
+                    + "now (" + reply + ")");
+        }
+        return new RelayException(Kind.AUTHENTICATION, reply, reply >= REFUSED
+                ? "the relay rejected the SMTP credentials (" + reply + ")"
+                : "the relay did not take the AUTH exchange (" + reply + "); the credentials were not judged");
     }
 
     /** The mechanisms the relay offers, upper case; {@code AUTH=LOGIN} is how some old relays offer LOGIN. */
@@ -94,7 +125,7 @@ final class SmtpLogin {
         if (reply == 334) {
             reply = t.simpleCommand(base64(login.password()));
         }
-        return reply == 334 ? cancel(t) : reply;
+        return reply;
     }
 
     /**
@@ -107,10 +138,12 @@ final class SmtpLogin {
         return reply == 334 ? t.simpleCommand("") : reply;
     }
 
-    /** Ends an exchange the relay wants to go on with ("*", RFC 4954): it asked for more than the mechanism has. */
+    /**
+     * Ends an exchange the relay wants to go on with after the mechanism said all it has ("*", RFC 4954); the relay's
+     * reply to that (501) ends it.
+     */
     private static int cancel(SMTPTransport t) throws MessagingException {
-        t.simpleCommand("*");
-        return 334;
+        return t.simpleCommand("*");
     }
 
     private static String base64(String text) {

@@ -319,6 +319,7 @@ class SmtpRelayIT {
             assertEquals(Kind.AUTHENTICATION, e.kind());
             assertEquals(List.of("AUTH LOGIN", base64("u"), base64("p"), "*"), server.commands().stream()
                     .dropWhile(c -> !c.verb().equals("AUTH")).limit(4).map(ScriptedRelay.Command::line).toList());
+            assertEquals(1, server.count("AUTH"), "a protocol mismatch is no refusal: no second login");
             assertEquals(0, server.count("MAIL"));
         }
     }
@@ -339,6 +340,51 @@ class SmtpRelayIT {
             assertEquals(List.of("AUTH PLAIN " + base64("\0u\0p")), server.commands().stream()
                     .filter(c -> c.verb().equals("AUTH")).map(ScriptedRelay.Command::line).toList());
             assertEquals(1, server.payloads().size());
+        }
+    }
+
+    @Test
+    void aConnectionOpenedAheadThatDiedMeanwhileIsReplacedOnceAtLogin() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+            server.on("AUTH", c -> c.connection() == 1 ? new ScriptedRelay.Drop() : null);
+            relay.openAhead(deadline());
+
+            relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
+
+            assertEquals(2, server.connections());
+            assertEquals(1, server.payloads().size());
+        }
+    }
+
+    @Test
+    void aTemporaryAuthFailureIsNoRefusalAndNoSecondLoginIsTried() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+            server.on("AUTH", c -> ScriptedRelay.reply("454 4.7.0 Temporary authentication failure"));
+
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
+
+            assertEquals(Kind.AUTHENTICATION, e.kind());
+            assertEquals(454, e.smtpCode().getAsInt());
+            assertEquals(1, server.count("AUTH"), "the secret is not read again for a second login");
+        }
+    }
+
+    @Test
+    void noCredentialsGoOutWhileAngusTracesTheProtocol() throws Exception {
+        java.util.logging.Logger trace = java.util.logging.Logger.getLogger(
+                dev.relaymail.relay.transport.PipeliningTransport.class.getPackageName() + ".protocol");
+        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+            trace.setLevel(java.util.logging.Level.FINEST);
+
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
+
+            assertEquals(Kind.AUTHENTICATION, e.kind());
+            assertTrue(e.getMessage().contains("trace"), e.getMessage());
+            assertEquals(0, server.count("AUTH"));
+        } finally {
+            trace.setLevel(null);
         }
     }
 

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.eclipse.angus.mail.smtp.SMTPOutputStream;
@@ -55,6 +57,16 @@ public final class PipeliningTransport extends SMTPTransport {
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;
         }
+    }
+
+    /**
+     * Whether Angus traces this connection's commands: the session's debug flag, or its protocol logger (named after
+     * this package) at FINEST. Angus's own AUTH hides itself from the trace; a login through
+     * {@link #simpleCommand(String)} would not, so none may be sent while this is true.
+     */
+    public boolean tracesCommands() {
+        return session.getDebug() || Logger.getLogger(PipeliningTransport.class.getPackageName() + ".protocol")
+                .isLoggable(Level.FINEST);
     }
 
     @Override
