@@ -7,36 +7,44 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketException;
+import java.util.function.Consumer;
 import javax.net.SocketFactory;
 
 /**
  * Plain sockets for Angus Mail whose connect and read timeouts are capped by the current invocation's deadline, with
  * {@code TCP_NODELAY} set (no delayed-ACK wait at the end of each command). STARTTLS and implicit TLS layer over
- * these sockets, so the caps hold for TLS too. Angus creates a socket on the thread that connects; that thread finds
- * it here afterwards, so one factory serves every connection of the relay.
+ * these sockets, so the caps hold for TLS too. Angus creates a socket on the thread that connects; what that thread
+ * prepared decides its cap and who learns of it, so one factory serves every connection of the relay.
  */
 final class DeadlineSockets extends SocketFactory {
-    private final ThreadLocal<Deadline> pending = new ThreadLocal<>();
-    private final ThreadLocal<CappedSocket> created = new ThreadLocal<>();
+    private final ThreadLocal<Pending> pending = new ThreadLocal<>();
 
-    /** Sockets this thread creates from now on are capped by this deadline. */
-    void prepare(Deadline deadline) {
-        pending.set(deadline);
+    /** What the next socket of a thread is capped by, and who is told of it. */
+    private record Pending(Deadline deadline, Consumer<CappedSocket> created) {
     }
 
-    /** The socket this thread created last, once. */
-    CappedSocket takeCreated() {
-        CappedSocket socket = created.get();
-        created.remove();
+    /**
+     * The next socket this thread creates is capped by this deadline, and handed to {@code created} the moment it
+     * exists, before it connects, so that a watchdog can close it while the connection is still being opened.
+     */
+    void prepare(Deadline deadline, Consumer<CappedSocket> created) {
+        pending.set(new Pending(deadline, created));
+    }
+
+    /** Forgets what {@link #prepare} set, whether a socket was created or not. */
+    void done() {
         pending.remove();
-        return socket;
     }
 
     @Override
     public Socket createSocket() throws SocketException {
-        CappedSocket socket = new CappedSocket(pending.get());
+        Pending next = pending.get();
+        pending.remove();
+        CappedSocket socket = new CappedSocket(next == null ? null : next.deadline());
         socket.setTcpNoDelay(true);
-        created.set(socket);
+        if (next != null) {
+            next.created().accept(socket);
+        }
         return socket;
     }
 

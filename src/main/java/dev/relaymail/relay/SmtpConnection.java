@@ -45,7 +45,8 @@ final class SmtpConnection {
     private PipeliningTransport transport;
     /** Whether {@link #transport} has logged in; one opened ahead of the credentials has not, yet. */
     private boolean loggedIn;
-    private DeadlineSockets.CappedSocket socket;
+    /** The socket under {@link #transport}, set as soon as it exists: the watchdog closes it from another thread. */
+    private volatile DeadlineSockets.CappedSocket socket;
     private long lastUsed;
 
     SmtpConnection(RelayAddress relay, CredentialsSource credentials, RefusedLogins refused, Session session,
@@ -230,13 +231,13 @@ final class SmtpConnection {
         } catch (NoSuchProviderException e) {
             throw new IllegalStateException("Angus Mail's SMTP provider is missing from the class path", e);
         }
-        sockets.prepare(deadline);
+        sockets.prepare(deadline, created -> socket = created);
         try {
             t.connect(relay.host(), relay.port(), null, null);
         } catch (MessagingException e) {
             throw RelayFailures.classify(e, t.getLastReturnCode(), false, deadline.remainingMillis() == 0);
         } finally {
-            socket = sockets.takeCreated();
+            sockets.done();
         }
         transport = t;
         lastUsed = System.nanoTime();

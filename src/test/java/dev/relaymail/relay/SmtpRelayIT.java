@@ -216,6 +216,34 @@ class SmtpRelayIT {
         }
     }
 
+    @Test
+    void aRelayThatAnswersEachStepJustInTimeIsStillCutOffAtTheDeadlineWhileConnecting() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+            server.on("CONNECT", c -> slowly(null));
+            server.on("EHLO", c -> slowly(null));
+            server.on("STARTTLS", c -> slowly(null));
+            long start = System.nanoTime();
+
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.openAhead(Deadline.in(Duration.ofMillis(1000))));
+
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(Kind.DEADLINE, e.kind(), e.getMessage());
+            assertTrue(elapsedMillis < 1500, "each step took 700 ms of the 1 s, yet it gave up after "
+                    + elapsedMillis + " ms");
+        }
+    }
+
+    /** Answers as the relay would, 700 ms late. */
+    private static ScriptedRelay.Reply slowly(ScriptedRelay.Reply reply) {
+        try {
+            Thread.sleep(700);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return reply;
+    }
+
     static SmtpRelay relayFor(ScriptedRelay server) {
         return new SmtpRelay(new RelaySettings("localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000,
                 "example.com", 1), fixed("u", "p"));
