@@ -21,7 +21,8 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * {@code AUTH=LOGIN} form); an OAuth2 token goes with XOAUTH2, never as a password. Credentials are sent only over
  * TLS, only with a mechanism the relay offers after STARTTLS, and only base64-encoded, so no byte of them can end a
  * command. They appear in no log and no error: Angus's protocol trace, which would show the commands, is held off
- * ({@code JsonLogging} keeps its loggers at INFO), and a refusal is reported by its reply code only.
+ * ({@code JsonLogging} keeps its loggers at INFO) and no login is tried while it is on, and a refusal is reported by
+ * its reply code only.
  */
 final class SmtpLogin {
     /** The lowest reply code that judges the credentials themselves: 535 above all (500 to 504 are syntax errors). */
@@ -83,7 +84,7 @@ final class SmtpLogin {
     }
 
     /** The mechanisms the relay offers, upper case; {@code AUTH=LOGIN} is how some old relays offer LOGIN. */
-    static List<String> offered(SMTPTransport t) {
+    private static List<String> offered(SMTPTransport t) {
         List<String> offered = new ArrayList<>();
         String auth = t.getExtensionParameter("AUTH");
         for (String mechanism : auth == null ? new String[0] : auth.split(" ")) {
@@ -98,7 +99,7 @@ final class SmtpLogin {
     }
 
     /** PLAIN, else LOGIN, for a password; XOAUTH2 for a token; a failure naming what the relay offers otherwise. */
-    static String mechanism(List<String> offered, Credentials.Kind kind) throws RelayException {
+    private static String mechanism(List<String> offered, Credentials.Kind kind) throws RelayException {
         List<String> usable = switch (kind) {
             case PASSWORD -> List.of("PLAIN", "LOGIN");
             case OAUTH2_TOKEN -> List.of("XOAUTH2");
