@@ -9,10 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.TestRelay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -199,6 +205,47 @@ class SqsBatchIT {
             assertEquals(List.of(), failures(h.invoke(event)));
             assertEquals(List.of("1", "2", "3", "4"), subjects(h.relay));
             assertEquals(1, h.relay.connections());
+        }
+    }
+
+    @Test
+    void aBatchStartsWithOneRecordAloneUnlessTheRelayJustTookOne() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p").with("SMTP_CONNECTIONS", "4")) {
+            AtomicReference<CountDownLatch> mails = new AtomicReference<>();
+            AtomicBoolean firstOfBatch = new AtomicBoolean();
+            List<Boolean> othersStartedMeanwhile = new CopyOnWriteArrayList<>();
+            relay.on("MAIL", c -> {
+                mails.get().countDown();
+                return null;
+            });
+            relay.on("DOT", c -> {
+                if (firstOfBatch.getAndSet(false)) {
+                    othersStartedMeanwhile.add(awaitQuietly(mails.get()));
+                }
+                return null;
+            });
+            for (String batch : List.of("cold", "warm")) {
+                mails.set(new CountDownLatch(2));
+                firstOfBatch.set(true);
+                JsonNode event = sqsEvent(QUEUE, message("a@example.org", batch + "1"),
+                        message("b@example.org", batch + "2"), message("c@example.org", batch + "3"));
+                assertEquals(List.of(), failures(h.invoke(event)));
+            }
+
+            assertEquals(List.of(false, true), othersStartedMeanwhile,
+                    "a new container's first record goes alone; right after, the batch goes parallel at once");
+            assertEquals(6, relay.payloads().size());
+        }
+    }
+
+    /** Whether the latch opened within 2 s. */
+    private static boolean awaitQuietly(CountDownLatch latch) {
+        try {
+            return latch.await(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

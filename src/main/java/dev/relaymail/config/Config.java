@@ -37,7 +37,7 @@ public record Config(
         Set<String> attachmentBuckets) {
 
     /** Relay connections per container; see the README's Performance section for how it was chosen. */
-    static final int DEFAULT_CONNECTIONS = 4;
+    static final int DEFAULT_CONNECTIONS = 5;
     /** S3's rules for bucket names (without the dots-as-IP and reserved-prefix details). */
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     /** S3's safe key characters. */

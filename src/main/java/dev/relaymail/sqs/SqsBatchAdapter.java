@@ -36,7 +36,9 @@ import java.util.logging.Logger;
  *   <li>FIFO: records are sent one after the other; the first reported record and every later one are reported, so
  *       that order holds. Records of a standard queue are sent over up to {@code parallelism} relay connections at
  *       once.</li>
- *   <li>After a connection-level failure the next record tries one reconnect; if that fails too, the rest of the
+ *   <li>A batch starts with one record alone, so that a dead relay costs one attempt, unless the relay took a record
+ *       of this container in the last {@link #RELAY_ANSWERED}: then the batch goes parallel from its first record.
+ *       After a connection-level failure the next record tries one reconnect; if that fails too, the rest of the
  *       batch is reported without further attempts. So is every record the invocation has no time left for.</li>
  * </ul>
  * The idempotency key of a record without one is its SQS message id, so its {@code Message-ID} is the same on every
@@ -46,12 +48,16 @@ public final class SqsBatchAdapter {
     private static final Logger LOG = Logger.getLogger(SqsBatchAdapter.class.getName());
     /** The least time left in which a record is still started. */
     static final Duration RECORD_BUDGET = Duration.ofSeconds(1);
+    /** A relay that took a record this recently is taken to be up: the next batch goes parallel from its first. */
+    static final Duration RELAY_ANSWERED = Duration.ofSeconds(10);
 
     private final RequestReader reader;
     private final Sender sender;
     private final Optional<DeadLetterQueue> deadLetters;
     private final OutcomeLog outcomes;
     private final Optional<ExecutorService> workers;
+    /** When the relay last took a record of this container ({@link System#nanoTime()}); at first, long enough ago. */
+    private volatile long lastAccepted = System.nanoTime() - RELAY_ANSWERED.toNanos();
 
     public SqsBatchAdapter(RequestReader reader, Sender sender, Optional<DeadLetterQueue> deadLetters,
             OutcomeLog outcomes, int parallelism) {
@@ -75,11 +81,14 @@ public final class SqsBatchAdapter {
             return batch.response();
         }
         int next = 0;
-        // One record at a time until the relay answers: a dead relay costs one attempt and one reconnect, not one
-        // per connection. FIFO records always go one at a time.
-        do {
-            run(batch, next++, metrics);
-        } while (next < records.size() && (fifo || workers.isEmpty() || batch.connectionFailed()));
+        // One record at a time until the relay answers, unless it took one a moment ago: a dead relay costs one
+        // attempt and one reconnect, not one per connection. FIFO records always go one at a time.
+        boolean oneAtATime = fifo || workers.isEmpty();
+        if (oneAtATime || System.nanoTime() - lastAccepted >= RELAY_ANSWERED.toNanos()) {
+            do {
+                run(batch, next++, metrics);
+            } while (next < records.size() && (oneAtATime || batch.connectionFailed()));
+        }
         List<Future<?>> running = new ArrayList<>();
         for (int i = next; i < records.size(); i++) {
             int index = i;
@@ -117,6 +126,7 @@ public final class SqsBatchAdapter {
             SendRequest read = reader.read(record.body(), Optional.empty());
             request = Optional.of(read.idempotencyKey().isPresent() ? read : read.withIdempotencyKey(record.messageId()));
             Accepted accepted = sender.send(request.get(), invocation.deadline());
+            lastAccepted = System.nanoTime();
             outcomes.accepted(source, request.get(), accepted, start);
             return new Result(true, Optional.empty());
         } catch (MailException e) {
