@@ -36,6 +36,10 @@ WORK = os.path.join(BENCH, ".work")
 # The relay keeps its queue on tmpfs, so that its disk is not what the benchmark measures.
 RELAY_WORK = os.environ.get("BENCH_WORK") or "/dev/shm/relaymail-bench"
 MOTO_PORT = 5199
+# the relay "across a network": a proxy in front of it delays each direction by this much (a 10 ms round trip, as
+# to a relay in another network of the same region); the machine has no netem
+NETWORK_DELAY_MS = 5
+PROXY_PORT = 2589
 PYTHON = os.path.realpath(shutil.which("python3"))
 # the JVM options template.yaml gives each function
 API_JAVA_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
@@ -186,6 +190,15 @@ def nodemailer_throughput(relay, count, connections, warmup):
     out, err, rss = peak_rss(command, dict(os.environ, **relay, BENCH_WARMUP=str(warmup)),
                              cwd=os.path.join(BENCH, "peers", "node"))
     return last_json(out)["per_second"], rss
+
+
+def delay_proxy(relay):
+    """Starts bench/relay/delay_proxy.py in front of the relay; returns it and the relay's settings through it."""
+    proxy = subprocess.Popen([PYTHON, os.path.join(BENCH, "relay", "delay_proxy.py"), str(PROXY_PORT),
+                              relay["BENCH_RELAY_PORT"], str(NETWORK_DELAY_MS)], stdout=subprocess.PIPE, text=True)
+    if proxy.stdout.readline().strip() != "ready":
+        raise SystemExit("the delay proxy did not start")
+    return proxy, dict(relay, BENCH_RELAY_PORT=str(PROXY_PORT))
 
 
 # --- cold start ---------------------------------------------------------------------------------------------------
@@ -357,6 +370,11 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer messages and runs, for a first look")
     args = parser.parse_args()
     count, runs, warmup, slow = (500, 1, 100, 60) if args.quick else (3000, 3, 500, 300)
+    # once compiled: enough warm-up for the JVM's optimising compiler to be done with the sending code (about
+    # 6,000 messages here); the same for Nodemailer
+    compiled = 500 if args.quick else 6000
+    # across a network the senders wait rather than compute: fewer messages suffice
+    distant_count, distant_warmup = (200, 50) if args.quick else (1000, 200)
 
     build()
     relay = start_relay()
@@ -373,6 +391,27 @@ def main():
             "ceiling: the same bytes resent, nothing parsed or composed":
                 lambda: java_peer_throughput(relay, "RelayCeiling", count),
         })
+
+        log("warm throughput once compiled")
+        settled = interleaved(1, {
+            "relaymail, 1 connection": lambda: relaymail_throughput(relay, count, 1, compiled),
+            "relaymail, default connections": lambda: relaymail_throughput(relay, count, None, compiled),
+            "Nodemailer, 1 connection": lambda: nodemailer_throughput(relay, count, 1, compiled),
+            "Nodemailer, pool of 5": lambda: nodemailer_throughput(relay, count, 5, compiled),
+        })
+
+        log(f"warm throughput across a network (the relay {2 * NETWORK_DELAY_MS} ms away)")
+        proxy, far = delay_proxy(relay)
+        try:
+            distant = interleaved(1, {
+                "relaymail, 1 connection": lambda: relaymail_throughput(far, distant_count, 1, distant_warmup),
+                "relaymail, default connections":
+                    lambda: relaymail_throughput(far, distant_count, None, distant_warmup),
+                "Nodemailer, 1 connection": lambda: nodemailer_throughput(far, distant_count, 1, distant_warmup),
+                "Nodemailer, pool of 5": lambda: nodemailer_throughput(far, distant_count, 5, distant_warmup),
+            })
+        finally:
+            proxy.terminate()
 
         log("cold start")
         event = api_event()
@@ -398,6 +437,11 @@ def main():
     for name, (rate, rss) in rows.items():
         lines.append(f"| {name} | {rate:.0f} | {rate / node1:.2f}x | {rate / node5:.2f}x | "
                      f"{(rss or 0) / 1024:.0f} MB |")
+    lines += ratio_table(f"Warm throughput once compiled ({compiled} messages of warm-up each, then {count}; one run, "
+                         "round-robin):", settled)
+    lines += ratio_table(f"Warm throughput across a network (the relay behind a proxy that adds {2 * NETWORK_DELAY_MS} "
+                         f"ms to each round trip; {distant_warmup} messages of warm-up, then {distant_count}; one run, "
+                         "round-robin):", distant)
     lines += ["", "Cold start (process start until the relay accepted the first message; median, round-robin):", "",
               "| function | seconds | vs the seed's Python |", "| --- | ---: | ---: |",
               f"| relaymail (Java, Lambda runtime interface client) | {java_cold:.2f} | {java_cold / python_cold:.2f}x |",
@@ -409,6 +453,16 @@ def main():
     print(report)
     with open(os.path.join(BENCH, "results.md"), "w") as f:
         f.write(report + "\n")
+
+
+def ratio_table(title, rows):
+    """A table of messages/s with the ratios to Nodemailer's two rows among them, under a blank line and a title."""
+    lines = ["", title, "", "| sender | messages/s | vs Nodemailer, 1 connection | vs Nodemailer, pool of 5 |",
+             "| --- | ---: | ---: | ---: |"]
+    for name, (rate, _) in rows.items():
+        lines.append(f"| {name} | {rate:.0f} | {rate / rows['Nodemailer, 1 connection'][0]:.2f}x | "
+                     f"{rate / rows['Nodemailer, pool of 5'][0]:.2f}x |")
+    return lines
 
 
 if __name__ == "__main__":
