@@ -3,11 +3,9 @@ package dev.relaymail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.relaymail.core.Deadline;
 import dev.relaymail.config.Config;
 import dev.relaymail.core.MailException;
 import dev.relaymail.logging.JsonLogging;
-import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.secrets.SecretsManagerCredentials;
 import dev.relaymail.sqs.DeadLetterQueue;
@@ -15,6 +13,7 @@ import dev.relaymail.sqs.SqsRecord;
 import dev.relaymail.testing.Moto;
 import dev.relaymail.testing.ServiceAccountKey;
 import dev.relaymail.testing.TestContext;
+import dev.relaymail.testing.TestCredentials;
 import dev.relaymail.testing.TestRelay;
 import dev.relaymail.testing.TestTokenEndpoint;
 import java.io.ByteArrayInputStream;
@@ -85,7 +84,7 @@ public final class LocalInvoke {
         try (TestRelay relay = tokens.map(t -> TestRelay.withXoauth2(token -> t.issued().contains(token)))
                 .orElseGet(TestRelay::start)) {
             CredentialsSource credentials = tokens.isPresent() ? oauth2Secret(tokens.get(), google)
-                    : localCredentials(relay);
+                    : TestCredentials.fixed(relay.username(), relay.password());
             MailHandler handler = new MailHandler(Components.wire(config(event, relay, options.contains("--failover")),
                     credentials, Optional.of(new PrintingDeadLetterQueue(out)), Optional.empty(), Clock.systemUTC()));
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
@@ -193,21 +192,6 @@ public final class LocalInvoke {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
-    }
-
-    private static CredentialsSource localCredentials(TestRelay relay) {
-        Credentials credentials = new Credentials(relay.username(), relay.password());
-        return new CredentialsSource() {
-            @Override
-            public Credentials current(Deadline deadline) {
-                return credentials;
-            }
-
-            @Override
-            public Credentials refresh(Deadline deadline) {
-                return credentials;
-            }
-        };
     }
 
     private static void trustTheTestCa() throws URISyntaxException {

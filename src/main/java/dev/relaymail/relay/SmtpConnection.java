@@ -61,11 +61,7 @@ final class SmtpConnection {
     }
 
     void send(ComposedMessage message, Deadline deadline) throws RelayException {
-        if (!deadline.allows(MIN_TIME)) {
-            throw new RelayException(Kind.DEADLINE, "not enough time left in this invocation to talk to the relay");
-        }
-        ScheduledFuture<?> watchdog = timer.schedule(this::abort, deadline.remainingMillis(), TimeUnit.MILLISECONDS);
-        try {
+        guarded(deadline, () -> {
             applyDeadline(deadline);
             boolean reused = connect(deadline);
             try {
@@ -78,10 +74,7 @@ final class SmtpConnection {
                 connect(deadline);
                 deliver(message, deadline);
             }
-        } finally {
-            watchdog.cancel(false);
-            applyDeadline(null);
-        }
+        });
     }
 
     /** Opens the connection ahead of the first message (reading the credentials on the way), if it is not open. */
@@ -101,10 +94,10 @@ final class SmtpConnection {
         });
     }
 
-    /** Runs a step that opens or logs in, ended by closing the socket when the deadline passes. */
+    /** Runs a step with the relay, ended by closing the socket when the deadline passes. */
     private void guarded(Deadline deadline, Step step) throws RelayException {
         if (!deadline.allows(MIN_TIME)) {
-            throw new RelayException(Kind.DEADLINE, "not enough time left to open a relay connection");
+            throw new RelayException(Kind.DEADLINE, "not enough time left in this invocation to talk to the relay");
         }
         ScheduledFuture<?> watchdog = timer.schedule(this::abort, deadline.remainingMillis(), TimeUnit.MILLISECONDS);
         try {

@@ -1,7 +1,7 @@
 package dev.relaymail.relay;
 
-import static dev.relaymail.relay.SmtpRelayIT.fixed;
 import static dev.relaymail.testing.ScriptedRelay.reply;
+import static dev.relaymail.testing.TestCredentials.fixed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package dev.relaymail.relay;
 
+import static dev.relaymail.testing.TestCredentials.fixed;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,20 +29,6 @@ class SmtpRelayIT {
     static SmtpRelay relayFor(TestRelay server, CredentialsSource credentials) {
         return new SmtpRelay(new RelaySettings("localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000,
                 "example.com", 1), credentials);
-    }
-
-    static CredentialsSource fixed(String user, String password) {
-        return new CredentialsSource() {
-            @Override
-            public Credentials current(Deadline deadline) {
-                return new Credentials(user, password);
-            }
-
-            @Override
-            public Credentials refresh(Deadline deadline) {
-                return current(deadline);
-            }
-        };
     }
 
     static Deadline deadline() {

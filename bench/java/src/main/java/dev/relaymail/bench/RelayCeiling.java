@@ -9,9 +9,9 @@ import dev.relaymail.core.RequestLimits;
 import dev.relaymail.core.RequestReader;
 import dev.relaymail.relay.RelaySettings;
 import dev.relaymail.relay.SmtpRelay;
-import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.template.MustacheTemplates;
+import dev.relaymail.testing.TestCredentials;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,18 +32,8 @@ public final class RelayCeiling {
 
     public static void main(String[] args) throws Exception {
         int count = Integer.parseInt(args[0]);
-        Credentials login = new Credentials(System.getenv("BENCH_RELAY_USER"), System.getenv("BENCH_RELAY_PASSWORD"));
-        CredentialsSource credentials = new CredentialsSource() {
-            @Override
-            public Credentials current(Deadline deadline) {
-                return login;
-            }
-
-            @Override
-            public Credentials refresh(Deadline deadline) {
-                return login;
-            }
-        };
+        CredentialsSource credentials = TestCredentials.fixed(System.getenv("BENCH_RELAY_USER"),
+                System.getenv("BENCH_RELAY_PASSWORD"));
         RequestReader reader = new RequestReader(new RequestLimits(50, 10_485_760), Optional.empty(),
                 AttachmentPolicy.defaults(), Set.of(), MustacheTemplates.bundled());
         ComposedMessage message = new MimeComposer(new MessageIds(), Clock.systemUTC(), 10_485_760).compose(
