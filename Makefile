@@ -1,4 +1,9 @@
-# The Lambda package: compiled classes at the root, runtime dependencies in lib/.
+# The Lambda package: compiled classes at the root, runtime dependencies in lib/, each jar stored uncompressed.
+# Stored jars are measured (bench/run's cold start) about 0.08 s faster to start: the runtime loads some 1,700
+# classes from them and no longer inflates each one. Lambda's deployment zip compresses them once instead, so the
+# upload stays about as small; unpacked, the package is about 49 MB of the 250 MB Lambda allows. Repacking with the
+# JDK's jar tool leaves every entry as it was, except that it rewrites module-info.class descriptors (classpath
+# loading ignores them).
 # `sam build` calls the build-<Function> targets (template.yaml: BuildMethod makefile), so that a deploy
 # compiles and packages without running the test suite; the tests run with `mvn -B verify`.
 ARTIFACTS_DIR ?= target/lambda
@@ -10,6 +15,12 @@ package:
 		-DoutputDirectory=target/lib
 	mkdir -p "$(ARTIFACTS_DIR)/lib"
 	cp -R target/classes/. "$(ARTIFACTS_DIR)/"
-	cp target/lib/*.jar "$(ARTIFACTS_DIR)/lib/"
+	for dependency in target/lib/*.jar; do \
+		rm -rf target/unpacked && mkdir target/unpacked && \
+		(cd target/unpacked && jar --extract --file "../../$$dependency") && \
+		jar --create --no-compress --no-manifest --file "$(ARTIFACTS_DIR)/lib/$${dependency##*/}" \
+			-C target/unpacked . || exit 1; \
+	done
+	rm -rf target/unpacked
 
 build-MailApiFunction build-MailQueueFunction: package
