@@ -34,7 +34,8 @@ import org.crac.Resource;
  *       the TLS handshake and the rest overlap.</li>
  *   <li>SnapStart: before the snapshot the relay connections are closed and the credentials forgotten (none may be
  *       in a snapshot); after a restore the random source of Message-IDs is renewed, since every container restored
- *       from one snapshot would otherwise share it.</li>
+ *       from one snapshot would otherwise share it, and the secret and the first connection are started on as in
+ *       {@link #warmUp(Early)}, without waiting for them.</li>
  * </ul>
  */
 final class Startup implements Resource {
@@ -82,11 +83,7 @@ final class Startup implements Resource {
      * yet: the first message tries again and reports what fails. With {@link Early#none()} nothing is connected.
      */
     void warmUp(Early early) {
-        CompletableFuture<Void> connecting = CompletableFuture.completedFuture(null);
-        if (early.task != null) {
-            CompletableFuture<Void> opened = CompletableFuture.runAsync(() -> startRelay(false), Startup::runOnDaemon);
-            connecting = early.task.runAfterBothAsync(opened, () -> startRelay(true), Startup::runOnDaemon);
-        }
+        CompletableFuture<Void> connecting = connectAhead(early);
         prime();
         try {
             connecting.get(PREPARE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -97,6 +94,18 @@ final class Startup implements Resource {
         } catch (ExecutionException e) {
             LOG.log(Level.SEVERE, "opening the first relay connection failed unexpectedly", e.getCause());
         }
+    }
+
+    /**
+     * On daemon threads: opens the first relay connection (TCP, TLS) now and logs in on it once {@code early} is
+     * done; nothing with {@link Early#none()}.
+     */
+    private CompletableFuture<Void> connectAhead(Early early) {
+        if (early.task == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> opened = CompletableFuture.runAsync(() -> startRelay(false), Startup::runOnDaemon);
+        return early.task.runAfterBothAsync(opened, () -> startRelay(true), Startup::runOnDaemon);
     }
 
     /**
@@ -156,8 +165,14 @@ final class Startup implements Resource {
         credentials.forget();
     }
 
+    /**
+     * Renews the random source of Message-IDs, and starts reading the secret and opening the first connection on
+     * other threads without waiting for them (a restore hook's time counts toward the restore): the first message
+     * after the restore finds the connection open, or opening, as after a cold start.
+     */
     @Override
     public void afterRestore(Context<? extends Resource> context) {
         messageIds.reseed();
+        connectAhead(Early.readSecret(credentials));
     }
 }
