@@ -117,6 +117,24 @@ class BatchApiIT {
     }
 
     @Test
+    void messagesTheInvocationHasLessThanASecondLeftForAreNotTried() throws Exception {
+        try (Harness h = new Harness()) {
+            byte[] event = httpApiBatch(batch(message("ann@example.org", "1"), message("bob@example.org", "2")))
+                    .toString().getBytes(StandardCharsets.UTF_8);
+
+            JsonNode body = body(h.invoke(event, MailHandler.SAFETY_MARGIN.plusMillis(900)));
+
+            for (JsonNode result : body.get("results")) {
+                assertEquals(503, result.get("status").asInt(), body.toString());
+                assertEquals("urn:relaymail:problem:not_attempted", result.get("type").asText());
+                assertTrue(result.get("retryable").asBoolean());
+            }
+            assertEquals(2, body.get("failed").asInt());
+            assertEquals(0, h.relay.connections(), "nothing was tried");
+        }
+    }
+
+    @Test
     void aBatchIdempotencyKeyThatIsNoValidKeyRefusesTheBatchAndSendsNothing() throws Exception {
         try (Harness h = new Harness()) {
             h.withIdempotency();

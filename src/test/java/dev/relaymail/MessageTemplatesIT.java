@@ -6,6 +6,7 @@ import static dev.relaymail.Harness.JSON;
 import static dev.relaymail.Harness.failures;
 import static dev.relaymail.Harness.httpApiEvent;
 import static dev.relaymail.Harness.sqsEvent;
+import static dev.relaymail.SecurityIT.parse;
 import static dev.relaymail.SqsBatchIT.attribute;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,11 +15,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.testing.Moto;
 import jakarta.mail.Multipart;
-import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
-import java.io.ByteArrayInputStream;
 import java.util.List;
-import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 
@@ -36,10 +34,6 @@ class MessageTemplatesIT {
         data.put("email", "ada@example.org");
         data.put("loginUrl", "https://app.example.com/login");
         return body;
-    }
-
-    static MimeMessage parse(byte[] data) throws Exception {
-        return new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(data));
     }
 
     @Test

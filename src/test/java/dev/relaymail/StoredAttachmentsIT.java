@@ -6,7 +6,7 @@ import static dev.relaymail.Harness.failures;
 import static dev.relaymail.Harness.httpApiEvent;
 import static dev.relaymail.Harness.message;
 import static dev.relaymail.Harness.sqsEvent;
-import static dev.relaymail.MessageTemplatesIT.parse;
+import static dev.relaymail.SecurityIT.parse;
 import static dev.relaymail.SqsBatchIT.attribute;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,6 +18,7 @@ import dev.relaymail.testing.Moto;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,23 @@ class StoredAttachmentsIT {
             assertEquals("q3.pdf", part.getFileName());
             assertTrue(part.getContentType().startsWith("application/pdf"), part.getContentType());
             assertArrayEquals(report, part.getInputStream().readAllBytes());
+        }
+    }
+
+    @Test
+    void anObjectThatCannotBeReadNowIsAnsweredRetryLaterAndNothingIsSent() throws Exception {
+        upload("reports/late.pdf", 1_000);
+        try (Harness h = harness()) {
+            // too little time left to start the read: S3 counts as unavailable, as when it cannot be reached
+            JsonNode answer = h.invoke(httpApiEvent(withReference("reports/late.pdf")).toString()
+                    .getBytes(StandardCharsets.UTF_8), MailHandler.SAFETY_MARGIN.plusSeconds(3));
+
+            assertProblem(answer, 503, null);
+            JsonNode problem = body(answer);
+            assertEquals("urn:relaymail:problem:storage_unavailable", problem.get("type").asText());
+            assertTrue(problem.get("retryable").asBoolean());
+            assertTrue(answer.get("headers").has("Retry-After"), answer.toString());
+            assertEquals(0, h.relay.received().size());
         }
     }
 

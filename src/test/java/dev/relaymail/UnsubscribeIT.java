@@ -5,7 +5,7 @@ import static dev.relaymail.Harness.failures;
 import static dev.relaymail.Harness.message;
 import static dev.relaymail.Harness.restEvent;
 import static dev.relaymail.Harness.sqsEvent;
-import static dev.relaymail.MessageTemplatesIT.parse;
+import static dev.relaymail.SecurityIT.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;

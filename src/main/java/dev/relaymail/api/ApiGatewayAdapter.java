@@ -60,7 +60,7 @@ public final class ApiGatewayAdapter {
         }
         if (request.batch()) {
             try {
-                return batch.send(request, source, invocation);
+                return batch.send(request, source);
             } catch (MailException e) {
                 return Problems.of(e, false);
             }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.core.Accepted;
 import dev.relaymail.core.Deadline;
-import dev.relaymail.core.Invocation;
 import dev.relaymail.core.MailException;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RequestReader;
@@ -44,10 +43,10 @@ final class BatchSending {
         this.sending = sending;
     }
 
-    HttpAnswer send(HttpRequest request, OutcomeLog.Source source, Invocation invocation) throws MailException {
+    HttpAnswer send(HttpRequest request, OutcomeLog.Source source) throws MailException {
         Optional<String> batchKey = request.header("idempotency-key");
         List<JsonNode> messages = reader.readBatch(request.body(), batchKey);
-        Deadline deadline = invocation.deadline();
+        Deadline deadline = source.invocation().deadline();
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         ArrayNode results = body.putArray("results");
         int accepted = 0;

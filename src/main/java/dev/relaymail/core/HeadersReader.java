@@ -18,14 +18,12 @@ import java.util.regex.Pattern;
  * unsubscribe, required by Gmail and Yahoo of bulk senders).
  */
 final class HeadersReader {
-    static final String LIST_UNSUBSCRIBE = "List-Unsubscribe";
-    static final String LIST_UNSUBSCRIBE_POST = "List-Unsubscribe-Post";
+    private static final String LIST_UNSUBSCRIBE = "List-Unsubscribe";
+    private static final String LIST_UNSUBSCRIBE_POST = "List-Unsubscribe-Post";
     private static final Set<String> ALLOWED = Set.of("list-unsubscribe", "list-unsubscribe-post", "list-id",
             "precedence", "auto-submitted");
     private static final Pattern NAME = Pattern.compile("[!-9;-~]{1,76}");
     private static final Set<String> UNSUBSCRIBE_FIELDS = Set.of("url", "mailto");
-    /** Long enough for signed tokens, short enough that the header still fits on one line. */
-    static final int MAX_UNSUBSCRIBE_URL_CHARS = 900;
 
     private HeadersReader() {
     }
@@ -131,8 +129,8 @@ final class HeadersReader {
             return Optional.empty();
         }
         String url = node.textValue();
-        if (url.length() > MAX_UNSUBSCRIBE_URL_CHARS) {
-            problems.add(field, "is longer than " + MAX_UNSUBSCRIBE_URL_CHARS + " characters");
+        if (url.length() > RequestLimits.MAX_UNSUBSCRIBE_URL_CHARS) {
+            problems.add(field, "is longer than " + RequestLimits.MAX_UNSUBSCRIBE_URL_CHARS + " characters");
         } else if (!Text.isPrintableAscii(url) || url.contains(" ")) {
             problems.add(field, "must be ASCII without spaces: percent-encode the rest");
         } else if (url.indexOf('<') >= 0 || url.indexOf('>') >= 0 || url.indexOf(',') >= 0) {

@@ -18,6 +18,8 @@ public record RequestLimits(int maxRecipients, long maxMessageBytes) {
     public static final int MAX_IDEMPOTENCY_KEY_CHARS = 256;
     /** Messages in one {@code POST /messages/batch}, as Postmark and SendGrid allow. */
     public static final int MAX_BATCH = 100;
+    /** An unsubscribe URL: long enough for signed tokens, short enough that the header still fits on one line. */
+    public static final int MAX_UNSUBSCRIBE_URL_CHARS = 900;
 
     public RequestLimits {
         if (maxRecipients < 1) {

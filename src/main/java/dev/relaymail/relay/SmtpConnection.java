@@ -77,7 +77,10 @@ final class SmtpConnection {
         });
     }
 
-    /** Opens the connection ahead of the first message (reading the credentials on the way), if it is not open. */
+    /**
+     * Logs in ahead of the first message (reading the credentials on the way), on the connection opened ahead if it
+     * is still usable, else on a new one; nothing when a logged-in connection is open.
+     */
     void prepare(Deadline deadline) throws RelayException {
         guarded(deadline, () -> connect(deadline));
     }

@@ -3,8 +3,8 @@ package dev.relaymail.secrets;
 import java.util.Objects;
 
 /**
- * SMTP AUTH credentials: a user name and a password, or an OAuth2 access token that Angus Mail takes in the
- * password's place. {@link #toString()} never shows the password or the token.
+ * SMTP AUTH credentials: a user name and a password, or an OAuth2 access token in the password's place (sent with
+ * XOAUTH2 by {@code SmtpLogin}). {@link #toString()} never shows the password or the token.
  */
 public record Credentials(String username, String password, Kind kind) {
 

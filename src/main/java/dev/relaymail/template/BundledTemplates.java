@@ -11,21 +11,12 @@ public final class BundledTemplates implements TemplateSource {
     private static final String ROOT = "templates/";
 
     @Override
-    public Optional<TemplateFiles> find(String name) {
-        Optional<String> subject = read(name, TemplateFiles.SUBJECT);
-        Optional<String> html = read(name, TemplateFiles.HTML);
-        if (subject.isEmpty() || html.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(new TemplateFiles(subject.get(), html.get(), read(name, TemplateFiles.TEXT)));
-    }
-
-    @Override
     public String describe() {
         return "the package (" + ROOT + ")";
     }
 
-    private static Optional<String> read(String name, String file) {
+    @Override
+    public Optional<String> read(String name, String file) {
         try (InputStream in = BundledTemplates.class.getClassLoader().getResourceAsStream(ROOT + name + "/" + file)) {
             return in == null ? Optional.empty() : Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.relaymail.template;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.samskivert.mustache.Mustache;
 import com.samskivert.mustache.MustacheException;
 import com.samskivert.mustache.Template;
@@ -32,6 +33,8 @@ import java.util.logging.Logger;
  */
 public final class MustacheTemplates implements Templates {
     private static final Logger LOG = Logger.getLogger(MustacheTemplates.class.getName());
+    /** Turns a request's {@code data} into the maps, lists, strings, numbers and booleans Mustache walks. */
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Mustache.Compiler HTML = Mustache.compiler()
             .escapeHTML(true)
             .strictSections(false)
@@ -74,7 +77,7 @@ public final class MustacheTemplates implements Templates {
             throw RequestRejectedException.invalid("template", "there is no template named " + name + " in "
                     + String.join(" or ", sources.stream().map(TemplateSource::describe).toList()));
         }
-        Object context = JsonData.toJava(data);
+        Object context = JSON.convertValue(data, Object.class);
         List<FieldError> missing = new ArrayList<>();
         String subject = execute(template.subject(), context, name, TemplateFiles.SUBJECT, missing);
         String html = execute(template.html(), context, name, TemplateFiles.HTML, missing);

@@ -22,24 +22,12 @@ public final class S3Templates implements TemplateSource {
     }
 
     @Override
-    public Optional<TemplateFiles> find(String name) throws Unavailable {
-        Optional<String> subject = read(name, TemplateFiles.SUBJECT);
-        if (subject.isEmpty()) {
-            return Optional.empty();
-        }
-        Optional<String> html = read(name, TemplateFiles.HTML);
-        if (html.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(new TemplateFiles(subject.get(), html.get(), read(name, TemplateFiles.TEXT)));
-    }
-
-    @Override
     public String describe() {
         return "s3://" + bucket + "/" + prefix;
     }
 
-    private Optional<String> read(String name, String file) throws Unavailable {
+    @Override
+    public Optional<String> read(String name, String file) throws Unavailable {
         String key = prefix + name + "/" + file;
         try {
             return Optional.of(client.get().getObjectAsBytes(r -> r.bucket(bucket).key(key)).asUtf8String());

@@ -8,9 +8,9 @@ import java.util.Optional;
  * {@code text.mustache} in a folder named after the template.
  */
 public record TemplateFiles(String subject, String html, Optional<String> text) {
-    static final String SUBJECT = "subject.mustache";
-    static final String HTML = "html.mustache";
-    static final String TEXT = "text.mustache";
+    public static final String SUBJECT = "subject.mustache";
+    public static final String HTML = "html.mustache";
+    public static final String TEXT = "text.mustache";
 
     public TemplateFiles {
         Objects.requireNonNull(subject, "subject");

@@ -9,10 +9,12 @@ import dev.relaymail.core.MailAddress;
 import dev.relaymail.relay.RelayAddress;
 import dev.relaymail.relay.RelaySettings.TlsMode;
 import java.net.URI;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -83,6 +85,22 @@ class ConfigTest {
     }
 
     @Test
+    void readsTheTemplateAndAttachmentBuckets() {
+        Map<String, String> env = with("TEMPLATE_BUCKET", "acme-mail");
+        env.put("TEMPLATE_PREFIX", "mail");
+        env.put("TEMPLATE_CACHE_SECONDS", "0");
+        env.put("ATTACHMENT_BUCKETS", " reports-bucket, ,invoices.example ");
+        Config c = Config.fromEnvironment(env);
+        assertEquals(new TemplateSettings(Optional.of("acme-mail"), "mail/", Duration.ZERO), c.templates());
+        assertEquals(Set.of("reports-bucket", "invoices.example"), c.attachmentBuckets());
+
+        Config defaults = Config.fromEnvironment(with("TEMPLATE_PREFIX", ""));
+        assertEquals(new TemplateSettings(Optional.empty(), "", Duration.ofSeconds(300)), defaults.templates());
+        assertEquals("templates/", Config.fromEnvironment(minimal()).templates().prefix());
+        assertEquals(Set.of(), defaults.attachmentBuckets());
+    }
+
+    @Test
     void implicitTlsDefaultsToPort465() {
         assertEquals(465, Config.fromEnvironment(with("SMTP_TLS", "implicit")).relay().relays().get(0).port());
     }
@@ -98,7 +116,9 @@ class ConfigTest {
             "SMTP_PORT, 70000", "SMTP_TLS, none", "SMTP_TLS, plain", "DEFAULT_FROM, not-an-address",
             "ALLOWED_FROM, 'ok@example.com, @'", "MAX_RECIPIENTS, 0", "MAX_MESSAGE_BYTES, 10",
             "SMTP_CONNECT_TIMEOUT_MS, -1", "SMTP_TIMEOUT_MS, soon", "DEAD_LETTER_QUEUE_URL, 'not a url'",
-            "BLOCKED_ATTACHMENTS, 'exe'"})
+            "BLOCKED_ATTACHMENTS, 'exe'", "TEMPLATE_BUCKET, 'My_Bucket'", "TEMPLATE_PREFIX, '/templates/'",
+            "TEMPLATE_PREFIX, '../other/'", "TEMPLATE_CACHE_SECONDS, -1", "TEMPLATE_CACHE_SECONDS, 86401",
+            "ATTACHMENT_BUCKETS, 'reports, s3://x'"})
     void namesTheMalformedSetting(String variable, String value) {
         assertRefused(with(variable, value), variable);
     }

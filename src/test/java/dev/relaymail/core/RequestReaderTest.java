@@ -359,9 +359,12 @@ class RequestReaderTest {
     void aTemplateThatRendersNeitherTextNorHtmlIsRefusedNamingItsData() {
         TemplateSource conditional = new TemplateSource() {
             @Override
-            public Optional<TemplateFiles> find(String name) {
-                return Optional.of(new TemplateFiles("Hi", "{{#offer}}<p>{{offer}}</p>{{/offer}}",
-                        Optional.of("{{#offer}}{{offer}}{{/offer}}")));
+            public Optional<String> read(String name, String file) {
+                return Optional.of(switch (file) {
+                    case TemplateFiles.SUBJECT -> "Hi";
+                    case TemplateFiles.HTML -> "{{#offer}}<p>{{offer}}</p>{{/offer}}";
+                    default -> "{{#offer}}{{offer}}{{/offer}}";
+                });
             }
 
             @Override

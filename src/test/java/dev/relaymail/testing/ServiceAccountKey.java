@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.PublicKey;
 import java.security.Signature;
 import java.util.Base64;
 
@@ -37,10 +36,6 @@ public final class ServiceAccountKey {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    public PublicKey publicKey() {
-        return pair.getPublic();
     }
 
     /** The private key as a key file holds it: PKCS #8 PEM, 64 characters a line, with {@code \n}. */

@@ -193,7 +193,7 @@ public final class TestRelay implements AutoCloseable {
         server.stop();
     }
 
-    /** {@code AUTH XOAUTH2 <base64 of user=…^Aauth=Bearer …^A^A>} in the initial response, as Angus Mail sends it. */
+    /** {@code AUTH XOAUTH2 <base64 of user=…^Aauth=Bearer …^A^A>} in the initial response, as the function sends it. */
     private final class Xoauth2 implements AuthenticationHandlerFactory {
         private static final Pattern RESPONSE = Pattern.compile("user=([^\u0001]+)\u0001auth=Bearer ([^\u0001]+)\u0001\u0001");
         private final Predicate<String> validToken;

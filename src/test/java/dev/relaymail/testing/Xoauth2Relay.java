@@ -32,7 +32,7 @@ public final class Xoauth2Relay {
     }
 
     /** The decoded initial response of an {@code AUTH XOAUTH2} command line, or empty for another command. */
-    public static Optional<String> payload(String authLine) {
+    private static Optional<String> payload(String authLine) {
         String[] words = authLine.split(" ");
         if (words.length != 3 || !words[0].equals("AUTH") || !words[1].equals("XOAUTH2")) {
             return Optional.empty();
