@@ -124,6 +124,8 @@ public final class MustacheTemplates implements Templates {
             if (cached != null) {
                 LOG.log(Level.WARNING, "template source unavailable; using the template loaded before", LogFields.of()
                         .with("template", name).with("detail", e.getMessage()));
+                // kept for another TTL: while the source is down, messages must not each wait for it in turn
+                cache.put(name, new Cached(cached.lookup(), now));
                 return cached.lookup();
             }
             LOG.log(Level.SEVERE, "template source unavailable", LogFields.of().with("template", name)

@@ -10,7 +10,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.core.FieldError;
 import dev.relaymail.core.RequestRejectedException;
 import dev.relaymail.core.Templates;
+import dev.relaymail.testing.SteppingClock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class MustacheTemplatesTest {
@@ -25,6 +31,43 @@ class MustacheTemplatesTest {
         data.put("loginUrl", "https://app.example.com/login?from=mail&lang=en");
         data.putArray("steps").add("Verify your address").add("Invite your team");
         return data;
+    }
+
+    @Test
+    void whileTheSourceIsDownTheTemplateLoadedBeforeServesAnotherCacheTimeWithoutAskingPerMessage() throws Exception {
+        AtomicBoolean down = new AtomicBoolean();
+        AtomicInteger asked = new AtomicInteger();
+        TemplateSource flaky = new TemplateSource() {
+            @Override
+            public Optional<String> read(String name, String file) throws Unavailable {
+                asked.incrementAndGet();
+                if (down.get()) {
+                    throw new Unavailable("down");
+                }
+                return Optional.of(file.equals(TemplateFiles.SUBJECT) ? "Hi {{name}}" : "<p>Hi {{name}}</p>");
+            }
+
+            @Override
+            public String describe() {
+                return "a flaky source";
+            }
+        };
+        SteppingClock clock = new SteppingClock(Instant.parse("2026-01-01T00:00:00Z"));
+        MustacheTemplates cached = new MustacheTemplates(List.of(flaky), Duration.ofMinutes(5), clock);
+        ObjectNode data = JSON.createObjectNode().put("name", "Ada");
+        cached.render("t", data);
+
+        down.set(true);
+        clock.advance(Duration.ofMinutes(6));
+        int before = asked.get();
+        for (int i = 0; i < 3; i++) {
+            assertEquals("Hi Ada", cached.render("t", data).subject());
+        }
+        assertEquals(before + 1, asked.get(), "the source was asked once, not once per message");
+
+        clock.advance(Duration.ofMinutes(6));
+        cached.render("t", data);
+        assertEquals(before + 2, asked.get(), "and again once that time is over");
     }
 
     @Test
