@@ -15,6 +15,9 @@ import java.util.function.LongSupplier;
  * Logins a relay refused even after the secret was read again. The same credentials are not tried at that relay
  * again for {@link #WINDOW}: each message would otherwise cost the mailbox two more failed logins, and relays such as
  * Microsoft 365 and Gmail lock or throttle a mailbox after a run of them. Only a digest of the credentials is kept.
+ * For an OAuth2 login the digest leaves the token out: a token fetched just after the refusal was refused too, so the
+ * grant or the mailbox is at fault, and every new connection (or failover relay) would otherwise come with a new
+ * token and be tried again.
  */
 final class RefusedLogins {
     static final Duration WINDOW = Duration.ofSeconds(60);
@@ -53,8 +56,8 @@ final class RefusedLogins {
     private static String digest(Credentials login) {
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            sha256.update((login.kind() + "\0" + login.username() + "\0" + login.password())
-                    .getBytes(StandardCharsets.UTF_8));
+            String secret = login.kind() == Credentials.Kind.OAUTH2_TOKEN ? "" : login.password();
+            sha256.update((login.kind() + "\0" + login.username() + "\0" + secret).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(sha256.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);

@@ -30,6 +30,15 @@ class RefusedLoginsTest {
     }
 
     @Test
+    void aNewTokenForTheSameMailboxIsNotTriedWhereTheLastOneWasRefused() {
+        refused.refused(PRIMARY, new Credentials("u", "token-2", Credentials.Kind.OAUTH2_TOKEN));
+
+        assertThrows(RelayException.class,
+                () -> refused.check(PRIMARY, new Credentials("u", "token-3", Credentials.Kind.OAUTH2_TOKEN)));
+        assertDoesNotThrow(() -> refused.check(PRIMARY, new Credentials("v", "token-3", Credentials.Kind.OAUTH2_TOKEN)));
+    }
+
+    @Test
     void otherCredentialsOrAnotherRelayAreTriedAtOnce() {
         refused.refused(PRIMARY, WRONG);
 
