@@ -13,6 +13,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.testing.ScriptedRelay;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.StreamHandler;
 import org.junit.jupiter.api.Test;
 
 /** {@code POST /messages/batch} through the real handler: one result per message, in order, over one connection. */
@@ -118,11 +125,23 @@ class BatchApiIT {
 
     @Test
     void messagesTheInvocationHasLessThanASecondLeftForAreNotTried() throws Exception {
+        Logger log = Logger.getLogger("dev.relaymail.api.BatchSending");
+        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+        Handler capture = new StreamHandler() {
+            @Override
+            public void publish(LogRecord record) {
+                warnings.add(record);
+            }
+        };
+        log.addHandler(capture);
         try (Harness h = new Harness()) {
             byte[] event = httpApiBatch(batch(message("ann@example.org", "1"), message("bob@example.org", "2")))
                     .toString().getBytes(StandardCharsets.UTF_8);
 
             JsonNode body = body(h.invoke(event, MailHandler.SAFETY_MARGIN.plusMillis(900)));
+
+            assertEquals(1, warnings.size(), "one warning says the rest of the batch was not tried");
+            assertEquals(Level.WARNING, warnings.get(0).getLevel());
 
             for (JsonNode result : body.get("results")) {
                 assertEquals(503, result.get("status").asInt(), body.toString());
@@ -131,6 +150,8 @@ class BatchApiIT {
             }
             assertEquals(2, body.get("failed").asInt());
             assertEquals(0, h.relay.connections(), "nothing was tried");
+        } finally {
+            log.removeHandler(capture);
         }
     }
 

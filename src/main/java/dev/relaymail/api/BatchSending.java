@@ -10,12 +10,15 @@ import dev.relaymail.core.MailException;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RequestReader;
 import dev.relaymail.core.SendRequest;
+import dev.relaymail.logging.LogFields;
 import dev.relaymail.logging.OutcomeLog;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * {@code POST /messages/batch}: up to 100 send requests in {@code {"messages": […]}}, sent one after the other over
@@ -28,6 +31,7 @@ import java.util.Set;
  * answered {@code 503} without trying them.
  */
 final class BatchSending {
+    private static final Logger LOG = Logger.getLogger(BatchSending.class.getName());
     /** Failures that are about the relay or the setup rather than one message: the rest would fail the same way. */
     private static final Set<RelayException.Kind> RELAY_DOWN = EnumSet.of(RelayException.Kind.CONNECTION,
             RelayException.Kind.TLS, RelayException.Kind.AUTHENTICATION, RelayException.Kind.CREDENTIALS,
@@ -50,6 +54,7 @@ final class BatchSending {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         ArrayNode results = body.putArray("results");
         int accepted = 0;
+        int notTried = 0;
         Optional<String> skipReason = Optional.empty();
         for (int i = 0; i < messages.size(); i++) {
             if (skipReason.isEmpty() && !deadline.allows(LAST_START)) {
@@ -57,6 +62,7 @@ final class BatchSending {
             }
             if (skipReason.isPresent()) {
                 results.add(notAttempted(i, skipReason.get()));
+                notTried++;
                 continue;
             }
             int index = i;
@@ -74,6 +80,11 @@ final class BatchSending {
                 skipReason = failed.failure().filter(f -> f instanceof RelayException r && RELAY_DOWN.contains(r.kind()))
                         .map(f -> "not tried: the message before it failed with " + f.code());
             }
+        }
+        if (notTried > 0) {
+            LOG.log(Level.WARNING, "answered the rest of the batch not_attempted without trying it", LogFields.of()
+                    .with("requestId", source.invocation().requestId()).with("reason", skipReason.get())
+                    .with("notAttempted", notTried));
         }
         body.put("accepted", accepted);
         body.put("failed", messages.size() - accepted);

@@ -45,7 +45,12 @@ public final class S3ObjectStore implements ObjectStore {
                 throw new ReadFailure(ReadFailure.Kind.TOO_LARGE, object + " is " + size + " bytes, more than the "
                         + maxBytes + " left for attachments");
             }
-            return in.readNBytes(size.intValue());
+            byte[] bytes = in.readNBytes(size.intValue());
+            if (bytes.length != size) {
+                throw new ReadFailure(ReadFailure.Kind.UNAVAILABLE, object + " ended after " + bytes.length + " of its "
+                        + size + " bytes");
+            }
+            return bytes;
         } catch (S3Exception e) {
             throw failure(object, e);
         } catch (SdkException | IOException e) {
