@@ -1,7 +1,8 @@
 package dev.relaymail.core;
 
+import jakarta.activation.DataHandler;
 import jakarta.mail.MessagingException;
-import jakarta.mail.Multipart;
+import jakarta.mail.Part;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.InternetHeaders;
@@ -11,6 +12,7 @@ import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimeUtility;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -89,7 +91,7 @@ public final class MimeComposer {
             if (body instanceof Leaf leaf) {
                 message.setEncodedContent(leaf);
             } else {
-                message.setContent(multipart((Multi) body));
+                setMultipart(message, (Multi) body);
             }
             message.saveChanges();
             return new ComposedMessage(messageId, write(message), request.from().withoutName(),
@@ -222,16 +224,18 @@ public final class MimeComposer {
             return new MimeBodyPart(leaf.headers(), leaf.encoded());
         }
         MimeBodyPart part = new MimeBodyPart();
-        part.setContent(multipart((Multi) node));
+        setMultipart(part, (Multi) node);
         return part;
     }
 
-    private static Multipart multipart(Multi multi) throws MessagingException {
+    /** What {@code setContent(Multipart)} does, with the content written by the multipart itself. */
+    private static void setMultipart(Part part, Multi multi) throws MessagingException {
         MimeMultipart multipart = new FixedBoundaryMultipart(multi.subtype());
         for (Node child : multi.children()) {
             multipart.addBodyPart(part(child));
         }
-        return multipart;
+        part.setDataHandler(new MultipartContent(multipart));
+        multipart.setParent(part);
     }
 
     /** One node of the MIME tree: a part with its content already encoded, or a multipart. */
@@ -262,6 +266,30 @@ public final class MimeComposer {
                 boundary[i] = MessageIds.BASE32[random.nextInt(MessageIds.BASE32.length)];
             }
             contentType = "multipart/" + subtype + "; boundary=\"=_rm_" + new String(boundary) + "\"";
+        }
+    }
+
+    /**
+     * A multipart as the content of its part. Jakarta's own {@code DataHandler} finds the code that writes a
+     * multipart in Jakarta Activation's mailcap registry, for each multipart of each message: a lookup, a class
+     * loaded by name and an instance made by reflection each time, and, the first time, the registry built by reading
+     * every jar's mailcap files. The multipart writes itself, so this one asks nobody.
+     */
+    private static final class MultipartContent extends DataHandler {
+        private final MimeMultipart multipart;
+
+        MultipartContent(MimeMultipart multipart) {
+            super(multipart, multipart.getContentType());
+            this.multipart = multipart;
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+            try {
+                multipart.writeTo(out);
+            } catch (MessagingException e) {
+                throw new IOException("writing a multipart failed", e);
+            }
         }
     }
 

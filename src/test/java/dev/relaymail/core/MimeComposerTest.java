@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import jakarta.activation.CommandMap;
+import jakarta.activation.DataContentHandler;
+import jakarta.activation.DataSource;
+import jakarta.activation.MailcapCommandMap;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Message;
 import jakarta.mail.Multipart;
@@ -26,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class MimeComposerTest {
@@ -100,6 +105,34 @@ class MimeComposerTest {
                 "readable ASCII fallback");
         assertTrue(pdf.isMimeType("application/pdf"));
         assertArrayEquals(PDF, pdf.getInputStream().readAllBytes());
+    }
+
+    @Test
+    void writesItsMultipartsWithoutLookingUpAWriterInActivationsRegistry() throws Exception {
+        AtomicInteger lookups = new AtomicInteger();
+        CommandMap before = CommandMap.getDefaultCommandMap();
+        CommandMap.setDefaultCommandMap(new MailcapCommandMap() {
+            @Override
+            public synchronized DataContentHandler createDataContentHandler(String mimeType) {
+                lookups.incrementAndGet();
+                return super.createDataContentHandler(mimeType);
+            }
+
+            @Override
+            public synchronized DataContentHandler createDataContentHandler(String mimeType, DataSource source) {
+                lookups.incrementAndGet();
+                return super.createDataContentHandler(mimeType, source);
+            }
+        });
+        byte[] mime;
+        try {
+            mime = composer.compose(invoice()).mime();
+        } finally {
+            CommandMap.setDefaultCommandMap(before);
+        }
+
+        assertEquals(0, lookups.get(), "a lookup, a class loaded by name and an instance made by reflection each");
+        assertTrue(parse(mime).isMimeType("multipart/mixed"));
     }
 
     @Test
