@@ -2,6 +2,7 @@ package dev.relaymail;
 
 import static dev.relaymail.Harness.JSON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,12 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * What template.yaml promises, read with cfn-lint's own template decoder: the API is not public, the functions get
- * nothing beyond their secret and their queue, and the timeouts fit each other.
+ * nothing beyond their secret and their queue, the timeouts fit each other, and the relay parameters refuse the ports
+ * the function would refuse at start.
  */
 class TemplateIT {
     private static JsonNode template;
@@ -136,6 +140,30 @@ class TemplateIT {
             assertEquals(List.of("arn:" + partition + ":s3:::uploads/*", "arn:" + partition + ":s3:::reports/*"),
                     arns, partition);
         }
+    }
+
+    /** Config refuses a port outside 1..65535 at start; the template refuses it at deploy. */
+    @Test
+    void relayPortIsEmptyOrAPortFrom1To65535() {
+        Predicate<String> allowed = allowedPattern("RelayPort");
+        assertTrue(allowed.test(""), "empty: the port RelayTls implies");
+        for (String port : List.of("1", "587", "65535")) {
+            assertTrue(allowed.test(port), port);
+        }
+        for (String port : List.of("0", "65536", "99999", "100000", "0587", " 587")) {
+            assertFalse(allowed.test(port), port);
+        }
+        for (int port = 0; port <= 100_000; port++) {
+            assertEquals(port >= 1 && port <= 65535, allowed.test(Integer.toString(port)), Integer.toString(port));
+        }
+    }
+
+    /** The parameter's AllowedPattern; find, not matches, so that its own anchors have to refuse anything around. */
+    private static Predicate<String> allowedPattern(String parameter) {
+        JsonNode pattern = template.path("Parameters").path(parameter).path("AllowedPattern");
+        assertTrue(pattern.isTextual(), parameter + " has an AllowedPattern");
+        Pattern compiled = Pattern.compile(pattern.asText());
+        return value -> compiled.matcher(value).find();
     }
 
     @Test
