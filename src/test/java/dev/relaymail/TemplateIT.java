@@ -158,6 +158,25 @@ class TemplateIT {
         }
     }
 
+    @Test
+    void relayHostTakesPortsFrom1To65535Only() {
+        Predicate<String> allowed = allowedPattern("RelayHost");
+        for (String hosts : List.of("relay.example.com", "relay.example.com:1", "relay.example.com:587",
+                "primary.example.com:587,backup.example.com:65535", "primary.example.com,backup.example.com:2525")) {
+            assertTrue(allowed.test(hosts), hosts);
+        }
+        for (String hosts : List.of("", "relay.example.com:", "relay.example.com:0", "relay.example.com:65536",
+                "relay.example.com:99999", "primary.example.com:587,backup.example.com:65536", "relay.example.com,")) {
+            assertFalse(allowed.test(hosts), hosts);
+        }
+        for (int port = 0; port <= 100_000; port++) {
+            boolean inRange = port >= 1 && port <= 65535;
+            assertEquals(inRange, allowed.test("relay.example.com:" + port), "first relay :" + port);
+            assertEquals(inRange, allowed.test("primary.example.com:587,backup.example.com:" + port),
+                    "second relay :" + port);
+        }
+    }
+
     /** The parameter's AllowedPattern; find, not matches, so that its own anchors have to refuse anything around. */
     private static Predicate<String> allowedPattern(String parameter) {
         JsonNode pattern = template.path("Parameters").path(parameter).path("AllowedPattern");
