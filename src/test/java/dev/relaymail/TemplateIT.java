@@ -2,6 +2,7 @@ package dev.relaymail;
 
 import static dev.relaymail.Harness.JSON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,12 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * What template.yaml promises, read with cfn-lint's own template decoder: the API is not public, the functions get
- * nothing beyond their secret and their queue, and the timeouts fit each other.
+ * nothing beyond their secret and their queue, the timeouts fit each other, and the relay parameters refuse the ports
+ * the function would refuse at start.
  */
 class TemplateIT {
     private static JsonNode template;
@@ -57,13 +61,17 @@ class TemplateIT {
         assertTrue(settings.path("ThrottlingBurstLimit").asInt() > 0);
     }
 
+    /** The queue function sends one message at a time: sqs:SendMessage, not SendMessageBatch, on that one queue. */
     @Test
-    void functionsGetTheSendingPolicyAndOnlyTheQueueFunctionTheDeadLetterQueue() {
+    void functionsGetTheSendingPolicyAndOnlyTheQueueFunctionSendMessageOnTheDeadLetterQueue() throws IOException {
         assertEquals("MailSendingPolicy", resource("MailApiFunction").at("/Policies/0/Ref").asText());
         assertEquals(1, resource("MailApiFunction").path("Policies").size());
         JsonNode queuePolicies = resource("MailQueueFunction").path("Policies");
         assertEquals("MailSendingPolicy", queuePolicies.at("/0/Ref").asText());
-        assertEquals("MailDeadLetterQueue", queuePolicies.at("/1/SQSSendMessagePolicy/QueueName/Fn::GetAtt/0").asText());
+        assertEquals(JSON.readTree("""
+                {"Version": "2012-10-17", "Statement": [{"Sid": "DeadLetterQueue", "Effect": "Allow",
+                    "Action": "sqs:SendMessage", "Resource": {"Fn::GetAtt": ["MailDeadLetterQueue", "Arn"]}}]}
+                """), queuePolicies.get(1));
         assertEquals(2, queuePolicies.size());
     }
 
@@ -132,6 +140,49 @@ class TemplateIT {
             assertEquals(List.of("arn:" + partition + ":s3:::uploads/*", "arn:" + partition + ":s3:::reports/*"),
                     arns, partition);
         }
+    }
+
+    /** Config refuses a port outside 1..65535 at start; the template refuses it at deploy. */
+    @Test
+    void relayPortIsEmptyOrAPortFrom1To65535() {
+        Predicate<String> allowed = allowedPattern("RelayPort");
+        assertTrue(allowed.test(""), "empty: the port RelayTls implies");
+        for (String port : List.of("1", "587", "65535")) {
+            assertTrue(allowed.test(port), port);
+        }
+        for (String port : List.of("0", "65536", "99999", "100000", "0587", " 587")) {
+            assertFalse(allowed.test(port), port);
+        }
+        for (int port = 0; port <= 100_000; port++) {
+            assertEquals(port >= 1 && port <= 65535, allowed.test(Integer.toString(port)), Integer.toString(port));
+        }
+    }
+
+    @Test
+    void relayHostTakesPortsFrom1To65535Only() {
+        Predicate<String> allowed = allowedPattern("RelayHost");
+        for (String hosts : List.of("relay.example.com", "relay.example.com:1", "relay.example.com:587",
+                "primary.example.com:587,backup.example.com:65535", "primary.example.com,backup.example.com:2525")) {
+            assertTrue(allowed.test(hosts), hosts);
+        }
+        for (String hosts : List.of("", "relay.example.com:", "relay.example.com:0", "relay.example.com:65536",
+                "relay.example.com:99999", "primary.example.com:587,backup.example.com:65536", "relay.example.com,")) {
+            assertFalse(allowed.test(hosts), hosts);
+        }
+        for (int port = 0; port <= 100_000; port++) {
+            boolean inRange = port >= 1 && port <= 65535;
+            assertEquals(inRange, allowed.test("relay.example.com:" + port), "first relay :" + port);
+            assertEquals(inRange, allowed.test("primary.example.com:587,backup.example.com:" + port),
+                    "second relay :" + port);
+        }
+    }
+
+    /** The parameter's AllowedPattern; find, not matches, so that its own anchors have to refuse anything around. */
+    private static Predicate<String> allowedPattern(String parameter) {
+        JsonNode pattern = template.path("Parameters").path(parameter).path("AllowedPattern");
+        assertTrue(pattern.isTextual(), parameter + " has an AllowedPattern");
+        Pattern compiled = Pattern.compile(pattern.asText());
+        return value -> compiled.matcher(value).find();
     }
 
     @Test
