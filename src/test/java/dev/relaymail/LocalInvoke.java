@@ -11,6 +11,7 @@ import dev.relaymail.secrets.SecretsManagerCredentials;
 import dev.relaymail.sqs.DeadLetterQueue;
 import dev.relaymail.sqs.SqsRecord;
 import dev.relaymail.testing.Moto;
+import dev.relaymail.testing.OAuth2Secrets;
 import dev.relaymail.testing.ServiceAccountKey;
 import dev.relaymail.testing.TestContext;
 import dev.relaymail.testing.TestCredentials;
@@ -174,14 +175,15 @@ public final class LocalInvoke {
      */
     private static CredentialsSource oauth2Secret(TestTokenEndpoint tokens, boolean google) {
         String secretId = "relaymail/local-oauth2/" + UUID.randomUUID();
-        ObjectNode secret = JSON.createObjectNode().put("username", "billing@example.com");
+        String username = "billing@example.com";
+        ObjectNode secret;
         if (google) {
             ServiceAccountKey account = ServiceAccountKey.generate();
             tokens.trust(account);
-            secret.set("serviceAccount", account.keyFile(tokens.uri()));
+            secret = OAuth2Secrets.serviceAccount(username, account, tokens.uri());
         } else {
-            secret.put("tokenEndpoint", tokens.uri().toString()).put("clientId", "local-client")
-                    .put("clientSecret", "local-client-secret").put("scope", "https://outlook.office365.com/.default");
+            secret = OAuth2Secrets.clientCredentials(username, tokens.uri().toString(), "local-client",
+                    "local-client-secret").put("scope", "https://outlook.office365.com/.default");
         }
         Moto.secretsManager().createSecret(r -> r.name(secretId).secretString(secret.toString()));
         return SecretsManagerCredentials.create(secretId);

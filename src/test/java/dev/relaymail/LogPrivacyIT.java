@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.logging.JsonLogging;
+import dev.relaymail.testing.OAuth2Secrets;
 import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.ServiceAccountKey;
 import dev.relaymail.testing.TestTokenEndpoint;
@@ -142,11 +143,9 @@ class LogPrivacyIT {
         ServiceAccountKey account = ServiceAccountKey.generate();
         String[] pem = account.privateKeyPem().split("\n");
         List<String> secrets = new ArrayList<>(List.of(pem).subList(1, pem.length - 1));
-        ObjectNode secret = Harness.JSON.createObjectNode().put("username", USER);
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().trust(account);
                 ScriptedRelay relay = new ScriptedRelay()) {
-            secret.set("serviceAccount", account.keyFile(endpoint.uri()));
-            try (Harness h = new Harness(relay, secret)) {
+            try (Harness h = new Harness(relay, OAuth2Secrets.serviceAccount(USER, account, endpoint.uri()))) {
                 Xoauth2Relay.acceptOnly(relay, USER, t -> endpoint.issued().contains(t));
                 assertEquals(202, h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
             }
@@ -165,8 +164,8 @@ class LogPrivacyIT {
     }
 
     private static ObjectNode oauth2Secret(TestTokenEndpoint endpoint) {
-        return Harness.JSON.createObjectNode().put("username", USER).put("tokenEndpoint", endpoint.uri().toString())
-                .put("clientId", "client-id").put("clientSecret", CLIENT_SECRET).put("scope", "smtp");
+        return OAuth2Secrets.clientCredentials(USER, endpoint.uri().toString(), "client-id", CLIENT_SECRET)
+                .put("scope", "smtp");
     }
 
     private static String b64(String s) {

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.OAuth2Secrets;
 import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.ServiceAccountKey;
 import dev.relaymail.testing.TestRelay;
@@ -45,8 +46,7 @@ class OAuth2IT {
             + "czovL21haWwuZ29vZ2xlLmNvbS8ifQ==";
 
     static ObjectNode oauth2Secret(String tokenEndpoint) {
-        return JSON.createObjectNode().put("username", USER).put("tokenEndpoint", tokenEndpoint)
-                .put("clientId", CLIENT_ID).put("clientSecret", CLIENT_SECRET).put("scope", SCOPE);
+        return OAuth2Secrets.clientCredentials(USER, tokenEndpoint, CLIENT_ID, CLIENT_SECRET).put("scope", SCOPE);
     }
 
     static Harness harness(ScriptedRelay relay, TestTokenEndpoint endpoint) {
@@ -87,17 +87,12 @@ class OAuth2IT {
         }
     }
 
-    static ObjectNode googleSecret(ServiceAccountKey account, TestTokenEndpoint endpoint) {
-        ObjectNode secret = JSON.createObjectNode().put("username", USER);
-        secret.set("serviceAccount", account.keyFile(endpoint.uri()));
-        return secret;
-    }
-
     @Test
     void aGoogleServiceAccountSignsAnAssertionForTheMailboxAndSendsFromTheApiAndTheQueue() throws Exception {
         ServiceAccountKey account = ServiceAccountKey.generate();
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().trust(account)) {
-            sendsFromTheApiAndTheQueueWithOneToken(endpoint, googleSecret(account, endpoint));
+            sendsFromTheApiAndTheQueueWithOneToken(endpoint,
+                    OAuth2Secrets.serviceAccount(USER, account, endpoint.uri()));
 
             TestTokenEndpoint.Request request = endpoint.requests().get(0);
             assertEquals(Set.of("grant_type", "assertion"), request.form().keySet(), "no client secret");
@@ -126,7 +121,8 @@ class OAuth2IT {
     void aServiceAccountKeyTheEndpointDoesNotKnowIsA503AndTheRelayGetsNothing() throws Exception {
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().trust(ServiceAccountKey.generate());
                 ScriptedRelay relay = new ScriptedRelay();
-                Harness h = new Harness(relay, googleSecret(ServiceAccountKey.generate(), endpoint))) {
+                Harness h = new Harness(relay,
+                        OAuth2Secrets.serviceAccount(USER, ServiceAccountKey.generate(), endpoint.uri()))) {
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "unknown key")));
 
             assertCredentialsUnavailable(answer, "HTTP 400 (invalid_grant)");

@@ -1,5 +1,6 @@
 package dev.relaymail.config;
 
+import dev.relaymail.core.Attachment;
 import dev.relaymail.core.AttachmentPolicy;
 import dev.relaymail.core.MailAddress;
 import dev.relaymail.core.RequestLimits;
@@ -38,8 +39,6 @@ public record Config(
 
     /** Relay connections per container; see the README's Performance section for how it was chosen. */
     static final int DEFAULT_CONNECTIONS = 5;
-    /** S3's rules for bucket names (without the dots-as-IP and reserved-prefix details). */
-    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     /** S3's safe key characters. */
     private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9!_.*'()/-]{0,512}");
 
@@ -161,7 +160,7 @@ public record Config(
         }
 
         String bucket(String name, String value) {
-            if (!BUCKET.matcher(value).matches()) {
+            if (!Attachment.StoredObject.BUCKET_NAME.matcher(value).matches()) {
                 throw new ConfigException(name + " must be an S3 bucket name, not " + value);
             }
             return value;

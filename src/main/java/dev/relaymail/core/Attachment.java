@@ -2,6 +2,7 @@ package dev.relaymail.core;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * A file carried by the message. With a {@code contentId} it is an inline part that the HTML refers to as
@@ -26,6 +27,9 @@ public record Attachment(String filename, String contentType, Content content, O
 
     /** An object in S3, named by bucket and key. */
     public record StoredObject(String bucket, String key) implements Content {
+        /** S3's rules for bucket names (without the dots-as-IP and reserved-prefix details). */
+        public static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+
         public StoredObject {
             Objects.requireNonNull(bucket, "bucket");
             Objects.requireNonNull(key, "key");

@@ -21,7 +21,8 @@ final class AttachmentsReader {
     private static final Set<String> FIELDS = Set.of("filename", "contentType", "content", "s3", "contentId");
     private static final Pattern CONTENT_ID = Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]+");
     /** {@code s3://bucket/key}: S3's bucket naming rules, and a key of 1 to 1024 printable characters. */
-    private static final Pattern S3_URI = Pattern.compile("s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/([^\\x00-\\x1f\\x7f]{1,1024})");
+    private static final Pattern S3_URI = Pattern.compile(
+            "s3://(" + Attachment.StoredObject.BUCKET_NAME.pattern() + ")/([^\\x00-\\x1f\\x7f]{1,1024})");
 
     private final AttachmentPolicy policy;
     private final Set<String> buckets;

@@ -73,9 +73,7 @@ public final class RequestReader {
     public List<JsonNode> readBatch(byte[] body, Optional<String> headerKey) throws RequestRejectedException {
         JsonNode root = parse(() -> JSON.readTree(body));
         FieldProblems problems = new FieldProblems();
-        if (headerKey.isPresent() && !validKey(headerKey.get())) {
-            problems.add("Idempotency-Key", keyRule());
-        }
+        checkHeaderKey(headerKey, problems);
         JsonFields.unknown(root, Set.of("messages"), "", problems);
         JsonNode messages = root.get("messages");
         if (JsonFields.absent(messages) || !messages.isArray() || messages.isEmpty()) {
@@ -319,14 +317,22 @@ public final class RequestReader {
             problems.add("idempotencyKey", keyRule());
         }
         Optional<String> bodyKey = bodyKeyValid ? Optional.of(node.textValue()) : Optional.empty();
-        if (headerKey.isPresent() && !validKey(headerKey.get())) {
-            problems.add("Idempotency-Key", keyRule());
+        if (!checkHeaderKey(headerKey, problems)) {
             return bodyKey;
         }
         if (bodyKey.isPresent() && headerKey.isPresent() && !bodyKey.equals(headerKey)) {
             problems.add("idempotencyKey", "differs from the Idempotency-Key header");
         }
         return headerKey.or(() -> bodyKey);
+    }
+
+    /** Reports an {@code Idempotency-Key} header that breaks the key rule; false when it did. */
+    private static boolean checkHeaderKey(Optional<String> headerKey, FieldProblems problems) {
+        if (headerKey.isPresent() && !validKey(headerKey.get())) {
+            problems.add("Idempotency-Key", keyRule());
+            return false;
+        }
+        return true;
     }
 
     private static boolean validKey(String key) {

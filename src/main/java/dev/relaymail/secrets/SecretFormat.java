@@ -22,7 +22,8 @@ final class SecretFormat {
     /** The only scope Gmail's SMTP server takes a token for. */
     static final String GMAIL_SCOPE = "https://mail.google.com/";
     static final URI GOOGLE_TOKEN_ENDPOINT = URI.create("https://oauth2.googleapis.com/token");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Plain Jackson, only reading trees: the secret here, the token endpoint's answers in {@link TokenEndpoint}. */
+    static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> CLIENT_FIELDS = List.of("tokenEndpoint", "clientId", "clientSecret");
     private static final Pattern CONTROL = Pattern.compile("[\\x00-\\x1F\\x7F]");
 

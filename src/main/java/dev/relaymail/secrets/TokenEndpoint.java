@@ -2,7 +2,6 @@ package dev.relaymail.secrets;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
 import java.io.IOException;
@@ -85,7 +84,7 @@ final class TokenEndpoint {
                 throw failure(where + " answered HTTP " + status + oauthError(answer));
             }
             Instant now = clock.instant();
-            AccessToken token = AccessToken.fromAnswer(OnFirstUse.MAPPER.readTree(answer), now);
+            AccessToken token = AccessToken.fromAnswer(SecretFormat.JSON.readTree(answer), now);
             LOG.log(Level.INFO, "got an OAuth2 access token from {0} for client {1}, valid for {2} s",
                     new Object[] {client.tokenEndpoint().getHost(), client.grant().client(),
                             Long.toString(Duration.between(now, token.expiresAt()).toSeconds())});
@@ -134,7 +133,7 @@ final class TokenEndpoint {
     /** The RFC 6749 {@code error} code of an error answer, when it is one; its description is never repeated. */
     private static String oauthError(byte[] answer) {
         try {
-            String error = OnFirstUse.MAPPER.readTree(answer).path("error").asText("");
+            String error = SecretFormat.JSON.readTree(answer).path("error").asText("");
             return error.matches("[A-Za-z0-9_.-]{1,64}") ? " (" + error + ")" : "";
         } catch (IOException e) {
             return "";
@@ -147,10 +146,9 @@ final class TokenEndpoint {
 
     /**
      * Made on the first token request, not when the class loads: the class loads while a cold start wires the
-     * function, before the secret's read begins, and a password secret never needs them.
+     * function, before the secret's read begins, and a password secret never needs it.
      */
     private static final class OnFirstUse {
-        static final ObjectMapper MAPPER = new ObjectMapper();
         /** Ends requests that outlive their time (a socket timeout bounds each read, not the whole answer). */
         static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "token-deadline");

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.core.RelayException;
+import dev.relaymail.testing.OAuth2Secrets;
 import dev.relaymail.testing.ServiceAccountKey;
 import java.net.URI;
 import java.util.List;
@@ -18,11 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class SecretFormatTest {
     private static final String SECRET = "TOP-SECRET-VALUE";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static String oauth2(String tokenEndpoint, String extra) {
-        return "{\"username\": \"mailer@contoso.example\", \"tokenEndpoint\": \"" + tokenEndpoint + "\", "
-                + "\"clientId\": \"client-1\", \"clientSecret\": \"" + SECRET + "\"" + extra + "}";
+    private static ObjectNode oauth2(String tokenEndpoint) {
+        return OAuth2Secrets.clientCredentials("mailer@contoso.example", tokenEndpoint, "client-1", SECRET);
     }
 
     private static RelayException refused(String secretString) {
@@ -41,12 +39,12 @@ class SecretFormatTest {
     @Test
     void readsOAuth2ClientSettingsWithAndWithoutScope() throws Exception {
         String endpoint = "https://login.microsoftonline.com/tenant/oauth2/v2.0/token";
-        SmtpSecret withScope = SecretFormat.parse(oauth2(endpoint,
-                ", \"scope\": \"https://outlook.office365.com/.default\""));
+        SmtpSecret withScope = SecretFormat.parse(oauth2(endpoint)
+                .put("scope", "https://outlook.office365.com/.default").toString());
         assertEquals(new SmtpSecret.OAuth2(new OAuth2Client("mailer@contoso.example", URI.create(endpoint),
                 new TokenGrant.ClientCredentials("client-1", SECRET),
                 Optional.of("https://outlook.office365.com/.default"))), withScope);
-        SmtpSecret without = SecretFormat.parse(oauth2(endpoint, ""));
+        SmtpSecret without = SecretFormat.parse(oauth2(endpoint).toString());
         assertEquals(Optional.empty(), ((SmtpSecret.OAuth2) without).client().scope());
     }
 
@@ -68,7 +66,7 @@ class SecretFormatTest {
 
     @Test
     void refusesAPasswordTogetherWithOAuth2Fields() {
-        String both = oauth2("https://login.example/token", ", \"password\": \"" + SECRET + "\"");
+        String both = oauth2("https://login.example/token").put("password", SECRET).toString();
         assertTrue(refused(both).getMessage().contains("both a password and OAuth2 fields"));
     }
 
@@ -76,7 +74,7 @@ class SecretFormatTest {
     void namesTheMissingOAuth2FieldsNotTheValues() {
         String partial = "{\"username\": \"u\", \"clientId\": \"c\", \"clientSecret\": \"" + SECRET + "\"}";
         assertTrue(refused(partial).getMessage().contains("no valid tokenEndpoint"));
-        String emptySecret = oauth2("https://login.example/token", "").replace(SECRET, "");
+        String emptySecret = oauth2("https://login.example/token").put("clientSecret", "").toString();
         assertTrue(refused(emptySecret).getMessage().contains("no valid clientSecret"));
     }
 
@@ -84,7 +82,7 @@ class SecretFormatTest {
     @ValueSource(strings = {"http://login.example/token", "http://127.0.0.1.example/token", "http://10.0.0.1/token",
         "ftp://127.0.0.1/token", "/relative/token", "https:///no-host", "not a url"})
     void refusesATokenEndpointThatIsNotHttpsUnlessOnLoopback(String endpoint) {
-        assertTrue(refused(oauth2(endpoint, "")).getMessage().contains("tokenEndpoint"));
+        assertTrue(refused(oauth2(endpoint).toString()).getMessage().contains("tokenEndpoint"));
     }
 
     @ParameterizedTest
@@ -92,7 +90,7 @@ class SecretFormatTest {
         "http://127.0.0.1:8080/token", "http://localhost/token", "http://[::1]:9000/token"})
     void acceptsHttpsAndHttpOnLoopback(String endpoint) throws Exception {
         assertEquals(URI.create(endpoint),
-                ((SmtpSecret.OAuth2) SecretFormat.parse(oauth2(endpoint, ""))).client().tokenEndpoint());
+                ((SmtpSecret.OAuth2) SecretFormat.parse(oauth2(endpoint).toString())).client().tokenEndpoint());
     }
 
     @Test
@@ -106,9 +104,7 @@ class SecretFormatTest {
     private static final ServiceAccountKey ACCOUNT = ServiceAccountKey.generate();
 
     private static ObjectNode googleSecret(URI tokenUri) {
-        ObjectNode secret = JSON.createObjectNode().put("username", "billing@contoso.example");
-        secret.set("serviceAccount", ACCOUNT.keyFile(tokenUri));
-        return secret;
+        return OAuth2Secrets.serviceAccount("billing@contoso.example", ACCOUNT, tokenUri);
     }
 
     /** A secret whose key file has {@code field} changed by {@code change}. */

@@ -10,6 +10,7 @@ import dev.relaymail.core.RelayException;
 import dev.relaymail.relay.RelaySettings;
 import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.testing.Moto;
+import dev.relaymail.testing.OAuth2Secrets;
 import dev.relaymail.testing.TestMessages;
 import dev.relaymail.testing.TestRelay;
 import dev.relaymail.testing.TestTokenEndpoint;
@@ -90,8 +91,8 @@ class SecretsManagerCredentialsIT {
     @Test
     void anOAuth2SecretGivesATokenThatIsKeptUntilAMinuteBeforeItExpires() throws Exception {
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().expiresIn(3600)) {
-            String id = createSecret("{\"username\": \"mailer@contoso.example\", \"tokenEndpoint\": \""
-                    + endpoint.uri() + "\", \"clientId\": \"c\", \"clientSecret\": \"s\"}");
+            String id = createSecret(OAuth2Secrets.clientCredentials("mailer@contoso.example",
+                    endpoint.uri().toString(), "c", "s").toString());
             MovableClock clock = new MovableClock();
             SecretsManagerCredentials credentials = new SecretsManagerCredentials(() -> secrets, id, clock);
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.relaymail.testing.OAuth2Secrets;
 import dev.relaymail.testing.ServiceAccountKey;
 import java.net.URI;
 import java.time.Instant;
@@ -18,8 +19,8 @@ class TokenGrantTest {
 
     /** The grant of a secret holding the account's key file. */
     private static TokenGrant grant(ServiceAccountKey account) throws Exception {
-        SmtpSecret secret = SecretFormat.parse("{\"username\": \"billing@contoso.example\", \"serviceAccount\": "
-                + account.keyFile(GOOGLE) + "}");
+        SmtpSecret secret = SecretFormat.parse(
+                OAuth2Secrets.serviceAccount("billing@contoso.example", account, GOOGLE).toString());
         return ((SmtpSecret.OAuth2) secret).client().grant();
     }
 
