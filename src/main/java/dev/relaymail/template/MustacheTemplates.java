@@ -33,14 +33,6 @@ import java.util.logging.Logger;
  */
 public final class MustacheTemplates implements Templates {
     private static final Logger LOG = Logger.getLogger(MustacheTemplates.class.getName());
-    /** Turns a request's {@code data} into the maps, lists, strings, numbers and booleans Mustache walks. */
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Mustache.Compiler HTML = Mustache.compiler()
-            .escapeHTML(true)
-            .strictSections(false)
-            .emptyStringIsFalse(true)
-            .nullValue("");
-    private static final Mustache.Compiler PLAIN = HTML.escapeHTML(false);
     /** Enough for every template a function uses; a caller asking for many unknown names only churns this. */
     private static final int MAX_CACHED = 256;
 
@@ -77,7 +69,7 @@ public final class MustacheTemplates implements Templates {
             throw RequestRejectedException.invalid("template", "there is no template named " + name + " in "
                     + String.join(" or ", sources.stream().map(TemplateSource::describe).toList()));
         }
-        Object context = JSON.convertValue(data, Object.class);
+        Object context = Mustaches.JSON.convertValue(data, Object.class);
         List<FieldError> missing = new ArrayList<>();
         String subject = execute(template.subject(), context, name, TemplateFiles.SUBJECT, missing);
         String html = execute(template.html(), context, name, TemplateFiles.HTML, missing);
@@ -148,11 +140,11 @@ public final class MustacheTemplates implements Templates {
     private static Lookup compile(String name, TemplateSource source, TemplateFiles files) {
         String file = TemplateFiles.SUBJECT;
         try {
-            Template subject = PLAIN.compile(files.subject());
+            Template subject = Mustaches.PLAIN.compile(files.subject());
             file = TemplateFiles.HTML;
-            Template html = HTML.compile(files.html());
+            Template html = Mustaches.HTML.compile(files.html());
             file = TemplateFiles.TEXT;
-            Optional<Template> text = files.text().map(PLAIN::compile);
+            Optional<Template> text = files.text().map(Mustaches.PLAIN::compile);
             return new Compiled(subject, html, text);
         } catch (MustacheException e) {
             String reason = "template " + name + " in " + source.describe() + " cannot be compiled (" + file + "): "
@@ -176,5 +168,20 @@ public final class MustacheTemplates implements Templates {
     }
 
     private record Cached(Lookup lookup, Instant loaded) {
+    }
+
+    /**
+     * The compilers, made at the first template used rather than when the function is wired: most functions send
+     * without templates, and their cold start need not load jmustache.
+     */
+    private static final class Mustaches {
+        /** Turns a request's {@code data} into the maps, lists, strings, numbers and booleans Mustache walks. */
+        static final ObjectMapper JSON = new ObjectMapper();
+        static final Mustache.Compiler HTML = Mustache.compiler()
+                .escapeHTML(true)
+                .strictSections(false)
+                .emptyStringIsFalse(true)
+                .nullValue("");
+        static final Mustache.Compiler PLAIN = HTML.escapeHTML(false);
     }
 }
