@@ -10,29 +10,41 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * What template.yaml promises, read with cfn-lint's own template decoder: the API is not public, the functions get
- * nothing beyond their secret and their queue, the timeouts fit each other, and the relay parameters refuse the ports
- * the function would refuse at start.
+ * What template.yaml promises, read with cfn-lint's own template decoder (and, for the roles, after cfn-lint's SAM
+ * transform): the API is not public, the functions get nothing beyond their secret and their queues, the timeouts fit
+ * each other, and the relay parameters refuse the ports the function would refuse at start.
  */
 class TemplateIT {
     private static JsonNode template;
+    /** The template as CloudFormation receives it after SAM's transform: with the roles SAM generates. */
+    private static JsonNode transformed;
 
     @BeforeAll
     static void decode() throws IOException, InterruptedException {
+        template = python("out = t");
+        transformed = python("cfn = Template('template.yaml', t, ['us-east-1']); e = cfn.transform(); "
+                + "assert not e, e; out = cfn.template");
+    }
+
+    /** Runs the script on the decoded template {@code t}; it leaves what to print as JSON in {@code out}. */
+    private static JsonNode python(String script) throws IOException, InterruptedException {
         Process python = new ProcessBuilder("python3", "-c",
-                "import json; from cfnlint.decode import decode; t, m = decode('template.yaml'); "
-                        + "assert not m, m; print(json.dumps(t, default=str))")
+                "import json; from cfnlint.decode import decode; from cfnlint.template import Template; "
+                        + "t, m = decode('template.yaml'); assert not m, m; " + script + "; "
+                        + "print(json.dumps(out, default=str))")
                 .redirectErrorStream(true).start();
         String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, python.waitFor(), out);
-        template = JSON.readTree(out);
+        return JSON.readTree(out);
     }
 
     static JsonNode resource(String name) {
@@ -61,18 +73,84 @@ class TemplateIT {
         assertTrue(settings.path("ThrottlingBurstLimit").asInt() > 0);
     }
 
-    /** The queue function sends one message at a time: sqs:SendMessage, not SendMessageBatch, on that one queue. */
+    /** SAM's role for the API function: logs and the sending policy, nothing else. */
     @Test
-    void functionsGetTheSendingPolicyAndOnlyTheQueueFunctionSendMessageOnTheDeadLetterQueue() throws IOException {
-        assertEquals("MailSendingPolicy", resource("MailApiFunction").at("/Policies/0/Ref").asText());
-        assertEquals(1, resource("MailApiFunction").path("Policies").size());
-        JsonNode queuePolicies = resource("MailQueueFunction").path("Policies");
-        assertEquals("MailSendingPolicy", queuePolicies.at("/0/Ref").asText());
+    void theApiFunctionsRoleHasLogsAndTheSendingPolicyOnly() throws IOException {
+        JsonNode role = roleOf("MailApiFunction");
         assertEquals(JSON.readTree("""
-                {"Version": "2012-10-17", "Statement": [{"Sid": "DeadLetterQueue", "Effect": "Allow",
-                    "Action": "sqs:SendMessage", "Resource": {"Fn::GetAtt": ["MailDeadLetterQueue", "Arn"]}}]}
-                """), queuePolicies.get(1));
-        assertEquals(2, queuePolicies.size());
+                ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", {"Ref": "MailSendingPolicy"}]
+                """), role.path("ManagedPolicyArns"));
+        assertTrue(role.path("Policies").isMissingNode(), role.path("Policies").toString());
+    }
+
+    /**
+     * With its SQS event, SAM's role for the queue function would get AWSLambdaSQSQueueExecutionRole: receive, delete
+     * and read attributes on every queue in the account. Its own role has the event source mapping's three actions on
+     * the mail queue, sqs:SendMessage (the one call the code makes, not SendMessageBatch) on the dead-letter queue, and
+     * no sqs action anywhere else.
+     */
+    @Test
+    void theQueueFunctionsRoleReachesTheMailQueueAndTheDeadLetterQueueOnly() throws IOException {
+        JsonNode role = roleOf("MailQueueFunction");
+        JsonNode trust = role.at("/AssumeRolePolicyDocument/Statement");
+        assertEquals(1, trust.size(), trust.toString());
+        assertEquals("Allow", trust.at("/0/Effect").asText());
+        assertEquals(List.of("Service"), fieldNames(trust.at("/0/Principal")), "Lambda only");
+        assertEquals(List.of("lambda.amazonaws.com"), strings(trust.at("/0/Principal/Service")));
+        assertEquals(List.of("sts:AssumeRole"), strings(trust.at("/0/Action")));
+        assertFalse(role.path("ManagedPolicyArns").toString().contains("AWSLambdaSQSQueueExecutionRole"),
+                "AWSLambdaSQSQueueExecutionRole receives and deletes on every queue in the account");
+        assertEquals(JSON.readTree("""
+                [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+                 {"Ref": "MailSendingPolicy"}]
+                """), role.path("ManagedPolicyArns"), "logs and sending; no managed policy with sqs on every queue");
+
+        Map<String, List<JsonNode>> resourcesByAction = new TreeMap<>();
+        for (JsonNode policy : role.path("Policies")) {
+            for (JsonNode statement : policy.at("/PolicyDocument/Statement")) {
+                assertEquals("Allow", statement.path("Effect").asText(), statement.toString());
+                assertFalse(statement.has("NotAction") || statement.has("NotResource"), statement.toString());
+                for (String action : strings(statement.path("Action"))) {
+                    resourcesByAction.computeIfAbsent(action, a -> new ArrayList<>()).add(statement.path("Resource"));
+                }
+            }
+        }
+        JsonNode mailQueue = JSON.readTree("{\"Fn::GetAtt\": [\"MailQueue\", \"Arn\"]}");
+        JsonNode deadLetterQueue = JSON.readTree("{\"Fn::GetAtt\": [\"MailDeadLetterQueue\", \"Arn\"]}");
+        assertEquals(Map.of(
+                "sqs:DeleteMessage", List.of(mailQueue),
+                "sqs:GetQueueAttributes", List.of(mailQueue),
+                "sqs:ReceiveMessage", List.of(mailQueue),
+                "sqs:SendMessage", List.of(deadLetterQueue)), resourcesByAction);
+
+        String roleName = resource("MailQueueFunction").at("/Role/Fn::GetAtt/0").asText();
+        transformed.path("Resources").properties().forEach(r -> assertFalse(
+                r.getValue().at("/Properties/Roles").toString().contains("\"" + roleName + "\""),
+                r.getKey() + " adds grants to the queue function's role"));
+        assertTrue(resource("MailQueueFunction").path("Policies").isMissingNode(),
+                "beside a Role, SAM ignores Policies without a word");
+    }
+
+    /** A policy element that may be one string or a list of them (SAM writes lists, the template single strings). */
+    private static List<String> strings(JsonNode element) {
+        List<String> strings = new ArrayList<>();
+        (element.isArray() ? element : JSON.createArrayNode().add(element)).forEach(e -> strings.add(e.asText()));
+        return strings;
+    }
+
+    private static List<String> fieldNames(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    /** The properties of the role the function runs with, after SAM's transform. */
+    private static JsonNode roleOf(String function) {
+        JsonNode role = transformed.at("/Resources/" + function + "/Properties/Role/Fn::GetAtt");
+        assertEquals("Arn", role.path(1).asText(), function + "'s Role is a role in this template: " + role);
+        JsonNode resource = transformed.path("Resources").path(role.path(0).asText());
+        assertEquals("AWS::IAM::Role", resource.path("Type").asText());
+        return resource.path("Properties");
     }
 
     @Test
