@@ -1,0 +1,56 @@
+package dev.relaymail.secrets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.relaymail.core.Deadline;
+import dev.relaymail.core.RelayException;
+import dev.relaymail.testing.TestRelay.Certificate;
+import dev.relaymail.testing.TestTokenEndpoint;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The token request against real endpoints in the test process: https with the test CA, which this JVM trusts the way
+ * an operator adds a private CA ({@code javax.net.ssl.trustStore}, as for the relay), and redirects.
+ */
+class TokenEndpointIT {
+    private static final Duration TIME_TO_SPARE = Duration.ofSeconds(30);
+
+    private static AccessToken request(TestTokenEndpoint endpoint, Duration timeLeft) throws RelayException {
+        OAuth2Client client = new OAuth2Client("mailer@contoso.example", endpoint.uri(),
+                new TokenGrant.ClientCredentials("client-id", "cl1ent-S3CRET"), Optional.empty());
+        return new TokenEndpoint(Clock.systemUTC()).request(client, Deadline.in(timeLeft));
+    }
+
+    @Test
+    void anHttpsEndpointWithACertificateOfTheTrustedCaIssuesTheToken() throws Exception {
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.https(Certificate.TRUSTED)) {
+            AccessToken token = request(endpoint, TIME_TO_SPARE);
+
+            assertEquals("https", endpoint.uri().getScheme());
+            assertEquals(List.of(token.value()), endpoint.issued());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {301, 302, 303, 307, 308})
+    void aRedirectIsNotFollowedAndGivesNoToken(int status) {
+        try (TestTokenEndpoint elsewhere = TestTokenEndpoint.https(Certificate.TRUSTED);
+                TestTokenEndpoint endpoint = TestTokenEndpoint.https(Certificate.TRUSTED)
+                        .redirect(status, elsewhere.uri())) {
+            RelayException e = assertThrows(RelayException.class, () -> request(endpoint, TIME_TO_SPARE));
+
+            assertEquals(RelayException.Kind.CREDENTIALS, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().endsWith("answered HTTP " + status), e.getMessage());
+            assertEquals(1, endpoint.requests().size());
+            assertEquals(List.of(), elsewhere.requests(), "the credentials go to the configured endpoint only");
+        }
+    }
+}
