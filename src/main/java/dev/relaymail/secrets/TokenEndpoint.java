@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * An OAuth2 token request ({@link TokenGrant}: client credentials, or a service account's signed JWT) over the JDK's
@@ -99,6 +100,10 @@ final class TokenEndpoint {
         } catch (IOException e) {
             if (timedOut.get()) {
                 throw failure(where + " did not answer within " + budget + " ms");
+            }
+            if (e instanceof SSLHandshakeException) {
+                throw failure("the TLS handshake with " + where + " failed, so nothing was sent (its certificate must "
+                        + "be valid, for that host name and trusted by the JVM's trust store): " + e.getMessage());
             }
             throw failure(where + " could not be reached: " + e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {

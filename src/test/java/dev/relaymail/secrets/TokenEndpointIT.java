@@ -14,11 +14,13 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The token request against real endpoints in the test process: https with the test CA, which this JVM trusts the way
- * an operator adds a private CA ({@code javax.net.ssl.trustStore}, as for the relay), and redirects.
+ * an operator adds a private CA ({@code javax.net.ssl.trustStore}, as for the relay), certificates it must refuse,
+ * and redirects.
  */
 class TokenEndpointIT {
     private static final Duration TIME_TO_SPARE = Duration.ofSeconds(30);
@@ -36,6 +38,19 @@ class TokenEndpointIT {
 
             assertEquals("https", endpoint.uri().getScheme());
             assertEquals(List.of(token.value()), endpoint.issued());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Certificate.class, names = {"UNTRUSTED_CA", "WRONG_HOST", "EXPIRED"})
+    void anHttpsEndpointWithACertificateThatIsNotTrustedGetsNoRequest(Certificate certificate) {
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.https(certificate)) {
+            RelayException e = assertThrows(RelayException.class, () -> request(endpoint, TIME_TO_SPARE));
+
+            assertEquals(RelayException.Kind.CREDENTIALS, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().startsWith("the TLS handshake with the OAuth2 token endpoint 127.0.0.1 failed")
+                    && e.getMessage().contains("certificate"), e.getMessage());
+            assertEquals(List.of(), endpoint.requests(), "the client secret never went out");
         }
     }
 
