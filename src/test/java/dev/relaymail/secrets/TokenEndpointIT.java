@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The token request against real endpoints in the test process: https with the test CA, which this JVM trusts the way
  * an operator adds a private CA ({@code javax.net.ssl.trustStore}, as for the relay), certificates it must refuse,
- * and redirects.
+ * redirects, and an answer that trickles in.
  */
 class TokenEndpointIT {
     private static final Duration TIME_TO_SPARE = Duration.ofSeconds(30);
@@ -29,6 +29,10 @@ class TokenEndpointIT {
         OAuth2Client client = new OAuth2Client("mailer@contoso.example", endpoint.uri(),
                 new TokenGrant.ClientCredentials("client-id", "cl1ent-S3CRET"), Optional.empty());
         return new TokenEndpoint(Clock.systemUTC()).request(client, Deadline.in(timeLeft));
+    }
+
+    private static TestTokenEndpoint start(String scheme) {
+        return scheme.equals("https") ? TestTokenEndpoint.https(Certificate.TRUSTED) : TestTokenEndpoint.start();
     }
 
     @Test
@@ -66,6 +70,22 @@ class TokenEndpointIT {
             assertTrue(e.getMessage().endsWith("answered HTTP " + status), e.getMessage());
             assertEquals(1, endpoint.requests().size());
             assertEquals(List.of(), elsewhere.requests(), "the credentials go to the configured endpoint only");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http", "https"})
+    void anAnswerThatTricklesInWithinTheReadTimeoutIsStillCutOffAtTheDeadline(String scheme) {
+        try (TestTokenEndpoint endpoint = start(scheme).drip(Duration.ofMillis(100))) {
+            long start = System.nanoTime();
+
+            RelayException e = assertThrows(RelayException.class, () -> request(endpoint, Duration.ofMillis(1000)));
+
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(RelayException.Kind.CREDENTIALS, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains("did not answer within"), e.getMessage());
+            assertTrue(elapsedMillis < 2000, "a byte every 100 ms, each well within the read timeout, of an answer "
+                    + "that takes 10 s; it gave up after " + elapsedMillis + " ms, with a deadline in 1000 ms");
         }
     }
 }

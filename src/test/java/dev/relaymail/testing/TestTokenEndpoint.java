@@ -42,7 +42,9 @@ public final class TestTokenEndpoint implements AutoCloseable {
     private volatile String body;
     private volatile ServiceAccountKey serviceAccount;
     private volatile Duration stall = Duration.ZERO;
+    private volatile Duration drip = Duration.ZERO;
     private volatile URI location;
+    private volatile boolean closed;
     private final List<JsonNode> claims = new CopyOnWriteArrayList<>();
 
     private TestTokenEndpoint(HttpServer server) {
@@ -106,6 +108,15 @@ public final class TestTokenEndpoint implements AutoCloseable {
         return answer(statusCode, "");
     }
 
+    /**
+     * From now on, write each answer's body one byte at a time, waiting this long before each: every byte comes well
+     * within a socket's read timeout, the whole body does not.
+     */
+    public TestTokenEndpoint drip(Duration every) {
+        drip = every;
+        return this;
+    }
+
     /** From now on, take only JWT bearer assertions signed by this service account. */
     public TestTokenEndpoint trust(ServiceAccountKey account) {
         serviceAccount = account;
@@ -152,7 +163,16 @@ public final class TestTokenEndpoint implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             out.flush();
             pause(stall);
-            out.write(bytes);
+            Duration every = drip;
+            if (every.isZero()) {
+                out.write(bytes);
+                return;
+            }
+            for (int i = 0; i < bytes.length && !closed; i++) {
+                pause(every);
+                out.write(bytes[i]);
+                out.flush();
+            }
         }
     }
 
@@ -189,6 +209,7 @@ public final class TestTokenEndpoint implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         server.stop(0);
     }
 }
