@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * An OAuth2 token request ({@link TokenGrant}: client credentials, or a service account's signed JWT) over the JDK's
@@ -63,10 +65,11 @@ final class TokenEndpoint {
             http = (HttpURLConnection) client.tokenEndpoint().toURL().openConnection();
             byte[] form = form(client.grant().form(client, clock.instant()));
             HttpURLConnection connection = http;
+            // capped again now: on first use, getting here (loading the HTTP and JSON classes) takes a while
             watchdog = OnFirstUse.WATCHDOG.schedule(() -> {
                 timedOut.set(true);
                 connection.disconnect();
-            }, budget, TimeUnit.MILLISECONDS);
+            }, deadline.cap(budget), TimeUnit.MILLISECONDS);
             http.setConnectTimeout(Math.min(budget, (int) CONNECT_TIMEOUT.toMillis()));
             http.setReadTimeout(Math.min(budget, (int) READ_TIMEOUT.toMillis()));
             http.setInstanceFollowRedirects(false);
@@ -79,7 +82,7 @@ final class TokenEndpoint {
                 out.write(form);
             }
             int status = http.getResponseCode();
-            byte[] answer = read(status < 400 ? http.getInputStream() : http.getErrorStream());
+            byte[] answer = read(status < 400 ? http.getInputStream() : http.getErrorStream(), timedOut);
             if (status != 200) {
                 throw failure(where + " answered HTTP " + status + oauthError(answer));
             }
@@ -99,6 +102,10 @@ final class TokenEndpoint {
             if (timedOut.get()) {
                 throw failure(where + " did not answer within " + budget + " ms");
             }
+            if (e instanceof SSLHandshakeException) {
+                throw failure("the TLS handshake with " + where + " failed, so nothing was sent (its certificate must "
+                        + "be valid, for that host name and trusted by the JVM's trust store): " + e.getMessage());
+            }
             throw failure(where + " could not be reached: " + e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {
             if (watchdog != null) {
@@ -117,16 +124,33 @@ final class TokenEndpoint {
         return form.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static byte[] read(InputStream in) throws IOException {
+    /**
+     * The answer, up to a limit, and nothing once the watchdog has fired. Its {@code disconnect()} alone does not cut
+     * off an answer that trickles in, each byte within the read timeout: it waits for the stream's lock, which a read
+     * holds while it waits for the next byte and takes again right after it, and then may hand the rest to the JDK's
+     * keep-alive cleaner rather than close the socket; such an answer ran seconds past the deadline, at times to its
+     * end.
+     */
+    private static byte[] read(InputStream in, AtomicBoolean timedOut) throws IOException {
         if (in == null) {
             return new byte[0];
         }
         try (in) {
-            byte[] answer = in.readNBytes(MAX_ANSWER_BYTES + 1);
-            if (answer.length > MAX_ANSWER_BYTES) {
-                throw new IOException("the answer is larger than " + MAX_ANSWER_BYTES + " bytes");
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            while (true) {
+                int n = in.read(buffer);
+                if (timedOut.get()) {
+                    throw new IOException("the deadline passed while the answer was coming in");
+                }
+                if (n == -1) {
+                    return answer.toByteArray();
+                }
+                answer.write(buffer, 0, n);
+                if (answer.size() > MAX_ANSWER_BYTES) {
+                    throw new IOException("the answer is larger than " + MAX_ANSWER_BYTES + " bytes");
+                }
             }
-            return answer;
         }
     }
 

@@ -3,6 +3,8 @@ package dev.relaymail.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -19,11 +21,11 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * An OAuth2 token endpoint in the test process: the JDK's HTTP server on the loopback address (plain http, which the
- * function accepts there only). It answers the client-credentials grant with a new token each time, records every
- * request as received, and can be told to answer otherwise. Told to {@link #trust(ServiceAccountKey)} a service
- * account, it takes the JWT bearer grant only, as Google's does: an assertion that fails a check gets
- * {@code 400 invalid_grant}.
+ * An OAuth2 token endpoint in the test process: the JDK's HTTP server on the loopback address, plain http (which the
+ * function accepts there only) or https with one of the relay's test certificates. It answers the client-credentials
+ * grant with a new token each time, records every request as received, and can be told to answer otherwise. Told to
+ * {@link #trust(ServiceAccountKey)} a service account, it takes the JWT bearer grant only, as Google's does: an
+ * assertion that fails a check gets {@code 400 invalid_grant}.
  */
 public final class TestTokenEndpoint implements AutoCloseable {
 
@@ -40,25 +42,45 @@ public final class TestTokenEndpoint implements AutoCloseable {
     private volatile String body;
     private volatile ServiceAccountKey serviceAccount;
     private volatile Duration stall = Duration.ZERO;
+    private volatile Duration drip = Duration.ZERO;
+    private volatile URI location;
+    private volatile boolean closed;
     private final List<JsonNode> claims = new CopyOnWriteArrayList<>();
 
-    private TestTokenEndpoint() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    private TestTokenEndpoint(HttpServer server) {
+        this.server = server;
         server.createContext("/tenant/oauth2/v2.0/token", this::answer);
         server.start();
     }
 
+    /** An endpoint over plain http. */
     public static TestTokenEndpoint start() {
         try {
-            return new TestTokenEndpoint();
+            return new TestTokenEndpoint(HttpServer.create(loopback(), 0));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** An endpoint over https, presenting the relay's test certificate of that kind (for localhost and 127.0.0.1). */
+    public static TestTokenEndpoint https(TestRelay.Certificate certificate) {
+        try {
+            HttpsServer server = HttpsServer.create(loopback(), 0);
+            server.setHttpsConfigurator(new HttpsConfigurator(TestRelay.sslContext(certificate)));
+            return new TestTokenEndpoint(server);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static InetSocketAddress loopback() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    }
+
     /** Where the token endpoint is, in the form Microsoft's has. */
     public URI uri() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/tenant/oauth2/v2.0/token");
+        return URI.create((server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:"
+                + server.getAddress().getPort() + "/tenant/oauth2/v2.0/token");
     }
 
     /** The lifetime the next tokens are given ({@code expires_in}). */
@@ -77,6 +99,21 @@ public final class TestTokenEndpoint implements AutoCloseable {
     /** From now on, wait this long after the headers before writing each answer's body, as a stuck endpoint does. */
     public TestTokenEndpoint stall(Duration time) {
         stall = time;
+        return this;
+    }
+
+    /** From now on, answer with this redirect status and a {@code Location} of {@code target}, and no token. */
+    public TestTokenEndpoint redirect(int statusCode, URI target) {
+        location = target;
+        return answer(statusCode, "");
+    }
+
+    /**
+     * From now on, write each answer's body one byte at a time, waiting this long before each: every byte comes well
+     * within a socket's read timeout, the whole body does not.
+     */
+    public TestTokenEndpoint drip(Duration every) {
+        drip = every;
         return this;
     }
 
@@ -119,11 +156,23 @@ public final class TestTokenEndpoint implements AutoCloseable {
         }
         byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        if (location != null) {
+            exchange.getResponseHeaders().set("Location", location.toString());
+        }
         exchange.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.flush();
             pause(stall);
-            out.write(bytes);
+            Duration every = drip;
+            if (every.isZero()) {
+                out.write(bytes);
+                return;
+            }
+            for (int i = 0; i < bytes.length && !closed; i++) {
+                pause(every);
+                out.write(bytes[i]);
+                out.flush();
+            }
         }
     }
 
@@ -160,6 +209,7 @@ public final class TestTokenEndpoint implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         server.stop(0);
     }
 }
