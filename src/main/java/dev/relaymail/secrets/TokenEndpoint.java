@@ -1,7 +1,5 @@
 package dev.relaymail.secrets;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
 import java.io.ByteArrayOutputStream;
@@ -16,10 +14,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -49,7 +50,8 @@ final class TokenEndpoint {
 
     /**
      * Asks for a token; the whole request takes at most {@link #TOTAL_TIMEOUT}, and never longer than the time left
-     * before {@code deadline}.
+     * before {@code deadline}. The exchange runs on a thread of its own and this one waits for it only that long:
+     * socket timeouts bound each read, not an answer that stops in the middle, which no other thread can cut short.
      */
     AccessToken request(OAuth2Client client, Deadline deadline) throws RelayException {
         String where = "the OAuth2 token endpoint " + client.tokenEndpoint().getHost();
@@ -58,61 +60,105 @@ final class TokenEndpoint {
             throw new RelayException(RelayException.Kind.DEADLINE,
                     "not enough time left in this invocation to ask " + where + " for a token");
         }
-        HttpURLConnection http = null;
-        ScheduledFuture<?> watchdog = null;
-        AtomicBoolean timedOut = new AtomicBoolean();
+        Exchange exchange = new Exchange(client, where, budget);
+        Future<byte[]> answer = OnFirstUse.EXCHANGES.submit(exchange);
         try {
-            http = (HttpURLConnection) client.tokenEndpoint().toURL().openConnection();
-            byte[] form = form(client.grant().form(client, clock.instant()));
-            HttpURLConnection connection = http;
-            // capped again now: on first use, getting here (loading the HTTP and JSON classes) takes a while
-            watchdog = OnFirstUse.WATCHDOG.schedule(() -> {
-                timedOut.set(true);
-                connection.disconnect();
-            }, deadline.cap(budget), TimeUnit.MILLISECONDS);
-            http.setConnectTimeout(Math.min(budget, (int) CONNECT_TIMEOUT.toMillis()));
-            http.setReadTimeout(Math.min(budget, (int) READ_TIMEOUT.toMillis()));
-            http.setInstanceFollowRedirects(false);
-            http.setUseCaches(false);
-            http.setRequestMethod("POST");
-            http.setRequestProperty("Content-Type", "application/x-www-form-urlencoded");
-            http.setRequestProperty("Accept", "application/json");
-            http.setDoOutput(true);
-            try (OutputStream out = http.getOutputStream()) {
-                out.write(form);
-            }
-            int status = http.getResponseCode();
-            byte[] answer = read(status < 400 ? http.getInputStream() : http.getErrorStream(), timedOut);
-            if (status != 200) {
-                throw failure(where + " answered HTTP " + status + oauthError(answer));
-            }
             Instant now = clock.instant();
-            AccessToken token = AccessToken.fromAnswer(SecretFormat.JSON.readTree(answer), now);
+            AccessToken token = AccessToken.fromAnswer(SecretFormat.JSON.readTree(
+                    answer.get(budget, TimeUnit.MILLISECONDS)), now);
             LOG.log(Level.INFO, "got an OAuth2 access token from {0} for client {1}, valid for {2} s",
                     new Object[] {client.tokenEndpoint().getHost(), client.grant().client(),
                             Long.toString(Duration.between(now, token.expiresAt()).toSeconds())});
             return token;
-        } catch (IllegalStateException e) {
-            throw failure("the request to " + where + " could not be made: " + e.getMessage());
-        } catch (JsonProcessingException e) {
+        } catch (TimeoutException e) {
+            exchange.abandon();
+            throw failure(where + " did not answer within " + budget + " ms");
+        } catch (InterruptedException e) {
+            exchange.abandon();
+            Thread.currentThread().interrupt();
+            throw failure("the request to " + where + " was interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RelayException failure) {
+                throw failure;
+            }
+            throw failure("the request to " + where + " failed: " + e.getCause());
+        } catch (IOException e) {
+            // the answer is in memory by now: only Jackson can fail here
             throw failure(where + " answered with something that is not JSON");
         } catch (IllegalArgumentException e) {
             throw failure(where + " answered without a usable token: " + e.getMessage());
-        } catch (IOException e) {
-            if (timedOut.get()) {
-                throw failure(where + " did not answer within " + budget + " ms");
+        }
+    }
+
+    /** One form POST and its answer's body, or a failure saying what the endpoint did. */
+    private final class Exchange implements Callable<byte[]> {
+        private final OAuth2Client client;
+        private final String where;
+        private final int budget;
+        private final AtomicBoolean abandoned = new AtomicBoolean();
+        private volatile HttpURLConnection connection;
+
+        Exchange(OAuth2Client client, String where, int budget) {
+            this.client = client;
+            this.where = where;
+            this.budget = budget;
+        }
+
+        @Override
+        public byte[] call() throws RelayException {
+            HttpURLConnection http = null;
+            try {
+                http = (HttpURLConnection) client.tokenEndpoint().toURL().openConnection();
+                connection = http;
+                byte[] form = form(client.grant().form(client, clock.instant()));
+                http.setConnectTimeout(Math.min(budget, (int) CONNECT_TIMEOUT.toMillis()));
+                http.setReadTimeout(Math.min(budget, (int) READ_TIMEOUT.toMillis()));
+                http.setInstanceFollowRedirects(false);
+                http.setUseCaches(false);
+                http.setRequestMethod("POST");
+                http.setRequestProperty("Content-Type", "application/x-www-form-urlencoded");
+                http.setRequestProperty("Accept", "application/json");
+                http.setDoOutput(true);
+                if (abandoned.get()) {
+                    throw new IOException("abandoned before it was sent");
+                }
+                try (OutputStream out = http.getOutputStream()) {
+                    out.write(form);
+                }
+                int status = http.getResponseCode();
+                byte[] answer = read(status < 400 ? http.getInputStream() : http.getErrorStream(), abandoned);
+                if (status != 200) {
+                    throw failure(where + " answered HTTP " + status + oauthError(answer));
+                }
+                return answer;
+            } catch (IllegalStateException e) {
+                throw failure("the request to " + where + " could not be made: " + e.getMessage());
+            } catch (IOException e) {
+                if (abandoned.get()) {
+                    throw failure(where + " did not answer within " + budget + " ms");
+                }
+                if (e instanceof SSLHandshakeException) {
+                    throw failure("the TLS handshake with " + where + " failed, so nothing was sent (its certificate "
+                            + "must be valid, for that host name and trusted by the JVM's trust store): "
+                            + e.getMessage());
+                }
+                throw failure(where + " could not be reached: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            } finally {
+                if (http != null) {
+                    http.disconnect();
+                }
             }
-            if (e instanceof SSLHandshakeException) {
-                throw failure("the TLS handshake with " + where + " failed, so nothing was sent (its certificate must "
-                        + "be valid, for that host name and trusted by the JVM's trust store): " + e.getMessage());
-            }
-            throw failure(where + " could not be reached: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-        } finally {
-            if (watchdog != null) {
-                watchdog.cancel(false);
-            }
+        }
+
+        /**
+         * The caller stopped waiting: an answer still coming in is read no further, and the connection is closed on
+         * another thread, since {@code disconnect()} waits for a read in progress to return.
+         */
+        void abandon() {
+            abandoned.set(true);
+            HttpURLConnection http = connection;
             if (http != null) {
-                http.disconnect();
+                OnFirstUse.EXCHANGES.execute(http::disconnect);
             }
         }
     }
@@ -125,13 +171,11 @@ final class TokenEndpoint {
     }
 
     /**
-     * The answer, up to a limit, and nothing once the watchdog has fired. Its {@code disconnect()} alone does not cut
-     * off an answer that trickles in, each byte within the read timeout: it waits for the stream's lock, which a read
-     * holds while it waits for the next byte and takes again right after it, and then may hand the rest to the JDK's
-     * keep-alive cleaner rather than close the socket; such an answer ran seconds past the deadline, at times to its
-     * end.
+     * The answer, up to a limit, and nothing more once it is abandoned: {@code disconnect()} alone does not stop an
+     * answer that trickles in, each byte within the read timeout (it waits for the stream's lock, which a read takes
+     * again after every byte, and may hand the rest to the JDK's keep-alive cleaner rather than close the socket).
      */
-    private static byte[] read(InputStream in, AtomicBoolean timedOut) throws IOException {
+    private static byte[] read(InputStream in, AtomicBoolean abandoned) throws IOException {
         if (in == null) {
             return new byte[0];
         }
@@ -140,8 +184,8 @@ final class TokenEndpoint {
             byte[] buffer = new byte[8192];
             while (true) {
                 int n = in.read(buffer);
-                if (timedOut.get()) {
-                    throw new IOException("the deadline passed while the answer was coming in");
+                if (abandoned.get()) {
+                    throw new IOException("abandoned while the answer was coming in");
                 }
                 if (n == -1) {
                     return answer.toByteArray();
@@ -173,9 +217,9 @@ final class TokenEndpoint {
      * function, before the secret's read begins, and a password secret never needs it.
      */
     private static final class OnFirstUse {
-        /** Ends requests that outlive their time (a socket timeout bounds each read, not the whole answer). */
-        static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "token-deadline");
+        /** Runs the exchanges, so that the caller can stop waiting at its deadline whatever the socket does. */
+        static final ExecutorService EXCHANGES = Executors.newCachedThreadPool(r -> {
+            Thread thread = new Thread(r, "token-request");
             thread.setDaemon(true);
             return thread;
         });

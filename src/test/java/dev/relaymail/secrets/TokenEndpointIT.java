@@ -88,4 +88,20 @@ class TokenEndpointIT {
                     + "that takes 10 s; it gave up after " + elapsedMillis + " ms, with a deadline in 1000 ms");
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http", "https"})
+    void anAnswerThatStopsInTheMiddleJustBeforeTheDeadlineIsGivenUpAtTheDeadline(String scheme) {
+        try (TestTokenEndpoint endpoint = start(scheme).dripThenStop(Duration.ofMillis(100), 8)) {
+            long start = System.nanoTime();
+
+            RelayException e = assertThrows(RelayException.class, () -> request(endpoint, Duration.ofMillis(1000)));
+
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(e.getMessage().contains("did not answer within"), e.getMessage());
+            assertTrue(elapsedMillis < 1500, "8 bytes in 800 ms, then nothing: the read waiting for the ninth times "
+                    + "out only a read timeout after it began; it gave up after " + elapsedMillis + " ms, with a "
+                    + "deadline in 1000 ms");
+        }
+    }
 }

@@ -43,6 +43,7 @@ public final class TestTokenEndpoint implements AutoCloseable {
     private volatile ServiceAccountKey serviceAccount;
     private volatile Duration stall = Duration.ZERO;
     private volatile Duration drip = Duration.ZERO;
+    private volatile int dripBytes = Integer.MAX_VALUE;
     private volatile URI location;
     private volatile boolean closed;
     private final List<JsonNode> claims = new CopyOnWriteArrayList<>();
@@ -117,6 +118,15 @@ public final class TestTokenEndpoint implements AutoCloseable {
         return this;
     }
 
+    /**
+     * From now on, write only the first {@code bytes} bytes of each answer's body as {@link #drip} does, and then
+     * nothing more, as an endpoint that stops in the middle of its answer.
+     */
+    public TestTokenEndpoint dripThenStop(Duration every, int bytes) {
+        dripBytes = bytes;
+        return drip(every);
+    }
+
     /** From now on, take only JWT bearer assertions signed by this service account. */
     public TestTokenEndpoint trust(ServiceAccountKey account) {
         serviceAccount = account;
@@ -170,6 +180,10 @@ public final class TestTokenEndpoint implements AutoCloseable {
             }
             for (int i = 0; i < bytes.length && !closed; i++) {
                 pause(every);
+                if (i == dripBytes) {
+                    pause(Duration.ofSeconds(3));
+                    return;
+                }
                 out.write(bytes[i]);
                 out.flush();
             }
