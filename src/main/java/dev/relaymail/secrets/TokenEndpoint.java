@@ -29,7 +29,8 @@ import javax.net.ssl.SSLHandshakeException;
 /**
  * An OAuth2 token request ({@link TokenGrant}: client credentials, or a service account's signed JWT) over the JDK's
  * {@link HttpURLConnection}, which the AWS SDK's client here already loads: one form POST, one JSON answer. Both
- * socket timeouts are always set and the whole request is bounded too (by the invocation's deadline at the latest),
+ * socket timeouts are always set, the function waits for the whole request a bounded time too (never past the
+ * invocation's deadline; the exchange, on a thread of its own, may outlive that wait by a socket timeout at most),
  * redirects are not followed (the credentials go to the configured endpoint only) and the answer is read up to a
  * limit. A failure is a transient {@code CREDENTIALS} failure saying what the endpoint did, never showing a client
  * secret, an assertion or a token.
@@ -49,9 +50,10 @@ final class TokenEndpoint {
     }
 
     /**
-     * Asks for a token; the whole request takes at most {@link #TOTAL_TIMEOUT}, and never longer than the time left
-     * before {@code deadline}. The exchange runs on a thread of its own and this one waits for it only that long:
-     * socket timeouts bound each read, not an answer that stops in the middle, which no other thread can cut short.
+     * Asks for a token, waiting at most {@link #TOTAL_TIMEOUT} and never past {@code deadline}. The exchange runs on a
+     * thread of its own, since only no longer waiting for it ends it on time: a socket timeout bounds each read, not
+     * an answer that trickles in, and {@code disconnect()} from another thread waits for a read in progress. Once
+     * abandoned, the exchange ends at the next byte or at its socket timeout.
      */
     AccessToken request(OAuth2Client client, Deadline deadline) throws RelayException {
         String where = "the OAuth2 token endpoint " + client.tokenEndpoint().getHost();
@@ -61,15 +63,10 @@ final class TokenEndpoint {
                     "not enough time left in this invocation to ask " + where + " for a token");
         }
         Exchange exchange = new Exchange(client, where, budget);
-        Future<byte[]> answer = OnFirstUse.EXCHANGES.submit(exchange);
+        Future<byte[]> exchanged = OnFirstUse.EXCHANGES.submit(exchange);
+        byte[] answer;
         try {
-            Instant now = clock.instant();
-            AccessToken token = AccessToken.fromAnswer(SecretFormat.JSON.readTree(
-                    answer.get(budget, TimeUnit.MILLISECONDS)), now);
-            LOG.log(Level.INFO, "got an OAuth2 access token from {0} for client {1}, valid for {2} s",
-                    new Object[] {client.tokenEndpoint().getHost(), client.grant().client(),
-                            Long.toString(Duration.between(now, token.expiresAt()).toSeconds())});
-            return token;
+            answer = exchanged.get(deadline.cap(budget), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             exchange.abandon();
             throw failure(where + " did not answer within " + budget + " ms");
@@ -78,12 +75,23 @@ final class TokenEndpoint {
             Thread.currentThread().interrupt();
             throw failure("the request to " + where + " was interrupted");
         } catch (ExecutionException e) {
+            // the exchange's own failure, or a bug, as if it had been thrown here
             if (e.getCause() instanceof RelayException failure) {
                 throw failure;
             }
-            throw failure("the request to " + where + " failed: " + e.getCause());
+            if (e.getCause() instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
+            throw (Error) e.getCause();
+        }
+        try {
+            Instant now = clock.instant();
+            AccessToken token = AccessToken.fromAnswer(SecretFormat.JSON.readTree(answer), now);
+            LOG.log(Level.INFO, "got an OAuth2 access token from {0} for client {1}, valid for {2} s",
+                    new Object[] {client.tokenEndpoint().getHost(), client.grant().client(),
+                            Long.toString(Duration.between(now, token.expiresAt()).toSeconds())});
+            return token;
         } catch (IOException e) {
-            // the answer is in memory by now: only Jackson can fail here
             throw failure(where + " answered with something that is not JSON");
         } catch (IllegalArgumentException e) {
             throw failure(where + " answered without a usable token: " + e.getMessage());
@@ -96,6 +104,7 @@ final class TokenEndpoint {
         private final String where;
         private final int budget;
         private final AtomicBoolean abandoned = new AtomicBoolean();
+        private final AtomicBoolean closed = new AtomicBoolean();
         private volatile HttpURLConnection connection;
 
         Exchange(OAuth2Client client, String where, int budget) {
@@ -119,11 +128,12 @@ final class TokenEndpoint {
                 http.setRequestProperty("Content-Type", "application/x-www-form-urlencoded");
                 http.setRequestProperty("Accept", "application/json");
                 http.setDoOutput(true);
-                if (abandoned.get()) {
-                    throw new IOException("abandoned before it was sent");
-                }
                 try (OutputStream out = http.getOutputStream()) {
                     out.write(form);
+                }
+                // the form is buffered until here; a caller that stopped waiting meanwhile gets no token issued
+                if (abandoned.get()) {
+                    throw new IOException("abandoned before it was sent");
                 }
                 int status = http.getResponseCode();
                 byte[] answer = read(status < 400 ? http.getInputStream() : http.getErrorStream(), abandoned);
@@ -145,7 +155,7 @@ final class TokenEndpoint {
                 throw failure(where + " could not be reached: " + e.getClass().getSimpleName() + ": " + e.getMessage());
             } finally {
                 if (http != null) {
-                    http.disconnect();
+                    close(http);
                 }
             }
         }
@@ -158,7 +168,20 @@ final class TokenEndpoint {
             abandoned.set(true);
             HttpURLConnection http = connection;
             if (http != null) {
-                OnFirstUse.EXCHANGES.execute(http::disconnect);
+                OnFirstUse.EXCHANGES.execute(() -> {
+                    try {
+                        close(http);
+                    } catch (RuntimeException e) {
+                        // its stream closed meanwhile by the exchange's own thread: nothing is left to close
+                    }
+                });
+            }
+        }
+
+        /** Once, by whichever thread comes first: {@code HttpURLConnection} is not made for two. */
+        private void close(HttpURLConnection http) {
+            if (closed.compareAndSet(false, true)) {
+                http.disconnect();
             }
         }
     }
@@ -183,10 +206,10 @@ final class TokenEndpoint {
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
             while (true) {
-                int n = in.read(buffer);
                 if (abandoned.get()) {
                     throw new IOException("abandoned while the answer was coming in");
                 }
+                int n = in.read(buffer);
                 if (n == -1) {
                     return answer.toByteArray();
                 }

@@ -181,7 +181,10 @@ public final class TestTokenEndpoint implements AutoCloseable {
             for (int i = 0; i < bytes.length && !closed; i++) {
                 pause(every);
                 if (i == dripBytes) {
-                    pause(Duration.ofSeconds(3));
+                    // longer than any read timeout a test gives the client, and over as soon as the test closes this
+                    for (int waited = 0; waited < 100 && !closed; waited++) {
+                        pause(Duration.ofMillis(100));
+                    }
                     return;
                 }
                 out.write(bytes[i]);
