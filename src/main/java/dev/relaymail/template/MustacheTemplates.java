@@ -172,7 +172,8 @@ public final class MustacheTemplates implements Templates {
 
     /**
      * The compilers, made at the first template used rather than when the function is wired: most functions send
-     * without templates, and their cold start need not load jmustache.
+     * without templates, and their cold start need not load jmustache's compiler (only its exception classes, which
+     * the catch clauses here name).
      */
     private static final class Mustaches {
         /** Turns a request's {@code data} into the maps, lists, strings, numbers and booleans Mustache walks. */
