@@ -136,7 +136,7 @@ final class TokenEndpoint {
                     throw new IOException("abandoned before it was sent");
                 }
                 int status = http.getResponseCode();
-                byte[] answer = read(status < 400 ? http.getInputStream() : http.getErrorStream(), abandoned);
+                byte[] answer = read(status < 400 ? http.getInputStream() : http.getErrorStream());
                 if (status != 200) {
                     throw failure(where + " answered HTTP " + status + oauthError(answer));
                 }
@@ -178,6 +178,35 @@ final class TokenEndpoint {
             }
         }
 
+        /**
+         * The answer, up to a limit, and nothing more once it is abandoned: {@code disconnect()} alone does not stop
+         * an answer that trickles in, each byte within the read timeout (it waits for the stream's lock, which a read
+         * takes again after every byte, and may hand the rest to the JDK's keep-alive cleaner rather than close the
+         * socket).
+         */
+        private byte[] read(InputStream in) throws IOException, RelayException {
+            if (in == null) {
+                return new byte[0];
+            }
+            try (in) {
+                ByteArrayOutputStream answer = new ByteArrayOutputStream();
+                byte[] buffer = new byte[8192];
+                while (true) {
+                    if (abandoned.get()) {
+                        throw new IOException("abandoned while the answer was coming in");
+                    }
+                    int n = in.read(buffer);
+                    if (n == -1) {
+                        return answer.toByteArray();
+                    }
+                    answer.write(buffer, 0, n);
+                    if (answer.size() > MAX_ANSWER_BYTES) {
+                        throw failure(where + " answered with more than " + MAX_ANSWER_BYTES + " bytes");
+                    }
+                }
+            }
+        }
+
         /** Once, by whichever thread comes first: {@code HttpURLConnection} is not made for two. */
         private void close(HttpURLConnection http) {
             if (closed.compareAndSet(false, true)) {
@@ -191,34 +220,6 @@ final class TokenEndpoint {
         fields.forEach((name, value) -> form.add(URLEncoder.encode(name, StandardCharsets.UTF_8) + "="
                 + URLEncoder.encode(value, StandardCharsets.UTF_8)));
         return form.toString().getBytes(StandardCharsets.US_ASCII);
-    }
-
-    /**
-     * The answer, up to a limit, and nothing more once it is abandoned: {@code disconnect()} alone does not stop an
-     * answer that trickles in, each byte within the read timeout (it waits for the stream's lock, which a read takes
-     * again after every byte, and may hand the rest to the JDK's keep-alive cleaner rather than close the socket).
-     */
-    private static byte[] read(InputStream in, AtomicBoolean abandoned) throws IOException {
-        if (in == null) {
-            return new byte[0];
-        }
-        try (in) {
-            ByteArrayOutputStream answer = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            while (true) {
-                if (abandoned.get()) {
-                    throw new IOException("abandoned while the answer was coming in");
-                }
-                int n = in.read(buffer);
-                if (n == -1) {
-                    return answer.toByteArray();
-                }
-                answer.write(buffer, 0, n);
-                if (answer.size() > MAX_ANSWER_BYTES) {
-                    throw new IOException("the answer is larger than " + MAX_ANSWER_BYTES + " bytes");
-                }
-            }
-        }
     }
 
     /** The RFC 6749 {@code error} code of an error answer, when it is one; its description is never repeated. */

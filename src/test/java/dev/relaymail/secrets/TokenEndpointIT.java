@@ -104,4 +104,15 @@ class TokenEndpointIT {
                     + "a deadline in 3000 ms");
         }
     }
+
+    @Test
+    void anAnswerOverTheLimitIsRefusedAsSuch() {
+        String huge = "{\"access_token\": \"" + "x".repeat(70_000) + "\", \"token_type\": \"Bearer\"}";
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().answer(200, huge)) {
+            RelayException e = assertThrows(RelayException.class, () -> request(endpoint, TIME_TO_SPARE));
+
+            assertEquals(RelayException.Kind.CREDENTIALS, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().endsWith("answered with more than 65536 bytes"), e.getMessage());
+        }
+    }
 }
