@@ -9,7 +9,9 @@ function and the peers, then measures on the one benchmark message (bench/messag
   * cold start: from process start until the relay has accepted the first message, the function run by Lambda's
     runtime interface client against a local Runtime API (this script), secret fetch, TLS and AUTH included,
     against the same function written the seed's way in Python (smtplib + email + boto3);
-  * peak RSS of each sender, and the size of the function's package.
+  * peak RSS of each sender, the CPU time each sender spends per message in its timed part (all its threads), and
+    what the rest of the machine spends meanwhile (on a quiet machine: the relay), and the size of the function's
+    package.
 
 Each figure is the median of several runs, taken round-robin (one run of every sender per round). Results go to
 standard output and to bench/results.md.
@@ -164,7 +166,7 @@ def relaymail_throughput(relay, count, connections, warmup):
     command = ["java", LAMBDA_HEAP, f"-Dbench.warmup={warmup}", "-Dbench.message=" + os.path.join(BENCH, "message"), "-cp",
                java_classpath(), "dev.relaymail.bench.HandlerThroughput", str(count)]
     out, err, rss = peak_rss(command, function_env(relay, QUEUE_JAVA_OPTIONS, connections))
-    return last_json(err)["per_second"], rss
+    return rate_and_cpu(last_json(err), rss)
 
 
 def java_peer_throughput(relay, main_class, count):
@@ -174,7 +176,7 @@ def java_peer_throughput(relay, main_class, count):
     command = ["java", LAMBDA_HEAP, "-Dbench.message=" + os.path.join(BENCH, "message"), "-cp", java_classpath(),
                "dev.relaymail.bench." + main_class, str(count)]
     out, err, rss = peak_rss(command, env)
-    return last_json(out)["per_second"], rss
+    return rate_and_cpu(last_json(out), rss)
 
 
 def smtplib_throughput(relay, count, nodelay=False):
@@ -182,14 +184,21 @@ def smtplib_throughput(relay, count, nodelay=False):
     if nodelay:
         command.append("--nodelay")
     out, err, rss = peak_rss(command, dict(os.environ, **relay))
-    return last_json(out)["per_second"], rss
+    return rate_and_cpu(last_json(out), rss)
 
 
 def nodemailer_throughput(relay, count, connections, warmup):
     command = ["node", "throughput.js", str(count), str(connections)]
     out, err, rss = peak_rss(command, dict(os.environ, **relay, BENCH_WARMUP=str(warmup)),
                              cwd=os.path.join(BENCH, "peers", "node"))
-    return last_json(out)["per_second"], rss
+    return rate_and_cpu(last_json(out), rss)
+
+
+def rate_and_cpu(result, rss):
+    """Messages/s, peak RSS, and the CPU ms per message of the sender and of the rest of the machine (the relay)."""
+    own = result["cpu_seconds"]
+    return (result["per_second"], rss, 1000 * own / result["messages"],
+            1000 * (result["machine_cpu_seconds"] - own) / result["messages"])
 
 
 def delay_proxy(relay):
@@ -335,7 +344,9 @@ def interleaved(runs, senders):
     result = {}
     for name, runs_of_one in values.items():
         if isinstance(runs_of_one[0], tuple):
-            result[name] = (statistics.median(v[0] for v in runs_of_one), max(v[1] or 0 for v in runs_of_one))
+            # messages/s, the highest peak RSS, then the medians of the CPU figures
+            result[name] = (statistics.median(v[0] for v in runs_of_one), max(v[1] or 0 for v in runs_of_one),
+                            *(statistics.median(v[i] for v in runs_of_one) for i in range(2, len(runs_of_one[0]))))
         else:
             result[name] = statistics.median(runs_of_one)
     return result
@@ -432,11 +443,12 @@ def main():
              f"Warm throughput ({count} messages per run; median of {runs}, round-robin; relay: private Postfix, "
              "STARTTLS + AUTH):",
              "",
-             "| sender | messages/s | vs Nodemailer, 1 connection | vs Nodemailer, pool of 5 | peak RSS |",
-             "| --- | ---: | ---: | ---: | ---: |"]
-    for name, (rate, rss) in rows.items():
+             "| sender | messages/s | vs Nodemailer, 1 connection | vs Nodemailer, pool of 5 | peak RSS "
+             "| sender's CPU per message | the rest of the machine's (the relay) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, (rate, rss, own, rest) in rows.items():
         lines.append(f"| {name} | {rate:.0f} | {rate / node1:.2f}x | {rate / node5:.2f}x | "
-                     f"{(rss or 0) / 1024:.0f} MB |")
+                     f"{(rss or 0) / 1024:.0f} MB | {own:.2f} ms | {rest:.2f} ms |")
     lines += ratio_table(f"Warm throughput once compiled ({compiled} messages of warm-up each, then {count}; one run, "
                          "round-robin):", settled)
     lines += ratio_table(f"Warm throughput across a network (the relay behind a proxy that adds {2 * NETWORK_DELAY_MS} "
@@ -459,7 +471,7 @@ def ratio_table(title, rows):
     """A table of messages/s with the ratios to Nodemailer's two rows among them, under a blank line and a title."""
     lines = ["", title, "", "| sender | messages/s | vs Nodemailer, 1 connection | vs Nodemailer, pool of 5 |",
              "| --- | ---: | ---: | ---: |"]
-    for name, (rate, _) in rows.items():
+    for name, (rate, *_) in rows.items():
         lines.append(f"| {name} | {rate:.0f} | {rate / rows['Nodemailer, 1 connection'][0]:.2f}x | "
                      f"{rate / rows['Nodemailer, pool of 5'][0]:.2f}x |")
     return lines

@@ -14,7 +14,8 @@
  * BENCH_MESSAGE_DIR (default bench/message beside this folder).
  *
  * Prints one JSON line on stdout:
- *   {"peer": "nodemailer", "connections": c, "messages": N, "seconds": s, "per_second": x}
+ *   {"peer": "nodemailer", "connections": c, "messages": N, "seconds": s, "per_second": x,
+ *    "cpu_seconds": this process's CPU time in the timed part, "machine_cpu_seconds": all cores' busy time in it}
  */
 const fs = require('fs');
 const path = require('path');
@@ -42,6 +43,12 @@ function positiveInt(text, what) {
         fail(`usage: node throughput.js COUNT CONNECTIONS (${what} must be a positive integer, got ${JSON.stringify(text)})`);
     }
     return n;
+}
+
+// busy time of all cores, from /proc/stat (USER_HZ, 100 a second): every field of the cpu line but idle and iowait
+function machineCpuSeconds() {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return fields.reduce((busy, ticks, i) => (i === 3 || i === 4 ? busy : busy + ticks), 0) / 100;
 }
 
 async function main() {
@@ -98,9 +105,12 @@ async function main() {
 
     try {
         await sendAll(warmup); // warm-up: opens the connections and warms the JIT, not timed
+        const cpuStart = process.cpuUsage();
+        const machineStart = machineCpuSeconds();
         const start = process.hrtime.bigint();
         await sendAll(count);
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        const cpu = process.cpuUsage(cpuStart);
 
         process.stdout.write(
             JSON.stringify({
@@ -108,7 +118,9 @@ async function main() {
                 connections,
                 messages: count,
                 seconds: Math.round(seconds * 1e6) / 1e6,
-                per_second: Math.round((count / seconds) * 1e3) / 1e3
+                per_second: Math.round((count / seconds) * 1e3) / 1e3,
+                cpu_seconds: (cpu.user + cpu.system) / 1e6,
+                machine_cpu_seconds: machineCpuSeconds() - machineStart
             }) + '\n'
         );
     } finally {

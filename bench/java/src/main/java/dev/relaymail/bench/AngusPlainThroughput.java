@@ -32,14 +32,16 @@ public final class AngusPlainThroughput {
         for (int i = 0; i < 10; i++) {
             send(transport, session, m);
         }
+        CpuClock cpu = new CpuClock();
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
             send(transport, session, m);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        String cpuJson = cpu.json();
         transport.close();
-        System.out.printf("{\"peer\": \"angus-plain\", \"messages\": %d, \"seconds\": %.3f, \"per_second\": %.1f}%n",
-                count, seconds, count / seconds);
+        System.out.printf("{\"peer\": \"angus-plain\", \"messages\": %d, \"seconds\": %.3f, \"per_second\": %.1f, "
+                + "%s}%n", count, seconds, count / seconds, cpuJson);
     }
 
     private static void send(Transport transport, Session session, BenchMessage m) throws Exception {

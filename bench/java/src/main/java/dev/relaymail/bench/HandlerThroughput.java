@@ -21,6 +21,7 @@ import java.util.List;
  */
 public final class HandlerThroughput {
     private static long elapsed;
+    private static String cpuJson;
 
     private HandlerThroughput() {
     }
@@ -33,8 +34,8 @@ public final class HandlerThroughput {
         send(handler, message, count, "run-");
         double seconds = elapsed / 1e9;
         System.err.printf("{\"peer\": \"relaymail\", \"connections\": \"%s\", \"messages\": %d, \"seconds\": %.3f, "
-                + "\"per_second\": %.1f}%n", System.getenv().getOrDefault("SMTP_CONNECTIONS", "default"), count,
-                seconds, count / seconds);
+                + "\"per_second\": %.1f, %s}%n", System.getenv().getOrDefault("SMTP_CONNECTIONS", "default"), count,
+                seconds, count / seconds, cpuJson);
     }
 
     /** Sends {@code count} messages in batches of 10, from event bytes built before the clock starts. */
@@ -54,6 +55,7 @@ public final class HandlerThroughput {
             }
             events.add(event.toString().getBytes(StandardCharsets.UTF_8));
         }
+        CpuClock cpu = new CpuClock();
         long start = System.nanoTime();
         for (byte[] event : events) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -64,5 +66,6 @@ public final class HandlerThroughput {
             }
         }
         elapsed = System.nanoTime() - start;
+        cpuJson = cpu.json();
     }
 }

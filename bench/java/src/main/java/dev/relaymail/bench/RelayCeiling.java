@@ -45,13 +45,14 @@ public final class RelayCeiling {
             for (int i = 0; i < 500; i++) {
                 relay.send(message, Deadline.in(Duration.ofSeconds(30)));
             }
+            CpuClock cpu = new CpuClock();
             long start = System.nanoTime();
             for (int i = 0; i < count; i++) {
                 relay.send(message, Deadline.in(Duration.ofSeconds(30)));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("{\"peer\": \"relay-ceiling\", \"messages\": %d, \"seconds\": %.3f, \"per_second\": %.1f}%n",
-                    count, seconds, count / seconds);
+            System.out.printf("{\"peer\": \"relay-ceiling\", \"messages\": %d, \"seconds\": %.3f, \"per_second\": %.1f, "
+                    + "%s}%n", count, seconds, count / seconds, cpu.json());
         }
     }
 }
