@@ -144,9 +144,7 @@ final class TokenEndpoint {
             } catch (IllegalStateException e) {
                 throw failure("the request to " + where + " could not be made: " + e.getMessage());
             } catch (IOException e) {
-                if (abandoned.get()) {
-                    throw failure(where + " did not answer within " + budget + " ms");
-                }
+                // once abandoned, what this throws goes to nobody: the caller has reported the deadline already
                 if (e instanceof SSLHandshakeException) {
                     throw failure("the TLS handshake with " + where + " failed, so nothing was sent (its certificate "
                             + "must be valid, for that host name and trusted by the JVM's trust store): "

@@ -20,9 +20,6 @@ import java.util.List;
  * function logs to standard output as on Lambda; the result goes to standard error.
  */
 public final class HandlerThroughput {
-    private static long elapsed;
-    private static String cpuJson;
-
     private HandlerThroughput() {
     }
 
@@ -31,15 +28,19 @@ public final class HandlerThroughput {
         MailHandler handler = new MailHandler();
         BenchMessage message = BenchMessage.load();
         send(handler, message, Integer.parseInt(System.getProperty("bench.warmup", "500")), "warm-");
-        send(handler, message, count, "run-");
-        double seconds = elapsed / 1e9;
+        Timed run = send(handler, message, count, "run-");
+        double seconds = run.nanos() / 1e9;
         System.err.printf("{\"peer\": \"relaymail\", \"connections\": \"%s\", \"messages\": %d, \"seconds\": %.3f, "
                 + "\"per_second\": %.1f, %s}%n", System.getenv().getOrDefault("SMTP_CONNECTIONS", "default"), count,
-                seconds, count / seconds, cpuJson);
+                seconds, count / seconds, run.cpuJson());
+    }
+
+    /** How long a {@link #send} took, and the CPU it took ({@link CpuClock#json()}). */
+    private record Timed(long nanos, String cpuJson) {
     }
 
     /** Sends {@code count} messages in batches of 10, from event bytes built before the clock starts. */
-    private static void send(MailHandler handler, BenchMessage message, int count, String prefix) throws Exception {
+    private static Timed send(MailHandler handler, BenchMessage message, int count, String prefix) throws Exception {
         String body = message.request().toString();
         List<byte[]> events = new ArrayList<>();
         for (int sent = 0; sent < count; sent += 10) {
@@ -65,7 +66,7 @@ public final class HandlerThroughput {
                 throw new IllegalStateException("records failed: " + answer);
             }
         }
-        elapsed = System.nanoTime() - start;
-        cpuJson = cpu.json();
+        long elapsed = System.nanoTime() - start;
+        return new Timed(elapsed, cpu.json());
     }
 }
