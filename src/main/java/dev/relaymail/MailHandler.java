@@ -4,19 +4,18 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.relaymail.config.AwsClients;
 import dev.relaymail.config.Config;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.Invocation;
 import dev.relaymail.logging.JsonLogging;
 import dev.relaymail.logging.Metrics;
+import dev.relaymail.secrets.SdkSecretReader;
+import dev.relaymail.secrets.SecretReader;
 import dev.relaymail.secrets.SecretsManagerCredentials;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.util.function.Supplier;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * The Lambda entry point for every trigger. It reads the event exactly as Lambda delivers it (an API Gateway REST
@@ -44,43 +43,28 @@ public final class MailHandler implements RequestStreamHandler {
     }
 
     /**
-     * Wires the real adapters and warms the container up. The AWS SDK's client for the secret is built on a second
-     * thread from the very start (the SDK's own start is the longest part of a cold start) and reads the secret as
-     * soon as the configuration names it; meanwhile the first relay connection opens and this thread wires the rest
-     * and loads the code the first message needs. With SnapStart (initialisation type {@code snap-start}) nothing is
-     * read or connected before the snapshot, and the checkpoint hooks keep secrets and connections out of it.
+     * Wires the real adapters and warms the container up. The secret is read as soon as the configuration names it,
+     * with a signed request of the function's own where the environment allows it ({@link SecretReader}); where the
+     * AWS SDK's client must read it instead, the client is built on a second thread from the very start, since its
+     * start is then the longest part of a cold start. Meanwhile the first relay connection opens and this thread
+     * wires the rest and loads the code the first message needs. With SnapStart (initialisation type
+     * {@code snap-start}) the SDK reads it, with the container credentials Lambda gives SnapStart, and nothing is read
+     * or connected before the snapshot: the checkpoint hooks keep secrets and connections out of it.
      */
     private static Components production() {
         boolean snapStart = "snap-start".equals(System.getenv("AWS_LAMBDA_INITIALIZATION_TYPE"));
-        Supplier<SecretsManagerClient> secretsManager = AwsClients.lazy(SecretsManagerClient::builder);
+        SecretReader reader = snapStart ? SdkSecretReader.create() : SecretReader.forEnvironment(System.getenv());
         if (!snapStart) {
-            buildEarly(secretsManager);
+            reader.prepare();
         }
         JsonLogging.install(System.getenv("LOG_LEVEL"), System.out);
         Config config = Config.fromEnvironment(System.getenv());
-        SecretsManagerCredentials credentials = new SecretsManagerCredentials(secretsManager, config.secretId());
+        SecretsManagerCredentials credentials = new SecretsManagerCredentials(reader, config.secretId());
         Startup.Early secret = snapStart ? Startup.Early.none() : Startup.Early.readSecret(credentials);
         Components components = Components.production(config, credentials);
         org.crac.Core.getGlobalContext().register(components.startup());
         components.startup().warmUp(secret);
         return components;
-    }
-
-    /**
-     * Starts building an AWS client on a daemon thread, before anything else loads (here, not in {@link Startup},
-     * whose JSON mapper would load first); whoever uses it first waits for it. A failure is left for that use to meet
-     * again and report.
-     */
-    private static void buildEarly(Supplier<?> client) {
-        Thread thread = new Thread(() -> {
-            try {
-                client.get();
-            } catch (RuntimeException e) {
-                // reported when the client is used
-            }
-        }, "aws-client-start");
-        thread.setDaemon(true);
-        thread.start();
     }
 
     @Override

@@ -117,7 +117,7 @@ final class Harness implements AutoCloseable {
     /** The production wiring of one container, with these settings. */
     Components components() {
         Config config = Config.fromEnvironment(env);
-        return Components.production(config, SecretsManagerCredentials.create(config.secretId()));
+        return Components.production(config, SecretsManagerCredentials.create(config.secretId(), System.getenv()));
     }
 
     static JsonNode invoke(MailHandler handler, byte[] event, Duration timeout) {

@@ -186,7 +186,7 @@ public final class LocalInvoke {
                     "local-client-secret").put("scope", "https://outlook.office365.com/.default");
         }
         Moto.secretsManager().createSecret(r -> r.name(secretId).secretString(secret.toString()));
-        return SecretsManagerCredentials.create(secretId);
+        return SecretsManagerCredentials.create(secretId, System.getenv());
     }
 
     /** A local port that refuses connections, as a relay that is down does. */

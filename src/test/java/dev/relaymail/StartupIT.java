@@ -76,7 +76,8 @@ class StartupIT {
     void warmingUpOpensTheConnectionTheFirstMessageUses() {
         try (Harness h = new Harness()) {
             Components container = h.components();
-            SecretsManagerCredentials secret = SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"));
+            SecretsManagerCredentials secret = SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"),
+                    System.getenv());
             container.startup().warmUp(Startup.Early.none());
             assertEquals(0, h.relay.connections(), "without early work nothing connects (SnapStart)");
 
@@ -95,7 +96,8 @@ class StartupIT {
     @Test
     void theFirstConnectionOpensWhileTheSecretIsStillBeingRead() throws Exception {
         try (Harness h = new Harness()) {
-            SecretsManagerCredentials secret = SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"));
+            SecretsManagerCredentials secret = SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"),
+                    System.getenv());
             CountDownLatch readable = new CountDownLatch(1);
             CredentialsSource slowSecret = new CredentialsSource() {
                 @Override
@@ -140,7 +142,8 @@ class StartupIT {
     void aRelayThatIsDownAtStartIsNotAnErrorYet() {
         try (Harness h = new Harness()) {
             h.relay.close();
-            SecretsManagerCredentials secret = SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"));
+            SecretsManagerCredentials secret = SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"),
+                    System.getenv());
             Components container = Components.production(dev.relaymail.config.Config.fromEnvironment(h.env), secret);
             long start = System.nanoTime();
             container.startup().warmUp(Startup.Early.readSecret(secret));

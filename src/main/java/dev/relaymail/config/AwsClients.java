@@ -15,6 +15,8 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 public final class AwsClients {
     /** The longest an AWS call may take, retries included; a call can shorten it to the invocation's time left. */
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+    /** The longest one attempt of an AWS call may take. */
+    public static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
     private static final Supplier<SdkHttpClient> HTTP_CLIENT = once(UrlConnectionHttpClient::create);
 
     private AwsClients() {
@@ -22,7 +24,7 @@ public final class AwsClients {
 
     public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder) {
         return builder.httpClient(HTTP_CLIENT.get())
-                .overrideConfiguration(c -> c.apiCallAttemptTimeout(Duration.ofSeconds(2))
+                .overrideConfiguration(c -> c.apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
                         .apiCallTimeout(CALL_TIMEOUT))
                 .build();
     }

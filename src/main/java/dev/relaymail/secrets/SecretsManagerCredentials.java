@@ -1,16 +1,12 @@
 package dev.relaymail.secrets;
 
-import dev.relaymail.config.AwsClients;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.function.Supplier;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
-import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
 
 /**
  * Credentials from an AWS Secrets Manager secret whose {@code SecretString} is {@code {"username", "password"}}, or
@@ -24,27 +20,27 @@ public final class SecretsManagerCredentials implements CredentialsSource {
     /** Below this much time left, the secret is not read: the call could not finish. */
     static final Duration MIN_TIME = Duration.ofMillis(100);
 
-    private final Supplier<SecretsManagerClient> client;
+    private final SecretReader reader;
     private final String secretId;
     private final TokenEndpoint tokens;
     private final Clock clock;
     private SmtpSecret secret;
     private AccessToken token;
 
-    public SecretsManagerCredentials(Supplier<SecretsManagerClient> client, String secretId) {
-        this(client, secretId, Clock.systemUTC());
+    public SecretsManagerCredentials(SecretReader reader, String secretId) {
+        this(reader, secretId, Clock.systemUTC());
     }
 
-    SecretsManagerCredentials(Supplier<SecretsManagerClient> client, String secretId, Clock clock) {
-        this.client = client;
+    SecretsManagerCredentials(SecretReader reader, String secretId, Clock clock) {
+        this.reader = reader;
         this.secretId = secretId;
         this.tokens = new TokenEndpoint(clock);
         this.clock = clock;
     }
 
-    /** Credentials from the secret, through a client built the function's way on first use ({@link AwsClients}). */
-    public static SecretsManagerCredentials create(String secretId) {
-        return new SecretsManagerCredentials(AwsClients.lazy(SecretsManagerClient::builder), secretId);
+    /** Credentials from the secret, read the way this environment allows ({@link SecretReader#forEnvironment}). */
+    public static SecretsManagerCredentials create(String secretId, Map<String, String> env) {
+        return new SecretsManagerCredentials(SecretReader.forEnvironment(env), secretId);
     }
 
     @Override
@@ -86,12 +82,10 @@ public final class SecretsManagerCredentials implements CredentialsSource {
             throw new RelayException(RelayException.Kind.DEADLINE,
                     "not enough time left in this invocation to read the SMTP credentials");
         }
-        Duration timeout = Duration.ofMillis(deadline.cap((int) AwsClients.CALL_TIMEOUT.toMillis()));
-        GetSecretValueResponse response;
+        SecretReader.SecretValue value;
         try {
-            response = client.get().getSecretValue(r -> r.secretId(secretId)
-                    .overrideConfiguration(c -> c.apiCallTimeout(timeout)));
-        } catch (SdkException e) {
+            value = reader.read(secretId, deadline);
+        } catch (SecretReader.Unreadable e) {
             LOG.log(Level.SEVERE, "cannot read secret {0} (SMTP_SECRET_ID): {1}", new Object[] {secretId,
                     e.getMessage()});
             throw new RelayException(RelayException.Kind.CREDENTIALS,
@@ -99,14 +93,14 @@ public final class SecretsManagerCredentials implements CredentialsSource {
         }
         SmtpSecret parsed;
         try {
-            parsed = SecretFormat.parse(response.secretString());
+            parsed = SecretFormat.parse(value.secretString());
         } catch (RelayException e) {
             LOG.log(Level.SEVERE, "secret {0} (SMTP_SECRET_ID) is not usable: {1}", new Object[] {secretId,
                     e.getMessage()});
             throw e;
         }
         LOG.log(Level.INFO, "read SMTP credentials ({0}) from secret {1} (version {2})", new Object[] {
-                parsed.form(), secretId, response.versionId()});
+                parsed.form(), secretId, value.versionId()});
         return parsed;
     }
 }

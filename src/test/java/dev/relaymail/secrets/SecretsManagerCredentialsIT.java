@@ -21,11 +21,27 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
-/** Credentials from moto_server's Secrets Manager through the real SDK, pointed there by AWS_ENDPOINT_URL. */
+/**
+ * Credentials from moto_server's Secrets Manager, pointed there by AWS_ENDPOINT_URL, read both ways: with the
+ * function's own signed request, and with the real SDK.
+ */
 class SecretsManagerCredentialsIT {
     private final SecretsManagerClient secrets = Moto.secretsManager();
+
+    /** The two ways of reading the secret. */
+    enum Reader {
+        SIGNED, SDK;
+
+        SecretsManagerCredentials credentials(String secretId) {
+            SecretReader reader = this == SIGNED ? SignedSecretReader.fromEnvironment(System.getenv()).orElseThrow()
+                    : new SdkSecretReader(Moto::secretsManager);
+            return new SecretsManagerCredentials(reader, secretId);
+        }
+    }
 
     /** An invocation's deadline with time to spare. */
     private static Deadline soon() {
@@ -38,10 +54,11 @@ class SecretsManagerCredentialsIT {
         return name;
     }
 
-    @Test
-    void readsUsernameAndPasswordOnceAndCachesThem() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Reader.class)
+    void readsUsernameAndPasswordOnceAndCachesThem(Reader reader) throws Exception {
         String id = createSecret("{\"username\": \"relay-user\", \"password\": \"s3cret\"}");
-        SecretsManagerCredentials credentials = SecretsManagerCredentials.create(id);
+        SecretsManagerCredentials credentials = reader.credentials(id);
 
         assertEquals(new Credentials("relay-user", "s3cret"), credentials.current(soon()));
         secrets.putSecretValue(r -> r.secretId(id).secretString("{\"username\": \"u2\", \"password\": \"p2\"}"));
@@ -49,19 +66,20 @@ class SecretsManagerCredentialsIT {
         assertEquals("u2", credentials.refresh(soon()).username());
     }
 
-    @Test
-    void aMissingSecretIsATransientCredentialsFailure() {
-        SecretsManagerCredentials credentials = SecretsManagerCredentials.create("relaymail/it/does-not-exist");
+    @ParameterizedTest
+    @EnumSource(Reader.class)
+    void aMissingSecretIsATransientCredentialsFailure(Reader reader) {
+        SecretsManagerCredentials credentials = reader.credentials("relaymail/it/does-not-exist");
         RelayException e = assertThrows(RelayException.class, () -> credentials.current(soon()));
         assertEquals(RelayException.Kind.CREDENTIALS, e.kind());
         assertTrue(e.retryable());
     }
 
-    @Test
-    void aMalformedSecretIsRefusedWithoutShowingIt() {
+    @ParameterizedTest
+    @EnumSource(Reader.class)
+    void aMalformedSecretIsRefusedWithoutShowingIt(Reader reader) {
         String id = createSecret("{\"user\": \"relay-user\", \"pass\": \"TOP-SECRET-VALUE\"}");
-        RelayException e = assertThrows(RelayException.class,
-                () -> SecretsManagerCredentials.create(id).current(soon()));
+        RelayException e = assertThrows(RelayException.class, () -> reader.credentials(id).current(soon()));
         assertEquals(RelayException.Kind.CREDENTIALS, e.kind());
         assertFalse(e.getMessage().contains("TOP-SECRET-VALUE"));
     }
@@ -70,7 +88,7 @@ class SecretsManagerCredentialsIT {
     void aRotatedSecretIsReadAgainAfter535AndTheMessageIsSent() throws Exception {
         try (TestRelay server = TestRelay.start()) {
             String id = createSecret("{\"username\": \"relay-user\", \"password\": \"" + server.password() + "\"}");
-            SecretsManagerCredentials credentials = SecretsManagerCredentials.create(id);
+            SecretsManagerCredentials credentials = Reader.SIGNED.credentials(id);
             credentials.current(soon());
             // rotation: the relay and the secret get a new password; the container still holds the old one
             server.acceptOnly("rotated-password");
@@ -94,7 +112,7 @@ class SecretsManagerCredentialsIT {
             String id = createSecret(OAuth2Secrets.clientCredentials("mailer@contoso.example",
                     endpoint.uri().toString(), "c", "s").toString());
             MovableClock clock = new MovableClock();
-            SecretsManagerCredentials credentials = new SecretsManagerCredentials(() -> secrets, id, clock);
+            SecretsManagerCredentials credentials = new SecretsManagerCredentials(new SdkSecretReader(() -> secrets), id, clock);
 
             Credentials first = credentials.current(soon());
             assertEquals(new Credentials("mailer@contoso.example", endpoint.issued().get(0),

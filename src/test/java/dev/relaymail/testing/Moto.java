@@ -1,13 +1,16 @@
 package dev.relaymail.testing;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -97,19 +100,49 @@ public final class Moto {
         return table;
     }
 
+    /**
+     * A moto_server of its own that, as AWS does, checks each request's signature against the keys made in it and
+     * the caller's permissions, after letting the first {@code unchecked} requests through to make them.
+     */
+    public static Checking startChecking(int unchecked) {
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            URI uri = URI.create("http://127.0.0.1:" + free.getLocalPort());
+            free.close();
+            return new Checking(uri, start(uri, Map.of("INITIAL_NO_AUTH_ACTION_COUNT", Integer.toString(unchecked))));
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port for moto_server", e);
+        }
+    }
+
+    /** A moto_server that checks signatures and permissions; closing it stops it. */
+    public record Checking(URI endpoint, Process process) implements AutoCloseable {
+        @Override
+        public void close() {
+            process.destroy();
+        }
+    }
+
     private static void start(URI uri) {
+        Process moto = start(uri, Map.of());
+        Runtime.getRuntime().addShutdownHook(new Thread(moto::destroy));
+    }
+
+    private static Process start(URI uri, Map<String, String> env) {
         try {
             Path log = Files.createTempFile("moto-server", ".log");
-            Process moto = new ProcessBuilder("moto_server", "-H", uri.getHost(), "-p", Integer.toString(uri.getPort()))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            Runtime.getRuntime().addShutdownHook(new Thread(moto::destroy));
+            ProcessBuilder builder = new ProcessBuilder("moto_server", "-H", uri.getHost(), "-p",
+                    Integer.toString(uri.getPort())).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().putAll(env);
+            Process moto = builder.start();
             Instant until = Instant.now().plus(Duration.ofSeconds(30));
             while (!listening(uri)) {
                 if (!moto.isAlive() || Instant.now().isAfter(until)) {
+                    moto.destroy();
                     throw new IllegalStateException("moto_server did not start on " + uri + "; see " + log);
                 }
                 Thread.sleep(100);
             }
+            return moto;
         } catch (IOException e) {
             throw new IllegalStateException("cannot start moto_server (is it installed? pip install 'moto[server]')", e);
         } catch (InterruptedException e) {

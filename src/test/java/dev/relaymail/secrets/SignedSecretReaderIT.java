@@ -1,0 +1,202 @@
+package dev.relaymail.secrets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.relaymail.core.Deadline;
+import dev.relaymail.testing.Moto;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.model.Credentials;
+
+/**
+ * The function's own signed {@code GetSecretValue}: against a moto_server that checks signatures, session tokens and
+ * permissions as AWS does, with the temporary credentials of a role, as Lambda gives them; and against a scripted
+ * HTTP server for the service's failures, throttling and silence.
+ */
+class SignedSecretReaderIT {
+    private static final String REGION = "eu-central-1";
+    private static final String SECRET = "{\"username\": \"relay-user\", \"password\": \"s3cret\"}";
+    private static Moto.Checking moto;
+    private static Credentials role;
+
+    /** Made while moto lets requests through unchecked: a role allowed to read secrets, its credentials, a secret. */
+    @BeforeAll
+    static void aRoleAndASecret() {
+        moto = Moto.startChecking(4);
+        StaticCredentialsProvider setup = StaticCredentialsProvider.create(AwsBasicCredentials.create("setup", "x"));
+        try (IamClient iam = IamClient.builder().endpointOverride(moto.endpoint()).region(Region.AWS_GLOBAL)
+                .credentialsProvider(setup).httpClient(UrlConnectionHttpClient.create()).build();
+             StsClient sts = StsClient.builder().endpointOverride(moto.endpoint()).region(Region.of(REGION))
+                .credentialsProvider(setup).httpClient(UrlConnectionHttpClient.create()).build();
+             SecretsManagerClient secrets = SecretsManagerClient.builder().endpointOverride(moto.endpoint())
+                .region(Region.of(REGION)).credentialsProvider(setup).httpClient(UrlConnectionHttpClient.create())
+                .build()) {
+            String arn = iam.createRole(r -> r.roleName("relaymail").assumeRolePolicyDocument("{\"Version\":"
+                    + "\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
+                    + "\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}")).role().arn();
+            iam.putRolePolicy(r -> r.roleName("relaymail").policyName("secret").policyDocument("{\"Version\":"
+                    + "\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"
+                    + "\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}]}"));
+            role = sts.assumeRole(r -> r.roleArn(arn).roleSessionName("lambda")).credentials();
+            secrets.createSecret(r -> r.name("relaymail/smtp").secretString(SECRET));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        moto.close();
+    }
+
+    @Test
+    void readsTheSecretWithARolesTemporaryCredentialsSignedAsAwsChecksThem() throws Exception {
+        SecretReader.SecretValue value = checked(new SigV4.Keys(role.accessKeyId(), role.secretAccessKey(),
+                role.sessionToken())).read("relaymail/smtp", soon());
+
+        assertEquals(SECRET, value.secretString());
+        assertFalse(value.versionId().isEmpty());
+        assertFalse(value.toString().contains("s3cret"));
+    }
+
+    @Test
+    void aWrongSecretKeyIsRefusedAsAwsRefusesAForgedSignature() {
+        SecretReader.Unreadable e = assertThrows(SecretReader.Unreadable.class, () -> checked(new SigV4.Keys(
+                role.accessKeyId(), role.secretAccessKey() + "x", role.sessionToken())).read("relaymail/smtp", soon()));
+
+        assertTrue(e.getMessage().endsWith("answered HTTP 403 SignatureDoesNotMatch"), e.getMessage());
+    }
+
+    @Test
+    void temporaryCredentialsWithoutTheirSessionTokenAreRefused() {
+        SecretReader.Unreadable e = assertThrows(SecretReader.Unreadable.class, () -> checked(new SigV4.Keys(
+                role.accessKeyId(), role.secretAccessKey(), null)).read("relaymail/smtp", soon()));
+
+        assertTrue(e.getMessage().contains("answered HTTP 403"), e.getMessage());
+    }
+
+    @Test
+    void retriesAFailureAndThrottlingThenReadsTheSecret() throws Exception {
+        try (Scripted service = new Scripted(List.of(
+                new Reply(503, "{\"__type\":\"InternalServiceError\",\"message\":\"try again\"}"),
+                new Reply(400, "{\"__type\":\"com.amazonaws.secretsmanager#ThrottlingException\"}"),
+                new Reply(200, "{\"SecretString\":\"" + SECRET.replace("\"", "\\\"") + "\",\"VersionId\":\"v7\"}")))) {
+            SecretReader.SecretValue value = service.reader().read("relaymail/smtp", soon());
+
+            assertEquals(new SecretReader.SecretValue(SECRET, "v7"), value);
+            assertEquals(3, service.requests.size());
+            for (String request : service.requests) {
+                assertTrue(request.startsWith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"), request);
+            }
+        }
+    }
+
+    @Test
+    void givesUpAfterThreeAttempts() throws Exception {
+        try (Scripted service = new Scripted(List.of(new Reply(500, "{\"__type\":\"InternalServiceError\"}")))) {
+            SecretReader.Unreadable e = assertThrows(SecretReader.Unreadable.class,
+                    () -> service.reader().read("relaymail/smtp", soon()));
+
+            assertEquals(3, service.requests.size());
+            assertTrue(e.getMessage().endsWith("answered HTTP 500 InternalServiceError (3 attempts)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aRefusalIsNotRetriedAndItsMessageIsNotRepeated() throws Exception {
+        try (Scripted service = new Scripted(List.of(new Reply(400, "{\"__type\":\"com.amazonaws.secretsmanager#"
+                + "ResourceNotFoundException\",\"message\":\"no secret TOP-SECRET-NAME\"}")))) {
+            SecretReader.Unreadable e = assertThrows(SecretReader.Unreadable.class,
+                    () -> service.reader().read("relaymail/smtp", soon()));
+
+            assertEquals(1, service.requests.size());
+            assertTrue(e.getMessage().endsWith("answered HTTP 400 ResourceNotFoundException"),
+                    e.getMessage());
+            assertFalse(e.getMessage().contains("TOP-SECRET-NAME"));
+        }
+    }
+
+    @Test
+    void aServiceThatDoesNotAnswerIsGivenUpAtTheDeadline() throws Exception {
+        try (Scripted service = new Scripted(List.of(new Reply(0, "")))) {
+            long start = System.nanoTime();
+            SecretReader.Unreadable e = assertThrows(SecretReader.Unreadable.class,
+                    () -> service.reader().read("relaymail/smtp", Deadline.in(Duration.ofMillis(1500))));
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+            assertTrue(tookMillis >= 1400 && tookMillis < 1900, tookMillis + " ms");
+            assertTrue(e.getMessage().contains("did not answer within"), e.getMessage());
+        }
+    }
+
+    private static SignedSecretReader checked(SigV4.Keys keys) throws IOException {
+        return new SignedSecretReader(moto.endpoint().toURL(), REGION, keys, Clock.systemUTC());
+    }
+
+    private static Deadline soon() {
+        return Deadline.in(Duration.ofSeconds(30));
+    }
+
+    /** A status and a body; status 0: no answer at all. */
+    record Reply(int status, String body) {
+    }
+
+    /** An HTTP server that answers with the replies in turn, the last one again and again, noting each request. */
+    private static final class Scripted implements AutoCloseable {
+        final List<String> requests = new CopyOnWriteArrayList<>();
+        private final HttpServer server;
+
+        Scripted(List<Reply> replies) throws IOException {
+            ConcurrentLinkedQueue<Reply> queue = new ConcurrentLinkedQueue<>(replies);
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/", exchange -> {
+                exchange.getRequestBody().readAllBytes();
+                requests.add(exchange.getRequestHeaders().getFirst("Authorization"));
+                Reply reply = queue.size() > 1 ? queue.poll() : queue.peek();
+                if (reply.status() == 0) {
+                    return; // keeps the connection open, says nothing
+                }
+                byte[] body = reply.body().getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.1");
+                exchange.sendResponseHeaders(reply.status(), body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+            server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+            server.start();
+        }
+
+        SignedSecretReader reader() throws IOException {
+            URL url = new URL("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+            return new SignedSecretReader(url, REGION, new SigV4.Keys("AKIDEXAMPLE", "secret", null),
+                    Clock.systemUTC());
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+}
