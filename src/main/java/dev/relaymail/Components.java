@@ -33,18 +33,19 @@ import software.amazon.awssdk.services.s3.S3Client;
 record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup startup) {
 
     /**
-     * The real adapters: credentials from Secrets Manager, permanent failures to the SQS dead-letter queue,
-     * idempotency records in DynamoDB when a table is configured.
+     * The real adapters around {@code relay}, which is made first so that a cold start can open its first connection
+     * while the rest is wired (it logs in with {@code credentials}, which the checkpoint hooks forget): permanent
+     * failures to the SQS dead-letter queue, idempotency records in DynamoDB when a table is configured.
      */
-    static Components production(Config config, CredentialsSource credentials) {
-        return wire(config, credentials,
+    static Components production(Config config, SmtpRelay relay, CredentialsSource credentials) {
+        return wire(config, relay, credentials,
                 config.deadLetterQueueUrl().map(SqsDeadLetterQueue::create),
                 config.idempotencyTable().map(table -> DynamoDbIdempotencyStore.create(table, config.idempotencyTtl())),
                 Clock.systemUTC());
     }
 
-    static Components wire(Config config, CredentialsSource credentials, Optional<DeadLetterQueue> deadLetters,
-            Optional<IdempotencyStore> idempotency, Clock clock) {
+    static Components wire(Config config, SmtpRelay relay, CredentialsSource credentials,
+            Optional<DeadLetterQueue> deadLetters, Optional<IdempotencyStore> idempotency, Clock clock) {
         Supplier<S3Client> s3 = S3ObjectStore.lazyClient();
         List<TemplateSource> templateSources = new ArrayList<>();
         config.templates().bucket().ifPresent(bucket -> templateSources.add(
@@ -54,7 +55,6 @@ record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup startup) {
                 config.attachmentBuckets(), new MustacheTemplates(templateSources, config.templates().cacheTtl(), clock));
         MessageIds messageIds = new MessageIds();
         MimeComposer composer = new MimeComposer(messageIds, clock, config.limits().maxMessageBytes());
-        SmtpRelay relay = new SmtpRelay(config.relay(), credentials);
         Sender mailer = new Mailer(config.allowedFrom(),
                 new StoredAttachments(new S3ObjectStore(s3), config.limits().maxMessageBytes()), composer, relay);
         Sender sender = idempotency.<Sender>map(store -> new IdempotentSender(mailer, store, clock)).orElse(mailer);

@@ -9,6 +9,7 @@ import dev.relaymail.core.Deadline;
 import dev.relaymail.core.Invocation;
 import dev.relaymail.logging.JsonLogging;
 import dev.relaymail.logging.Metrics;
+import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.SdkSecretReader;
 import dev.relaymail.secrets.SecretReader;
 import dev.relaymail.secrets.SecretsManagerCredentials;
@@ -46,10 +47,11 @@ public final class MailHandler implements RequestStreamHandler {
      * Wires the real adapters and warms the container up. The secret is read as soon as the configuration names it,
      * with a signed request of the function's own where the environment allows it ({@link SecretReader}); where the
      * AWS SDK's client must read it instead, the client is built on a second thread from the very start, since its
-     * start is then the longest part of a cold start. Meanwhile the first relay connection opens and this thread
-     * wires the rest and loads the code the first message needs. With SnapStart (initialisation type
-     * {@code snap-start}) the SDK reads it, with the container credentials Lambda gives SnapStart, and nothing is read
-     * or connected before the snapshot: the checkpoint hooks keep secrets and connections out of it.
+     * start is then the longest part of a cold start. The first relay connection opens at the same time (its TLS
+     * handshake is otherwise the longest part), and this thread wires the rest and loads the code the first message
+     * needs. With SnapStart (initialisation type {@code snap-start}) the SDK reads it, with the container credentials
+     * Lambda gives SnapStart, and nothing is read or connected before the snapshot: the checkpoint hooks keep secrets
+     * and connections out of it.
      */
     private static Components production() {
         boolean snapStart = "snap-start".equals(System.getenv("AWS_LAMBDA_INITIALIZATION_TYPE"));
@@ -60,10 +62,11 @@ public final class MailHandler implements RequestStreamHandler {
         JsonLogging.install(System.getenv("LOG_LEVEL"), System.out);
         Config config = Config.fromEnvironment(System.getenv());
         SecretsManagerCredentials credentials = new SecretsManagerCredentials(reader, config.secretId());
-        Startup.Early secret = snapStart ? Startup.Early.none() : Startup.Early.readSecret(credentials);
-        Components components = Components.production(config, credentials);
+        SmtpRelay relay = new SmtpRelay(config.relay(), credentials);
+        Startup.Early early = snapStart ? Startup.Early.none() : Startup.Early.start(credentials, relay);
+        Components components = Components.production(config, relay, credentials);
         org.crac.Core.getGlobalContext().register(components.startup());
-        components.startup().warmUp(secret);
+        components.startup().warmUp(early);
         return components;
     }
 

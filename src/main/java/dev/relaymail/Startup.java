@@ -29,18 +29,17 @@ import org.crac.Resource;
  * <ul>
  *   <li>{@link #prime()}: loads and runs the code the first send needs (JSON, validation, MIME composition, TLS
  *       set-up), on a built-in sample, without network and without secrets.</li>
- *   <li>{@link #warmUp(Early)}: primes and, at the same time on other threads, opens the first relay connection
- *       (TCP, TLS) and logs in on it (AUTH) once the secret, read since the start, is there: the AWS SDK's start,
- *       the TLS handshake and the rest overlap.</li>
+ *   <li>{@link Early#start}: from the moment the configuration is read, reads the secret and opens the first relay
+ *       connection (TCP, TLS) on other threads, and logs in on it (AUTH) once both are done; {@link #warmUp(Early)}
+ *       primes meanwhile, then waits for them: the secret's read, the TLS handshake and the rest overlap.</li>
  *   <li>SnapStart: before the snapshot the relay connections are closed and the credentials forgotten (none may be
  *       in a snapshot); after a restore the random source of Message-IDs is renewed, since every container restored
- *       from one snapshot would otherwise share it, and the secret and the first connection are started on as in
- *       {@link #warmUp(Early)}, without waiting for them.</li>
+ *       from one snapshot would otherwise share it, and the secret and the first connection are started on as at a
+ *       cold start, without waiting for them.</li>
  * </ul>
  */
 final class Startup implements Resource {
     private static final Logger LOG = Logger.getLogger(Startup.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** How long a cold start may spend opening the first connection before it goes on without. */
     static final Duration PREPARE_TIMEOUT = Duration.ofSeconds(3);
     private static final byte[] SAMPLE = ("{\"from\": \"Start <start@relaymail.invalid>\", "
@@ -66,10 +65,15 @@ final class Startup implements Resource {
         this.credentials = credentials;
     }
 
-    /** Runs the first send's code on the sample: no network, no secret, nothing sent. */
+    /**
+     * Runs the first send's code on the sample: no network, no secret, nothing sent. Its JSON mapper is made here, not
+     * in a static field: the class loads when a cold start begins reading the secret, which would then wait for
+     * Jackson.
+     */
     void prime() {
+        ObjectMapper json = new ObjectMapper();
         try {
-            JSON.writeValueAsBytes(JSON.readTree(JSON.writeValueAsBytes(
+            json.writeValueAsBytes(json.readTree(json.writeValueAsBytes(
                     composer.compose(reader.read(SAMPLE, Optional.of("start"))).messageId())));
             SSLContext.getDefault().getSocketFactory();
         } catch (MailException | java.io.IOException | NoSuchAlgorithmException e) {
@@ -78,15 +82,14 @@ final class Startup implements Resource {
     }
 
     /**
-     * Primes, and meanwhile on other threads opens the first relay connection (TCP, TLS) and, once {@code early} (the
-     * secret, read since the start) is done, logs in on it. A connection that cannot be opened now is not an error
-     * yet: the first message tries again and reports what fails. With {@link Early#none()} nothing is connected.
+     * Primes, while {@code early} (the secret's read and the first relay connection, started at the beginning) goes on
+     * on other threads, and waits for it within {@link #PREPARE_TIMEOUT}. A connection that cannot be opened now is
+     * not an error yet: the first message tries again and reports what fails.
      */
     void warmUp(Early early) {
-        CompletableFuture<Void> connecting = connectAhead(early);
         prime();
         try {
-            connecting.get(PREPARE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            early.task.get(PREPARE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             LOG.info("the first relay connection is still opening; the first message will wait for it");
         } catch (InterruptedException e) {
@@ -97,22 +100,10 @@ final class Startup implements Resource {
     }
 
     /**
-     * On daemon threads: opens the first relay connection (TCP, TLS) now and logs in on it once {@code early} is
-     * done; nothing with {@link Early#none()}.
-     */
-    private CompletableFuture<Void> connectAhead(Early early) {
-        if (early.task == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Void> opened = CompletableFuture.runAsync(() -> startRelay(false), Startup::runOnDaemon);
-        return early.task.runAfterBothAsync(opened, () -> startRelay(true), Startup::runOnDaemon);
-    }
-
-    /**
      * Opens the first relay connection (TCP, TLS), and logs in on it when asked to; a failure now is left for the
      * first message to meet again and report.
      */
-    private void startRelay(boolean logIn) {
+    private static void startRelay(SmtpRelay relay, boolean logIn) {
         try {
             Deadline deadline = Deadline.in(PREPARE_TIMEOUT);
             if (logIn) {
@@ -126,7 +117,7 @@ final class Startup implements Resource {
         }
     }
 
-    /** Work started on a daemon thread at the very beginning of a cold start, or none. */
+    /** Work started on daemon threads at the very beginning of a cold start, or none. */
     static final class Early {
         private final CompletableFuture<Void> task;
 
@@ -135,21 +126,25 @@ final class Startup implements Resource {
         }
 
         static Early none() {
-            return new Early(null);
+            return new Early(CompletableFuture.completedFuture(null));
         }
 
         /**
-         * Reads the relay's credentials now on a daemon thread, within {@link #PREPARE_TIMEOUT}; a failure is left for
-         * the first message to meet again.
+         * Starts, each on a daemon thread, reading the relay's credentials and opening the first relay connection
+         * (TCP, TLS), and logs in on that connection once both are done, all within {@link #PREPARE_TIMEOUT}; a
+         * failure is left for the first message to meet again.
          */
-        static Early readSecret(CredentialsSource credentials) {
-            return new Early(CompletableFuture.runAsync(() -> {
+        static Early start(CredentialsSource credentials, SmtpRelay relay) {
+            CompletableFuture<Void> secret = CompletableFuture.runAsync(() -> {
                 try {
                     credentials.current(Deadline.in(PREPARE_TIMEOUT));
                 } catch (RelayException e) {
                     LOG.log(Level.INFO, "could not read the relay credentials at start ({0})", e.getMessage());
                 }
-            }, Startup::runOnDaemon));
+            }, Startup::runOnDaemon);
+            CompletableFuture<Void> opened = CompletableFuture.runAsync(() -> startRelay(relay, false),
+                    Startup::runOnDaemon);
+            return new Early(secret.runAfterBothAsync(opened, () -> startRelay(relay, true), Startup::runOnDaemon));
         }
     }
 
@@ -173,6 +168,6 @@ final class Startup implements Resource {
     @Override
     public void afterRestore(Context<? extends Resource> context) {
         messageIds.reseed();
-        connectAhead(Early.readSecret(credentials));
+        Early.start(credentials, relay);
     }
 }

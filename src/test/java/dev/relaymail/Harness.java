@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.config.Config;
+import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.SecretsManagerCredentials;
 import dev.relaymail.testing.Moto;
 import dev.relaymail.testing.ScriptedRelay;
@@ -117,7 +118,8 @@ final class Harness implements AutoCloseable {
     /** The production wiring of one container, with these settings. */
     Components components() {
         Config config = Config.fromEnvironment(env);
-        return Components.production(config, SecretsManagerCredentials.create(config.secretId(), System.getenv()));
+        SecretsManagerCredentials credentials = SecretsManagerCredentials.create(config.secretId(), System.getenv());
+        return Components.production(config, new SmtpRelay(config.relay(), credentials), credentials);
     }
 
     static JsonNode invoke(MailHandler handler, byte[] event, Duration timeout) {

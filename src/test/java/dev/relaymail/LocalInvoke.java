@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.config.Config;
+import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.core.MailException;
 import dev.relaymail.logging.JsonLogging;
 import dev.relaymail.secrets.CredentialsSource;
@@ -86,7 +87,8 @@ public final class LocalInvoke {
                 .orElseGet(TestRelay::start)) {
             CredentialsSource credentials = tokens.isPresent() ? oauth2Secret(tokens.get(), google)
                     : TestCredentials.fixed(relay.username(), relay.password());
-            MailHandler handler = new MailHandler(Components.wire(config(event, relay, options.contains("--failover")),
+            Config config = config(event, relay, options.contains("--failover"));
+            MailHandler handler = new MailHandler(Components.wire(config, new SmtpRelay(config.relay(), credentials),
                     credentials, Optional.of(new PrintingDeadLetterQueue(out)), Optional.empty(), Clock.systemUTC()));
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             handler.handleRequest(new ByteArrayInputStream(event), answer, new TestContext(Duration.ofSeconds(30)));

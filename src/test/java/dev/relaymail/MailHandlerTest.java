@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.config.Config;
+import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.testing.TestContext;
@@ -37,8 +38,9 @@ class MailHandlerTest {
         }
     };
 
-    private final MailHandler handler = new MailHandler(Components.wire(Config.fromEnvironment(Map.of(
-            "SMTP_HOST", "localhost", "SMTP_SECRET_ID", "unused", "DEFAULT_FROM", "noreply@example.com")),
+    private static final Config CONFIG = Config.fromEnvironment(Map.of(
+            "SMTP_HOST", "localhost", "SMTP_SECRET_ID", "unused", "DEFAULT_FROM", "noreply@example.com"));
+    private final MailHandler handler = new MailHandler(Components.wire(CONFIG, new SmtpRelay(CONFIG.relay(), BROKEN),
             BROKEN, Optional.empty(), Optional.empty(), Clock.systemUTC()));
 
     private JsonNode invoke(String event) throws IOException {

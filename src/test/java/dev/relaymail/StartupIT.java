@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.relaymail.config.Config;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
+import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.secrets.SecretsManagerCredentials;
@@ -81,8 +83,10 @@ class StartupIT {
             container.startup().warmUp(Startup.Early.none());
             assertEquals(0, h.relay.connections(), "without early work nothing connects (SnapStart)");
 
-            Components warm = Components.production(dev.relaymail.config.Config.fromEnvironment(h.env), secret);
-            warm.startup().warmUp(Startup.Early.readSecret(secret));
+            Config config = Config.fromEnvironment(h.env);
+            SmtpRelay relay = new SmtpRelay(config.relay(), secret);
+            Components warm = Components.production(config, relay, secret);
+            warm.startup().warmUp(Startup.Early.start(secret, relay));
             assertEquals(1, h.relay.connections());
             assertEquals(1, h.relay.authAttempts());
 
@@ -115,10 +119,11 @@ class StartupIT {
                     return secret.refresh(deadline);
                 }
             };
-            Components container = Components.production(dev.relaymail.config.Config.fromEnvironment(h.env),
-                    slowSecret);
+            Config config = Config.fromEnvironment(h.env);
+            SmtpRelay relay = new SmtpRelay(config.relay(), slowSecret);
+            Components container = Components.production(config, relay, slowSecret);
             CompletableFuture<Void> warmingUp = CompletableFuture.runAsync(
-                    () -> container.startup().warmUp(Startup.Early.readSecret(slowSecret)));
+                    () -> container.startup().warmUp(Startup.Early.start(slowSecret, relay)));
 
             long until = System.nanoTime() + 10_000_000_000L;
             while (h.relay.tlsHandshakes() == 0 && System.nanoTime() < until) {
@@ -144,9 +149,11 @@ class StartupIT {
             h.relay.close();
             SecretsManagerCredentials secret = SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"),
                     System.getenv());
-            Components container = Components.production(dev.relaymail.config.Config.fromEnvironment(h.env), secret);
+            Config config = Config.fromEnvironment(h.env);
+            SmtpRelay relay = new SmtpRelay(config.relay(), secret);
+            Components container = Components.production(config, relay, secret);
             long start = System.nanoTime();
-            container.startup().warmUp(Startup.Early.readSecret(secret));
+            container.startup().warmUp(Startup.Early.start(secret, relay));
             assertTrue(System.nanoTime() - start < Startup.PREPARE_TIMEOUT.toNanos() + 2_000_000_000L);
 
             assertEquals(503, invoke(new MailHandler(container), restEvent(message("ann@example.org", "x")))
