@@ -1,6 +1,9 @@
 package dev.relaymail.secrets;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.relaymail.config.AwsClients;
 import dev.relaymail.core.Deadline;
 import java.io.IOException;
@@ -11,9 +14,11 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,6 +45,11 @@ public final class SignedSecretReader implements SecretReader {
             + "|us-gov-[a-z]+-\\d+");
     private static final Pattern AWS_CN_REGION = Pattern.compile("cn-[a-z]+-\\d+");
     private static final Pattern ERROR_CODE = Pattern.compile("<Code>([A-Za-z0-9.]{1,64})</Code>");
+    /**
+     * Jackson's streaming parser alone: the request goes out and its answer is read without waiting for Jackson's
+     * object mapper, which a cold start is loading meanwhile on other threads.
+     */
+    private static final JsonFactory JSON = new JsonFactory();
 
     private final URL endpoint;
     private final String host;
@@ -88,8 +98,8 @@ public final class SignedSecretReader implements SecretReader {
     @Override
     public SecretValue read(String secretId, Deadline deadline) throws Unreadable {
         Deadline call = Deadline.in(Duration.ofMillis(deadline.cap((int) AwsClients.CALL_TIMEOUT.toMillis())));
-        byte[] body = SecretFormat.JSON.createObjectNode().put("SecretId", secretId).toString()
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] body = ("{\"SecretId\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(secretId))
+                + "\"}").getBytes(StandardCharsets.UTF_8);
         String where = "Secrets Manager at " + host;
         String failure = null;
         int attempt = 0;
@@ -135,10 +145,8 @@ public final class SignedSecretReader implements SecretReader {
 
     private static SecretValue value(byte[] answer, String where) throws Unreadable {
         try {
-            JsonNode json = SecretFormat.JSON.readTree(answer);
-            JsonNode secretString = json.get("SecretString");
-            return new SecretValue(secretString == null || !secretString.isTextual() ? null : secretString.asText(),
-                    json.path("VersionId").asText(null));
+            Map<String, String> fields = strings(answer, Set.of("SecretString", "VersionId"));
+            return new SecretValue(fields.get("SecretString"), fields.get("VersionId"));
         } catch (IOException e) {
             throw new Unreadable(where + " answered with something that is not JSON");
         }
@@ -149,15 +157,33 @@ public final class SignedSecretReader implements SecretReader {
      * never its message, which can repeat what was sent.
      */
     private static String errorCode(byte[] answer) {
-        String text = new String(answer, StandardCharsets.UTF_8);
         try {
-            String type = SecretFormat.JSON.readTree(text).path("__type").asText("");
+            String type = strings(answer, Set.of("__type")).getOrDefault("__type", "");
             String code = type.substring(type.indexOf('#') + 1);
             return code.matches("[A-Za-z0-9.]{1,64}") ? code : "";
         } catch (IOException e) {
-            Matcher xml = ERROR_CODE.matcher(text);
+            Matcher xml = ERROR_CODE.matcher(new String(answer, StandardCharsets.UTF_8));
             return xml.find() ? xml.group(1) : "";
         }
+    }
+
+    /** The string values of these top-level fields of a JSON object; other fields and values are skipped. */
+    private static Map<String, String> strings(byte[] json, Set<String> names) throws IOException {
+        Map<String, String> found = new HashMap<>();
+        try (JsonParser parser = JSON.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                if (parser.nextToken() == JsonToken.VALUE_STRING && names.contains(name)) {
+                    found.put(name, parser.getText());
+                } else {
+                    parser.skipChildren();
+                }
+            }
+        }
+        return found;
     }
 
     /** Worth another try: the service failed or throttled. */

@@ -138,6 +138,19 @@ class SignedSecretReaderIT {
     }
 
     @Test
+    void sendsTheSecretIdAsJsonWhateverItHoldsAndReadsOnlyTheFieldsItNeeds() throws Exception {
+        String id = "arn:aws:secretsmanager:eu-central-1:1:secret:a\"b\\c/ü\n";
+        try (Scripted service = new Scripted(List.of(new Reply(200, "{\"ARN\":\"x\",\"SecretBinary\":\"AAE=\","
+                + "\"VersionStages\":[\"AWSCURRENT\"],\"CreatedDate\":1.7E9,\"VersionId\":\"v1\",\"Nested\":{\"SecretString\":"
+                + "\"not this one\"}}")))) {
+            SecretReader.SecretValue value = service.reader().read(id, soon());
+
+            assertEquals(id, SecretFormat.JSON.readTree(service.bodies.get(0)).get("SecretId").textValue());
+            assertEquals(new SecretReader.SecretValue(null, "v1"), value, "a binary secret has no string");
+        }
+    }
+
+    @Test
     void aServiceThatDoesNotAnswerIsGivenUpAtTheDeadline() throws Exception {
         try (Scripted service = new Scripted(List.of(new Reply(0, "")))) {
             long start = System.nanoTime();
@@ -165,13 +178,14 @@ class SignedSecretReaderIT {
     /** An HTTP server that answers with the replies in turn, the last one again and again, noting each request. */
     private static final class Scripted implements AutoCloseable {
         final List<String> requests = new CopyOnWriteArrayList<>();
+        final List<String> bodies = new CopyOnWriteArrayList<>();
         private final HttpServer server;
 
         Scripted(List<Reply> replies) throws IOException {
             ConcurrentLinkedQueue<Reply> queue = new ConcurrentLinkedQueue<>(replies);
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             server.createContext("/", exchange -> {
-                exchange.getRequestBody().readAllBytes();
+                bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
                 requests.add(exchange.getRequestHeaders().getFirst("Authorization"));
                 Reply reply = queue.size() > 1 ? queue.poll() : queue.peek();
                 if (reply.status() == 0) {
