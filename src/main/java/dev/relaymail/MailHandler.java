@@ -54,6 +54,7 @@ public final class MailHandler implements RequestStreamHandler {
      * and connections out of it.
      */
     private static Components production() {
+        Startup.setUpTls();
         boolean snapStart = "snap-start".equals(System.getenv("AWS_LAMBDA_INITIALIZATION_TYPE"));
         SecretReader reader = snapStart ? SdkSecretReader.create() : SecretReader.forEnvironment(System.getenv());
         if (!snapStart) {

@@ -148,6 +148,21 @@ final class Startup implements Resource {
         }
     }
 
+    /**
+     * Sets up the JVM's TLS (its default context, with the trust store read) on a daemon thread, so that the first
+     * relay connection's handshake, started a little later, finds that done. A failure is left for the connection
+     * to meet again and report.
+     */
+    static void setUpTls() {
+        runOnDaemon(() -> {
+            try {
+                SSLContext.getDefault().getSocketFactory();
+            } catch (NoSuchAlgorithmException e) {
+                // the connection reports it
+            }
+        });
+    }
+
     private static void runOnDaemon(Runnable runnable) {
         Thread thread = new Thread(runnable, "relay-start");
         thread.setDaemon(true);
