@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 import zipfile
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -38,6 +39,7 @@ WORK = os.path.join(BENCH, ".work")
 # The relay keeps its queue on tmpfs, so that its disk is not what the benchmark measures.
 RELAY_WORK = os.environ.get("BENCH_WORK") or "/dev/shm/relaymail-bench"
 MOTO_PORT = 5199
+IDEMPOTENCY_TABLE = "bench-idempotency"
 # the relay "across a network": a proxy in front of it delays each direction by this much (a 10 ms round trip, as
 # to a relay in another network of the same region); the machine has no netem
 NETWORK_DELAY_MS = 5
@@ -138,6 +140,10 @@ def start_moto(relay):
     secret = json.dumps({"username": relay["BENCH_RELAY_USER"], "password": relay["BENCH_RELAY_PASSWORD"]})
     subprocess.run(["aws", "--endpoint-url", endpoint, "secretsmanager", "create-secret", "--name", "bench/smtp",
                     "--secret-string", secret], env=aws, stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(["aws", "--endpoint-url", endpoint, "dynamodb", "create-table", "--table-name", IDEMPOTENCY_TABLE,
+                    "--attribute-definitions", "AttributeName=id,AttributeType=S",
+                    "--key-schema", "AttributeName=id,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST"],
+                   env=aws, stdout=subprocess.DEVNULL, check=True)
     return moto
 
 
@@ -284,11 +290,22 @@ def api_event():
     return json.dumps(event).encode("utf-8")
 
 
-def relaymail_cold_start(relay, event):
+def keyed_cold_start(relay, event):
+    """The same with an Idempotency-Key, new each time, and the idempotency table template.yaml deploys: the key is
+    claimed in DynamoDB before the send and the answer stored after it."""
+    keyed = json.loads(event)
+    key = "bench-" + uuid.uuid4().hex
+    keyed["headers"]["Idempotency-Key"] = key
+    keyed["multiValueHeaders"]["Idempotency-Key"] = [key]
+    return relaymail_cold_start(relay, json.dumps(keyed).encode("utf-8"), IDEMPOTENCY_TABLE=IDEMPOTENCY_TABLE)
+
+
+def relaymail_cold_start(relay, event, **settings):
     """Process start until the relay accepted the first message, through Lambda's runtime interface client."""
     api = RuntimeApi(event)
     threading.Thread(target=api.serve_forever, daemon=True).start()
     env = function_env(relay, API_JAVA_OPTIONS)
+    env.update(settings)
     env.update(AWS_LAMBDA_RUNTIME_API=api.address, LAMBDA_TASK_ROOT=os.path.join(WORK, "function"),
                _HANDLER=HANDLER, AWS_LAMBDA_FUNCTION_NAME="relaymail", AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
                AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024", AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/relaymail",
@@ -429,11 +446,13 @@ def main():
         event = api_event()
         cold = interleaved(max(runs, 3) + 2, {
             "relaymail": lambda: relaymail_cold_start(relay, event),
+            "keyed": lambda: keyed_cold_start(relay, event),
             "floor": lambda: secret_only_cold_start(relay),
             "SDK floor": lambda: secret_only_cold_start(relay, "sdk"),
             "seed": lambda: python_seed_cold_start(relay),
         })
-        java_cold, secret_cold, sdk_cold, python_cold = cold["relaymail"], cold["floor"], cold["SDK floor"], cold["seed"]
+        java_cold, keyed_cold, secret_cold, sdk_cold, python_cold = (cold["relaymail"], cold["keyed"], cold["floor"],
+                                                                    cold["SDK floor"], cold["seed"])
     finally:
         moto.terminate()
         sh([os.path.join(BENCH, "relay", "stop")], env=dict(os.environ, BENCH_WORK=RELAY_WORK))
@@ -459,6 +478,8 @@ def main():
     lines += ["", "Cold start (process start until the relay accepted the first message; median, round-robin):", "",
               "| function | seconds | vs the seed's Python |", "| --- | ---: | ---: |",
               f"| relaymail (Java, Lambda runtime interface client) | {java_cold:.2f} | {java_cold / python_cold:.2f}x |",
+              f"| the same request with an Idempotency-Key (claimed and answered in DynamoDB, through the AWS SDK) | "
+              f"{keyed_cold:.2f} | {keyed_cold / python_cold:.2f}x |",
               f"| seed's way (Python smtplib + email + boto3) | {python_cold:.2f} | 1.00x |",
               f"| floor: a JVM that only reads the secret as the function does (its own signed request), nothing else | "
               f"{secret_cold:.2f} | {secret_cold / python_cold:.2f}x |",
