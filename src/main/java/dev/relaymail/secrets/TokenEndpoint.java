@@ -1,5 +1,6 @@
 package dev.relaymail.secrets;
 
+import dev.relaymail.aws.HttpPost;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
 import java.io.IOException;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.relaymail.aws.AwsJsonClient;
+import dev.relaymail.aws.SigV4;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.testing.Moto;
 import java.io.IOException;
@@ -164,7 +166,8 @@ class SignedSecretReaderIT {
     }
 
     private static SignedSecretReader checked(SigV4.Keys keys) throws IOException {
-        return new SignedSecretReader(moto.endpoint().toURL(), REGION, keys, Clock.systemUTC());
+        return new SignedSecretReader(new AwsJsonClient(AwsJsonClient.Service.SECRETS_MANAGER, moto.endpoint().toURL(),
+                REGION, keys, Clock.systemUTC()));
     }
 
     private static Deadline soon() {
@@ -204,8 +207,8 @@ class SignedSecretReaderIT {
 
         SignedSecretReader reader() throws IOException {
             URL url = new URL("http://127.0.0.1:" + server.getAddress().getPort() + "/");
-            return new SignedSecretReader(url, REGION, new SigV4.Keys("AKIDEXAMPLE", "secret", null),
-                    Clock.systemUTC());
+            return new SignedSecretReader(new AwsJsonClient(AwsJsonClient.Service.SECRETS_MANAGER, url, REGION,
+                    new SigV4.Keys("AKIDEXAMPLE", "secret", null), Clock.systemUTC()));
         }
 
         @Override

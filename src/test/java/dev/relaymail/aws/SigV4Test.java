@@ -1,4 +1,4 @@
-package dev.relaymail.secrets;
+package dev.relaymail.aws;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,7 +27,7 @@ import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
 class SigV4Test {
     private static final Instant NOW = Instant.parse("2026-11-26T15:04:19Z");
 
-    record Case(String endpoint, String region, SigV4.Keys keys, String body) {
+    record Case(String endpoint, String region, SigV4.Keys keys, String body, String service, String target) {
     }
 
     static List<Case> requests() {
@@ -36,10 +36,15 @@ class SigV4Test {
         SigV4.Keys longTerm = new SigV4.Keys("AKIAEXAMPLEKEYID", "another/secret+key", null);
         return List.of(
                 new Case("https://secretsmanager.eu-central-1.amazonaws.com/", "eu-central-1", temporary,
-                        "{\"SecretId\":\"relaymail/smtp\"}"),
+                        "{\"SecretId\":\"relaymail/smtp\"}", "secretsmanager", "secretsmanager.GetSecretValue"),
+                new Case("https://dynamodb.eu-central-1.amazonaws.com/", "eu-central-1", temporary,
+                        "{\"TableName\":\"t\",\"Key\":{\"id\":{\"S\":\"k\"}}}", "dynamodb",
+                        "DynamoDB_20120810.GetItem"),
                 new Case("https://secretsmanager.cn-north-1.amazonaws.com.cn/", "cn-north-1", longTerm,
-                        "{\"SecretId\":\"arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:smtp-AbCdEf\"}"),
-                new Case("http://127.0.0.1:5123/", "us-east-1", temporary, "{\"SecretId\":\"caf\u00e9 \\\"quoted\\\"\"}"));
+                        "{\"SecretId\":\"arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:smtp-AbCdEf\"}",
+                        "secretsmanager", "secretsmanager.GetSecretValue"),
+                new Case("http://127.0.0.1:5123/", "us-east-1", temporary, "{\"SecretId\":\"caf\u00e9 \\\"quoted\\\"\"}",
+                        "secretsmanager", "secretsmanager.GetSecretValue"));
     }
 
     @ParameterizedTest
@@ -54,7 +59,7 @@ class SigV4Test {
             }
         });
 
-        String ours = SigV4.authorization("POST", headers, body, request.keys(), request.region(), "secretsmanager");
+        String ours = SigV4.authorization("POST", headers, body, request.keys(), request.region(), request.service());
 
         assertEquals(sdkSigned.firstMatchingHeader("Authorization").orElseThrow(), ours);
     }
@@ -83,11 +88,11 @@ class SigV4Test {
         SdkHttpRequest unsigned = SdkHttpRequest.builder().method(SdkHttpMethod.POST)
                 .uri(URI.create(request.endpoint()))
                 .putHeader("Content-Type", "application/x-amz-json-1.1")
-                .putHeader("X-Amz-Target", "secretsmanager.GetSecretValue")
+                .putHeader("X-Amz-Target", request.target())
                 .build();
         SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r.identity(identity).request(unsigned)
                 .payload(ContentStreamProvider.fromByteArray(body))
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "secretsmanager")
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, request.service())
                 .putProperty(AwsV4HttpSigner.REGION_NAME, request.region())
                 .putProperty(HttpSigner.SIGNING_CLOCK, Clock.fixed(NOW, ZoneOffset.UTC)));
         return signed.request();

@@ -1,4 +1,4 @@
-package dev.relaymail.secrets;
+package dev.relaymail.aws;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -20,7 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
  * (the steps of the IAM guide's "Create a signed AWS API request"): a canonical request over every header given, the
  * string to sign for the day's scope, and the signature with the key derived from the secret access key.
  */
-final class SigV4 {
+public final class SigV4 {
     static final String DATE_HEADER = "x-amz-date";
     static final String TOKEN_HEADER = "x-amz-security-token";
     private static final String ALGORITHM = "AWS4-HMAC-SHA256";
@@ -29,8 +29,8 @@ final class SigV4 {
     private static final HexFormat HEX = HexFormat.of();
 
     /** The signing identity: an access key pair and, for temporary credentials, a session token (else null). */
-    record Keys(String accessKeyId, String secretAccessKey, String sessionToken) {
-        Keys {
+    public record Keys(String accessKeyId, String secretAccessKey, String sessionToken) {
+        public Keys {
             Objects.requireNonNull(accessKeyId, "accessKeyId");
             Objects.requireNonNull(secretAccessKey, "secretAccessKey");
         }

@@ -1,4 +1,4 @@
-package dev.relaymail.secrets;
+package dev.relaymail.aws;
 
 import dev.relaymail.core.Deadline;
 import java.io.ByteArrayOutputStream;
@@ -24,19 +24,19 @@ import javax.net.ssl.SSLHandshakeException;
  * longer waiting for it ends it on time: a socket timeout bounds each read, not an answer that trickles in, and
  * {@code disconnect()} from another thread waits for a read in progress), redirects are not followed (what is sent
  * goes to the given address only) and the answer is read up to a limit. Used for the few HTTP calls that must be
- * cheap to start: the secret's read at a cold start and OAuth2 token requests.
+ * cheap to start: the function's own AWS calls ({@link AwsJsonClient}) and OAuth2 token requests.
  */
-final class HttpPost {
+public final class HttpPost {
     /** How long each socket wait may take, and how large an answer may be. */
-    record Limits(int connectTimeoutMillis, int readTimeoutMillis, int maxAnswerBytes) {
+    public record Limits(int connectTimeoutMillis, int readTimeoutMillis, int maxAnswerBytes) {
     }
 
     /** An answer: its status and its body. */
-    record Answer(int status, byte[] body) {
+    public record Answer(int status, byte[] body) {
     }
 
     /** The exchange failed before an answer came: worded for an operator, showing nothing that was sent. */
-    static final class Failure extends Exception {
+    public static final class Failure extends Exception {
         private static final long serialVersionUID = 1L;
         private final boolean retryable;
 
@@ -46,7 +46,7 @@ final class HttpPost {
         }
 
         /** False when trying again cannot help: the thread was interrupted, or the answer is too large. */
-        boolean retryable() {
+        public boolean retryable() {
             return retryable;
         }
     }
@@ -59,7 +59,7 @@ final class HttpPost {
      * {@code deadline}; each socket wait is bounded by the limits' timeouts (and the budget). {@code where} names the
      * peer in failures. Once abandoned, the exchange ends at the next byte or at its socket timeout.
      */
-    static Answer send(URL url, Map<String, String> headers, byte[] body, String where, Limits limits,
+    public static Answer send(URL url, Map<String, String> headers, byte[] body, String where, Limits limits,
             int budgetMillis, Deadline deadline) throws Failure {
         Exchange exchange = new Exchange(url, headers, body, where, new Limits(
                 Math.min(budgetMillis, limits.connectTimeoutMillis()), Math.min(budgetMillis, limits.readTimeoutMillis()),

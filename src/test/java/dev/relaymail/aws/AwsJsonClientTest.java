@@ -1,7 +1,6 @@
-package dev.relaymail.secrets;
+package dev.relaymail.aws;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
@@ -11,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Where the function's own signed request is used, and where it leaves the secret to the AWS SDK. */
-class SignedSecretReaderTest {
+/** Where the function's own signed calls go, and where they leave the call to the AWS SDK. */
+class AwsJsonClientTest {
     /** What Lambda gives a function without SnapStart. */
     private static Map<String, String> lambda(String region) {
         Map<String, String> env = new HashMap<>();
@@ -24,7 +23,8 @@ class SignedSecretReaderTest {
     }
 
     private static Optional<String> endpoint(Map<String, String> env) {
-        return SignedSecretReader.fromEnvironment(env).map(reader -> reader.endpoint().toString());
+        return AwsJsonClient.fromEnvironment(env, AwsJsonClient.Service.SECRETS_MANAGER)
+                .map(client -> client.endpoint().toString());
     }
 
     @ParameterizedTest
@@ -73,19 +73,20 @@ class SignedSecretReaderTest {
     }
 
     @Test
-    void theSdkReadsTheSecretWhenTheEnvironmentHasNoKeys() {
-        Map<String, String> snapStart = lambda("eu-central-1");
-        snapStart.keySet().removeIf(name -> name.startsWith("AWS_") && !name.equals("AWS_REGION"));
-        snapStart.put("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9001/2021-04-23/credentials");
-
-        assertInstanceOf(SdkSecretReader.class, SecretReader.forEnvironment(snapStart));
-        assertInstanceOf(SignedSecretReader.class, SecretReader.forEnvironment(lambda("eu-central-1")));
+    void eachServiceHasItsOwnEndpointAndVariable() {
+        Map<String, String> env = lambda("eu-west-1");
+        assertEquals(Optional.of("https://dynamodb.eu-west-1.amazonaws.com/"), AwsJsonClient.fromEnvironment(env,
+                AwsJsonClient.Service.DYNAMODB).map(client -> client.endpoint().toString()));
+        env.put("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000");
+        assertEquals(Optional.of("http://127.0.0.1:8000/"), AwsJsonClient.fromEnvironment(env,
+                AwsJsonClient.Service.DYNAMODB).map(client -> client.endpoint().toString()));
+        assertEquals(Optional.of("https://secretsmanager.eu-west-1.amazonaws.com/"), endpoint(env));
     }
 
     @Test
     void longTermKeysNeedNoSessionToken() {
         Map<String, String> env = lambda("eu-central-1");
         env.remove("AWS_SESSION_TOKEN");
-        assertTrue(SignedSecretReader.fromEnvironment(env).isPresent());
+        assertTrue(AwsJsonClient.fromEnvironment(env, AwsJsonClient.Service.SECRETS_MANAGER).isPresent());
     }
 }
