@@ -478,7 +478,7 @@ def main():
     lines += ["", "Cold start (process start until the relay accepted the first message; median, round-robin):", "",
               "| function | seconds | vs the seed's Python |", "| --- | ---: | ---: |",
               f"| relaymail (Java, Lambda runtime interface client) | {java_cold:.2f} | {java_cold / python_cold:.2f}x |",
-              f"| the same request with an Idempotency-Key (claimed and answered in DynamoDB, through the AWS SDK) | "
+              f"| the same request with an Idempotency-Key (claimed and answered in DynamoDB) | "
               f"{keyed_cold:.2f} | {keyed_cold / python_cold:.2f}x |",
               f"| seed's way (Python smtplib + email + boto3) | {python_cold:.2f} | 1.00x |",
               f"| floor: a JVM that only reads the secret as the function does (its own signed request), nothing else | "

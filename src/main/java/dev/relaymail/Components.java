@@ -40,7 +40,8 @@ record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup startup) {
     static Components production(Config config, SmtpRelay relay, CredentialsSource credentials) {
         return wire(config, relay, credentials,
                 config.deadLetterQueueUrl().map(SqsDeadLetterQueue::create),
-                config.idempotencyTable().map(table -> DynamoDbIdempotencyStore.create(table, config.idempotencyTtl())),
+                config.idempotencyTable().map(table -> DynamoDbIdempotencyStore.create(table, config.idempotencyTtl(),
+                        System.getenv())),
                 Clock.systemUTC());
     }
 
