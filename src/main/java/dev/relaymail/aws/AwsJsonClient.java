@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
  */
 public final class AwsJsonClient {
     private static final int ATTEMPTS = 3;
+    /** Below this much time left, no attempt is begun: it could not finish. */
+    private static final Duration MIN_ATTEMPT = Duration.ofMillis(100);
     /** The regions of the partitions whose endpoints this client knows, and their domain. */
     private static final Pattern AWS_REGION = Pattern.compile("(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\\d+"
             + "|us-gov-[a-z]+-\\d+");
@@ -218,7 +220,7 @@ public final class AwsJsonClient {
      */
     private static boolean pause(int attemptsMade, Deadline call) {
         long pause = ThreadLocalRandom.current().nextLong(50L << (attemptsMade - 1), 100L << (attemptsMade - 1));
-        if (!call.allows(Duration.ofMillis(pause + 100))) {
+        if (!call.allows(Duration.ofMillis(pause).plus(MIN_ATTEMPT))) {
             return false;
         }
         try {
