@@ -10,7 +10,6 @@ import dev.relaymail.core.Invocation;
 import dev.relaymail.logging.JsonLogging;
 import dev.relaymail.logging.Metrics;
 import dev.relaymail.relay.SmtpRelay;
-import dev.relaymail.secrets.SdkSecretReader;
 import dev.relaymail.secrets.SecretReader;
 import dev.relaymail.secrets.SecretsManagerCredentials;
 import java.io.IOException;
@@ -56,7 +55,8 @@ public final class MailHandler implements RequestStreamHandler {
     private static Components production() {
         Startup.setUpTls();
         boolean snapStart = "snap-start".equals(System.getenv("AWS_LAMBDA_INITIALIZATION_TYPE"));
-        SecretReader reader = snapStart ? SdkSecretReader.create() : SecretReader.forEnvironment(System.getenv());
+        // under SnapStart the environment holds no keys (they come from a container endpoint): the SDK's client reads
+        SecretReader reader = SecretReader.forEnvironment(System.getenv());
         if (!snapStart) {
             reader.prepare();
         }
