@@ -73,38 +73,54 @@ class TemplateIT {
         assertTrue(settings.path("ThrottlingBurstLimit").asInt() > 0);
     }
 
-    /** SAM's role for the API function: logs and the sending policy, nothing else. */
+    /**
+     * The API function's role, written out: SAM's would get AWSLambdaBasicExecutionRole, which creates and writes any
+     * log group. It writes its function's log group and has the sending policy, nothing else.
+     */
     @Test
-    void theApiFunctionsRoleHasLogsAndTheSendingPolicyOnly() throws IOException {
+    void theApiFunctionsRoleWritesItsLogGroupAndSendsOnly() throws IOException {
         JsonNode role = roleOf("MailApiFunction");
-        assertEquals(JSON.readTree("""
-                ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", {"Ref": "MailSendingPolicy"}]
-                """), role.path("ManagedPolicyArns"));
-        assertTrue(role.path("Policies").isMissingNode(), role.path("Policies").toString());
+        assertTrustsLambdaOnly(role);
+        assertEquals(JSON.readTree("[{\"Ref\": \"MailSendingPolicy\"}]"), role.path("ManagedPolicyArns"));
+        JsonNode logs = logGroupOf("MailApiFunction");
+        assertEquals(Map.of("logs:CreateLogStream", List.of(logs), "logs:PutLogEvents", List.of(logs)), grants(role));
     }
 
     /**
-     * With its SQS event, SAM's role for the queue function would get AWSLambdaSQSQueueExecutionRole: receive, delete
-     * and read attributes on every queue in the account. Its own role has the event source mapping's three actions on
-     * the mail queue, sqs:SendMessage (the one call the code makes, not SendMessageBatch) on the dead-letter queue, and
-     * no sqs action anywhere else.
+     * With its SQS event, SAM's role for the queue function would also get AWSLambdaSQSQueueExecutionRole: receive,
+     * delete and read attributes on every queue in the account. Its own role writes its log group, has the event source
+     * mapping's three actions on the mail queue, sqs:SendMessage (the one call the code makes, not SendMessageBatch) on
+     * the dead-letter queue, and no sqs action anywhere else.
      */
     @Test
     void theQueueFunctionsRoleReachesTheMailQueueAndTheDeadLetterQueueOnly() throws IOException {
         JsonNode role = roleOf("MailQueueFunction");
+        assertTrustsLambdaOnly(role);
+        assertEquals(JSON.readTree("[{\"Ref\": \"MailSendingPolicy\"}]"), role.path("ManagedPolicyArns"),
+                "sending only: no managed policy with logs on every group or sqs on every queue");
+        JsonNode mailQueue = JSON.readTree("{\"Fn::GetAtt\": [\"MailQueue\", \"Arn\"]}");
+        JsonNode deadLetterQueue = JSON.readTree("{\"Fn::GetAtt\": [\"MailDeadLetterQueue\", \"Arn\"]}");
+        JsonNode logs = logGroupOf("MailQueueFunction");
+        assertEquals(Map.of(
+                "logs:CreateLogStream", List.of(logs),
+                "logs:PutLogEvents", List.of(logs),
+                "sqs:DeleteMessage", List.of(mailQueue),
+                "sqs:GetQueueAttributes", List.of(mailQueue),
+                "sqs:ReceiveMessage", List.of(mailQueue),
+                "sqs:SendMessage", List.of(deadLetterQueue)), grants(role));
+    }
+
+    private static void assertTrustsLambdaOnly(JsonNode role) {
         JsonNode trust = role.at("/AssumeRolePolicyDocument/Statement");
         assertEquals(1, trust.size(), trust.toString());
         assertEquals("Allow", trust.at("/0/Effect").asText());
         assertEquals(List.of("Service"), fieldNames(trust.at("/0/Principal")), "Lambda only");
         assertEquals(List.of("lambda.amazonaws.com"), strings(trust.at("/0/Principal/Service")));
         assertEquals(List.of("sts:AssumeRole"), strings(trust.at("/0/Action")));
-        assertFalse(role.path("ManagedPolicyArns").toString().contains("AWSLambdaSQSQueueExecutionRole"),
-                "AWSLambdaSQSQueueExecutionRole receives and deletes on every queue in the account");
-        assertEquals(JSON.readTree("""
-                [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
-                 {"Ref": "MailSendingPolicy"}]
-                """), role.path("ManagedPolicyArns"), "logs and sending; no managed policy with sqs on every queue");
+    }
 
+    /** The role's inline grants: the resources of each action, every statement an Allow with plain lists. */
+    private static Map<String, List<JsonNode>> grants(JsonNode role) {
         Map<String, List<JsonNode>> resourcesByAction = new TreeMap<>();
         for (JsonNode policy : role.path("Policies")) {
             for (JsonNode statement : policy.at("/PolicyDocument/Statement")) {
@@ -115,20 +131,20 @@ class TemplateIT {
                 }
             }
         }
-        JsonNode mailQueue = JSON.readTree("{\"Fn::GetAtt\": [\"MailQueue\", \"Arn\"]}");
-        JsonNode deadLetterQueue = JSON.readTree("{\"Fn::GetAtt\": [\"MailDeadLetterQueue\", \"Arn\"]}");
-        assertEquals(Map.of(
-                "sqs:DeleteMessage", List.of(mailQueue),
-                "sqs:GetQueueAttributes", List.of(mailQueue),
-                "sqs:ReceiveMessage", List.of(mailQueue),
-                "sqs:SendMessage", List.of(deadLetterQueue)), resourcesByAction);
+        return resourcesByAction;
+    }
 
-        String roleName = resource("MailQueueFunction").at("/Role/Fn::GetAtt/0").asText();
-        transformed.path("Resources").properties().forEach(r -> assertFalse(
-                r.getValue().at("/Properties/Roles").toString().contains("\"" + roleName + "\""),
-                r.getKey() + " adds grants to the queue function's role"));
-        assertTrue(resource("MailQueueFunction").path("Policies").isMissingNode(),
-                "beside a Role, SAM ignores Policies without a word");
+    /**
+     * The ARN of the log group the function logs to, which must be a group of this template whose name does not
+     * depend on the function (else the role that writes it would depend on the function that needs the role).
+     */
+    private static JsonNode logGroupOf(String function) throws IOException {
+        String group = resource(function).at("/LoggingConfig/LogGroup/Ref").asText();
+        assertEquals("AWS::Logs::LogGroup", template.at("/Resources/" + group + "/Type").asText(), function);
+        String name = resource(group).at("/LogGroupName/Fn::Sub").asText();
+        assertTrue(name.startsWith("/aws/lambda/${AWS::StackName}-"), name);
+        assertTrue(resource(group).path("RetentionInDays").asInt() > 0, group + " expires its logs");
+        return JSON.readTree("{\"Fn::GetAtt\": [\"" + group + "\", \"Arn\"]}");
     }
 
     /** A policy element that may be one string or a list of them (SAM writes lists, the template single strings). */
@@ -144,12 +160,21 @@ class TemplateIT {
         return names;
     }
 
-    /** The properties of the role the function runs with, after SAM's transform. */
+    /**
+     * The properties of the role the function runs with, after SAM's transform: a role of this template that no other
+     * resource adds grants to.
+     */
     private static JsonNode roleOf(String function) {
         JsonNode role = transformed.at("/Resources/" + function + "/Properties/Role/Fn::GetAtt");
         assertEquals("Arn", role.path(1).asText(), function + "'s Role is a role in this template: " + role);
-        JsonNode resource = transformed.path("Resources").path(role.path(0).asText());
+        String roleName = role.path(0).asText();
+        JsonNode resource = transformed.path("Resources").path(roleName);
         assertEquals("AWS::IAM::Role", resource.path("Type").asText());
+        transformed.path("Resources").properties().forEach(r -> assertFalse(
+                r.getValue().at("/Properties/Roles").toString().contains("\"" + roleName + "\""),
+                r.getKey() + " adds grants to " + function + "'s role"));
+        assertTrue(resource(function).path("Policies").isMissingNode(),
+                "beside a Role, SAM ignores Policies without a word");
         return resource.path("Properties");
     }
 
