@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 
@@ -37,6 +38,8 @@ final class Harness implements AutoCloseable {
     final TestRelay relay;
     final String deadLetterQueueUrl;
     final Map<String, String> env = new HashMap<>();
+    /** The relay connections of every container made here, closed with the harness. */
+    private final List<SmtpRelay> containerRelays = new CopyOnWriteArrayList<>();
     private final SqsClient sqs = Moto.sqs();
     private MailHandler handler;
 
@@ -119,7 +122,9 @@ final class Harness implements AutoCloseable {
     Components components() {
         Config config = Config.fromEnvironment(env);
         SecretsManagerCredentials credentials = SecretsManagerCredentials.create(config.secretId(), System.getenv());
-        return Components.production(config, new SmtpRelay(config.relay(), credentials), credentials);
+        SmtpRelay smtp = new SmtpRelay(config.relay(), credentials);
+        containerRelays.add(smtp);
+        return Components.production(config, smtp, credentials);
     }
 
     static JsonNode invoke(MailHandler handler, byte[] event, Duration timeout) {
@@ -200,6 +205,8 @@ final class Harness implements AutoCloseable {
 
     @Override
     public void close() {
+        // the containers' connections first: a relay that stops while clients are still connected may wait for them
+        containerRelays.forEach(SmtpRelay::close);
         if (relay != null) {
             relay.close();
         }
