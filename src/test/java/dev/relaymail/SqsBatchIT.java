@@ -13,6 +13,7 @@ import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.TestRelay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -240,6 +241,35 @@ class SqsBatchIT {
     }
 
     /** Whether the latch opened within 2 s. */
+    /**
+     * By default a warm container has a connection for every record of a batch of 10 (the template's batch size): the
+     * relay sees all ten messages begun before it takes any of them, so the batch goes in one round.
+     */
+    @Test
+    void byDefaultAWarmContainerSendsABatchOfTenInOneRound() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
+            assertEquals(List.of(), failures(h.invoke(sqsEvent(QUEUE, message("a@example.org", "first")))));
+            CountDownLatch mails = new CountDownLatch(10);
+            List<Boolean> allBegunBeforeThis = new CopyOnWriteArrayList<>();
+            relay.on("MAIL", c -> {
+                mails.countDown();
+                return null;
+            });
+            relay.on("DOT", c -> {
+                allBegunBeforeThis.add(awaitQuietly(mails));
+                return null;
+            });
+            ObjectNode[] bodies = new ObjectNode[10];
+            for (int i = 0; i < bodies.length; i++) {
+                bodies[i] = message("r" + i + "@example.org", "m" + i);
+            }
+            assertEquals(List.of(), failures(h.invoke(sqsEvent(QUEUE, bodies))));
+
+            assertEquals(Collections.nCopies(10, true), allBegunBeforeThis);
+            assertEquals(11, relay.payloads().size());
+        }
+    }
+
     private static boolean awaitQuietly(CountDownLatch latch) {
         try {
             return latch.await(2, TimeUnit.SECONDS);

@@ -311,6 +311,20 @@ class TemplateIT {
                 template.at("/Globals/Function/Handler").asText());
     }
 
+    /**
+     * Every record of a batch gets its own connection, so that a batch goes in one round; the connections of all
+     * concurrent batches stay well under Postfix's default of 50 per client address (behind a NAT gateway, all
+     * containers share one).
+     */
+    @Test
+    void aBatchGoesInOneRoundOverAtMost30Connections() {
+        JsonNode queue = resource("MailQueueFunction").at("/Events/Queue/Properties");
+        int connections = resource("MailQueueFunction").at("/Environment/Variables/SMTP_CONNECTIONS").asInt();
+        assertTrue(connections >= queue.path("BatchSize").asInt(), "one connection per record of a batch");
+        assertTrue(connections * queue.at("/ScalingConfig/MaximumConcurrency").asInt() <= 30,
+                "at most 30 connections from the queue function");
+    }
+
     @Test
     void everyVariableTheTemplateSetsIsOneTheFunctionReads() {
         Set<String> known = Set.of("SMTP_HOST", "SMTP_PORT", "SMTP_TLS", "SMTP_SECRET_ID", "DEFAULT_FROM",

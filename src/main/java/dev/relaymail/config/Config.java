@@ -37,8 +37,11 @@ public record Config(
         TemplateSettings templates,
         Set<String> attachmentBuckets) {
 
-    /** Relay connections per container; see the README's Performance section for how it was chosen. */
-    static final int DEFAULT_CONNECTIONS = 5;
+    /**
+     * Relay connections per container: as many as an SQS batch (the template's) has records, so that a batch goes in
+     * one round; see the README's Performance section for how it was chosen.
+     */
+    static final int DEFAULT_CONNECTIONS = 10;
     /** S3's safe key characters. */
     private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9!_.*'()/-]{0,512}");
 
