@@ -270,6 +270,26 @@ class SqsBatchIT {
         }
     }
 
+    /** A relay that allows 3 connections per client still gets every record of a batch, over those 3. */
+    @Test
+    void aRelayThatAllowsFewerConnectionsThanConfiguredGetsTheWholeBatch() {
+        try (Harness h = new Harness()) {
+            h.relay.limitConnections(3);
+            assertEquals(List.of(), failures(h.invoke(sqsEvent(QUEUE, message("a@example.org", "first")))));
+            for (int batch = 0; batch < 2; batch++) {
+                ObjectNode[] bodies = new ObjectNode[10];
+                for (int i = 0; i < bodies.length; i++) {
+                    bodies[i] = message("r" + i + "@example.org", "b" + batch + "m" + i);
+                }
+                assertEquals(List.of(), failures(h.invoke(sqsEvent(QUEUE, bodies))));
+            }
+
+            assertEquals(21, h.relay.received().size());
+            assertTrue(h.relay.refusedConnections() >= 1, "the relay refused connections over its limit");
+            assertEquals(3, h.relay.mostOpenAtOnce());
+        }
+    }
+
     private static boolean awaitQuietly(CountDownLatch latch) {
         try {
             return latch.await(2, TimeUnit.SECONDS);

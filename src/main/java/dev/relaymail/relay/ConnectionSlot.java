@@ -28,6 +28,11 @@ final class ConnectionSlot {
         return next;
     }
 
+    /** Whether it holds an open connection, to whichever relay. */
+    boolean open() {
+        return current != null && current.open();
+    }
+
     void disconnect() {
         if (current != null) {
             current.disconnect();

@@ -281,6 +281,11 @@ final class SmtpConnection {
         }
     }
 
+    /** Whether a connection is open (usable or not): a message on it would not begin by opening one. */
+    boolean open() {
+        return transport != null;
+    }
+
     void disconnect() {
         if (transport != null) {
             closeQuietly(transport);

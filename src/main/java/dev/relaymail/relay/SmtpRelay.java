@@ -4,37 +4,62 @@ import dev.relaymail.core.ComposedMessage;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.Relay;
 import dev.relaymail.core.RelayException;
+import dev.relaymail.logging.LogFields;
 import dev.relaymail.secrets.CredentialsSource;
 import jakarta.mail.Session;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The relays over Angus Mail: one {@link Session} per container and up to {@code connections} open connections,
  * kept across the messages of a batch and across warm invocations. Each message takes a free connection (waiting
  * for one when all are busy), so that several threads can send at once, and goes to the relay {@link Failover}
  * chooses, moving on to the next relay when one cannot take it.
+ *
+ * <p>A relay may allow fewer connections per client than configured. When it refuses to open one more (connection
+ * refused, reset or 421) while it took a message of this container a moment ago, the message waits for one of the
+ * open connections instead of failing, and the container uses one connection fewer for
+ * {@link #FEWER_CONNECTIONS_FOR}, then tries again; never fewer than one, and a message moves over once only.
  */
 public final class SmtpRelay implements Relay, AutoCloseable {
     /** A connection unused for longer than this is checked with NOOP before the next message. */
     static final Duration IDLE_CHECK = Duration.ofSeconds(10);
+    /** How long a container uses one connection fewer after the relay refused to open one more. */
+    static final Duration FEWER_CONNECTIONS_FOR = Duration.ofSeconds(60);
+    /** A relay that took a message this recently is up: a new connection it refuses is one too many for it. */
+    static final Duration RELAY_ANSWERED = Duration.ofSeconds(10);
+    private static final Logger LOG = Logger.getLogger(SmtpRelay.class.getName());
 
     private final ScheduledExecutorService timer;
     private final Failover failover;
     /** Free connections, most recently used first, so that one sender at a time keeps using one warm connection. */
-    private final BlockingDeque<ConnectionSlot> free;
+    private final Deque<ConnectionSlot> free = new ArrayDeque<>();
     private final ConnectionSlot[] all;
+    /** Messages that may use a connection at once: as many as connections are in use now. */
+    private final Senders senders;
+    /** Connections in use now: {@code connections}, or fewer while the relay refuses more. */
+    private final AtomicInteger inUse;
+    private final Duration fewerFor;
+    /** When the relay last took a message or a login of this container ({@link System#nanoTime()}). */
+    private volatile long lastAnswered = System.nanoTime() - RELAY_ANSWERED.toNanos();
 
     public SmtpRelay(RelaySettings settings, CredentialsSource credentials) {
-        this(settings, credentials, IDLE_CHECK, Failover.RETURN_AFTER);
+        this(settings, credentials, IDLE_CHECK, Failover.RETURN_AFTER, FEWER_CONNECTIONS_FOR);
     }
 
-    SmtpRelay(RelaySettings settings, CredentialsSource credentials, Duration idleCheck, Duration returnAfter) {
+    SmtpRelay(RelaySettings settings, CredentialsSource credentials, Duration idleCheck, Duration returnAfter,
+            Duration fewerFor) {
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "smtp-deadline");
             t.setDaemon(true);
@@ -45,7 +70,9 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         RefusedLogins refused = new RefusedLogins(System::nanoTime);
         Session session = SmtpSessions.create(settings, sockets, timer);
         all = new ConnectionSlot[settings.connections()];
-        free = new LinkedBlockingDeque<>(all.length);
+        senders = new Senders(all.length);
+        inUse = new AtomicInteger(all.length);
+        this.fewerFor = fewerFor;
         for (int i = 0; i < all.length; i++) {
             all[i] = new ConnectionSlot(settings.relays(),
                     relay -> new SmtpConnection(relay, credentials, refused, session, sockets, timer, idleCheck));
@@ -71,21 +98,104 @@ public final class SmtpRelay implements Relay, AutoCloseable {
      * while the secret is still being read; {@link #prepare} or the first message then logs in on it.
      */
     public void openAhead(Deadline deadline) throws RelayException {
-        ConnectionSlot slot = take();
+        ConnectionSlot slot = take(false, deadline);
         try {
             slot.to(failover.order().get(0)).openAhead(deadline);
         } finally {
-            free.addFirst(slot);
+            giveBack(slot, true);
         }
     }
 
-    /** Takes a free connection slot and uses it on the relays in failover order; returns the relay that served. */
+    /**
+     * Takes a free connection slot and uses it on the relays in failover order; returns the relay that served. A
+     * message whose new connection was one too many for the relay moves over to an open one, once.
+     */
     private RelayAddress onSomeRelay(Use use, Deadline deadline) throws RelayException {
-        ConnectionSlot slot = take();
+        for (boolean movedOver = false;; movedOver = true) {
+            acquire(deadline);
+            ConnectionSlot slot;
+            try {
+                slot = take(movedOver, deadline);
+            } catch (RelayException | RuntimeException e) {
+                senders.release();
+                throw e;
+            }
+            boolean opens = !slot.open();
+            boolean refused = false;
+            try {
+                RelayAddress served = failover.run(relay -> use.on(slot.to(relay)), deadline);
+                lastAnswered = System.nanoTime();
+                return served;
+            } catch (RelayException e) {
+                refused = opens && !movedOver && oneTooMany(e) && deadline.allows(SmtpConnection.MIN_TIME)
+                        && useOneFewer();
+                if (!refused) {
+                    throw e;
+                }
+            } finally {
+                // a refused slot goes last, so that the open connections, first in line, take the next messages
+                giveBack(slot, !refused);
+                senders.release();
+            }
+        }
+    }
+
+    /** Whether the relay refused a new connection while it is up: a limit of connections per client. */
+    private boolean oneTooMany(RelayException e) {
+        boolean refusal = e.kind() == RelayException.Kind.CONNECTION
+                || e.kind() == RelayException.Kind.TRANSIENT_REPLY && e.smtpCode().orElse(0) == 421;
+        return refusal && System.nanoTime() - lastAnswered < RELAY_ANSWERED.toNanos();
+    }
+
+    /** One connection fewer for a while, unless only one is in use. */
+    private boolean useOneFewer() {
+        int now;
+        do {
+            now = inUse.get();
+            if (now <= 1) {
+                return false;
+            }
+        } while (!inUse.compareAndSet(now, now - 1));
+        senders.reduce();
+        timer.schedule(() -> {
+            inUse.incrementAndGet();
+            senders.release();
+        }, fewerFor.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.log(Level.WARNING, "the relay refused one more connection; this container uses fewer for a while. Set "
+                + "SMTP_CONNECTIONS (and the queue's MaximumConcurrency) to what the relay allows", LogFields.of()
+                .with("connections", now - 1).with("configured", all.length)
+                .with("forSeconds", fewerFor.toSeconds()));
+        return true;
+    }
+
+    private void acquire(Deadline deadline) throws RelayException {
         try {
-            return failover.run(relay -> use.on(slot.to(relay)), deadline);
-        } finally {
-            free.addFirst(slot);
+            if (!senders.tryAcquire(deadline.remainingMillis(), TimeUnit.MILLISECONDS)) {
+                throw noneFreeInTime();
+            }
+        } catch (InterruptedException e) {
+            throw interrupted();
+        }
+    }
+
+    private static RelayException noneFreeInTime() {
+        return new RelayException(RelayException.Kind.DEADLINE,
+                "no relay connection became free in this invocation's time");
+    }
+
+    private static RelayException interrupted() {
+        Thread.currentThread().interrupt();
+        return new RelayException(RelayException.Kind.DEADLINE, "interrupted while waiting for a relay connection");
+    }
+
+    /** Permits to use a connection, fewer when the relay allows fewer connections. */
+    private static final class Senders extends Semaphore {
+        Senders(int permits) {
+            super(permits);
+        }
+
+        void reduce() {
+            reducePermits(1);
         }
     }
 
@@ -95,13 +205,46 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         void on(SmtpConnection connection) throws RelayException;
     }
 
-    private ConnectionSlot take() throws RelayException {
+    /**
+     * Takes a free slot, the most recently used first; with {@code open}, only one holding an open connection. Waits
+     * for one to be given back, until the deadline ({@code null}: as long as it takes). A wait for an open one ends
+     * early, failing, when no slot holds an open connection and none is in use that could still give one back.
+     */
+    private synchronized ConnectionSlot take(boolean open, Deadline deadline) throws RelayException {
         try {
-            return free.takeFirst();
+            while (true) {
+                for (Iterator<ConnectionSlot> slots = free.iterator(); slots.hasNext();) {
+                    ConnectionSlot slot = slots.next();
+                    if (!open || slot.open()) {
+                        slots.remove();
+                        return slot;
+                    }
+                }
+                if (open && free.size() == all.length) {
+                    throw new RelayException(RelayException.Kind.CONNECTION,
+                            "the relay refused a new connection and no open one is left");
+                }
+                if (deadline == null) {
+                    wait();
+                } else if (deadline.remainingMillis() > 0) {
+                    wait(deadline.remainingMillis());
+                } else {
+                    throw noneFreeInTime();
+                }
+            }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RelayException(RelayException.Kind.DEADLINE, "interrupted while waiting for a relay connection");
+            throw interrupted();
         }
+    }
+
+    /** Gives a slot back: first in line, or last (one the relay refused to connect). */
+    private synchronized void giveBack(ConnectionSlot slot, boolean first) {
+        if (first) {
+            free.addFirst(slot);
+        } else {
+            free.addLast(slot);
+        }
+        notifyAll();
     }
 
     /**
@@ -112,13 +255,13 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         List<ConnectionSlot> taken = new ArrayList<>(all.length);
         try {
             for (int i = 0; i < all.length; i++) {
-                taken.add(take());
+                taken.add(take(false, null));
             }
         } catch (RelayException interrupted) {
             // interrupted while waiting: close what was taken
         } finally {
             taken.forEach(ConnectionSlot::disconnect);
-            taken.forEach(free::addFirst);
+            taken.forEach(slot -> giveBack(slot, true));
         }
     }
 

@@ -25,7 +25,7 @@ class SmtpRelayFailoverIT {
     static SmtpRelay relays(Duration returnAfter, int timeoutMillis, RelayAddress... relays) {
         return new SmtpRelay(new RelaySettings(List.of(relays), RelaySettings.TlsMode.STARTTLS, timeoutMillis,
                 timeoutMillis, "example.com", 1), fixed("relay-user", "relay-password"), SmtpRelay.IDLE_CHECK,
-                returnAfter);
+                returnAfter, SmtpRelay.FEWER_CONNECTIONS_FOR);
     }
 
     static RelayAddress at(String host, int port) {

@@ -19,7 +19,13 @@ import dev.relaymail.testing.TestRelay.Certificate;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -231,6 +237,95 @@ class SmtpRelayIT {
         return reply;
     }
 
+    static SmtpRelay relayWithConnections(TestRelay server, int connections, Duration fewerFor) {
+        return new SmtpRelay(new RelaySettings("localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000,
+                "example.com", connections), fixed(server.username(), server.password()), SmtpRelay.IDLE_CHECK,
+                Failover.RETURN_AFTER, fewerFor);
+    }
+
+    /** Sends {@code count} messages from as many threads at once; returns what the sends threw. */
+    private static List<Throwable> sendAtOnce(SmtpRelay relay, int count, String subject) throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(count);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> sends = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String each = subject + i;
+                sends.add(threads.submit(() -> {
+                    go.await();
+                    relay.send(TestMessages.simple(each, "ann@example.org"), deadline());
+                    return null;
+                }));
+            }
+            go.countDown();
+            List<Throwable> failures = new ArrayList<>();
+            for (Future<?> send : sends) {
+                try {
+                    send.get();
+                } catch (ExecutionException e) {
+                    failures.add(e.getCause());
+                }
+            }
+            return failures;
+        } finally {
+            threads.shutdown();
+        }
+    }
+
+    /**
+     * A relay that allows 2 connections per client, a container configured for 6: the connections it refuses cost no
+     * message, and the container goes on with the ones allowed.
+     */
+    @Test
+    void aRelayThatAllowsFewerConnectionsGetsEveryMessageOverTheOnesItAllows() throws Exception {
+        try (TestRelay server = TestRelay.start();
+                SmtpRelay relay = relayWithConnections(server, 6, SmtpRelay.FEWER_CONNECTIONS_FOR)) {
+            server.limitConnections(2);
+            relay.send(TestMessages.simple("first", "ann@example.org"), deadline());
+            for (int round = 0; round < 3; round++) {
+                assertEquals(List.of(), sendAtOnce(relay, 6, "round" + round + "-"));
+            }
+
+            assertEquals(19, server.received().size());
+            assertTrue(server.refusedConnections() >= 1, "the relay refused some connections");
+            assertTrue(server.refusedConnections() <= 4, "at most one refusal per connection over the limit, "
+                    + "not one per message: " + server.refusedConnections());
+            assertEquals(2, server.mostOpenAtOnce());
+        }
+    }
+
+    @Test
+    void aContainerThatUsesFewerConnectionsTriesMoreAgainAfterAWhile() throws Exception {
+        try (TestRelay server = TestRelay.start();
+                SmtpRelay relay = relayWithConnections(server, 6, Duration.ofMillis(300))) {
+            server.limitConnections(2);
+            relay.send(TestMessages.simple("first", "ann@example.org"), deadline());
+            assertEquals(List.of(), sendAtOnce(relay, 6, "limited-"));
+            server.limitConnections(6);
+            Thread.sleep(600);
+            for (int round = 0; round < 3; round++) {
+                assertEquals(List.of(), sendAtOnce(relay, 6, "round" + round + "-"));
+            }
+
+            assertEquals(25, server.received().size());
+            assertTrue(server.mostOpenAtOnce() > 2, "more connections once the while is over");
+        }
+    }
+
+    /** A new container whose relay has not answered yet takes a refused connection for a relay that is down. */
+    @Test
+    void aConnectionRefusedBeforeTheRelayAnsweredFailsItsMessage() throws Exception {
+        try (TestRelay server = TestRelay.start();
+                SmtpRelay relay = relayWithConnections(server, 2, SmtpRelay.FEWER_CONNECTIONS_FOR)) {
+            server.limitConnections(0);
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("first", "ann@example.org"), deadline()));
+
+            assertTrue(e.connectionLevel(), e.toString());
+            assertEquals(1, server.refusedConnections(), "one attempt, not one per connection");
+        }
+    }
+
     static SmtpRelay relayFor(ScriptedRelay server) {
         return new SmtpRelay(new RelaySettings("localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000,
                 "example.com", 1), fixed("u", "p"));
@@ -282,7 +377,7 @@ class SmtpRelayIT {
         try (ScriptedRelay server = new ScriptedRelay();
                 SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", server.port(),
                         RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1), fixed("u", "p"),
-                        Duration.ofMillis(200), Failover.RETURN_AFTER)) {
+                        Duration.ofMillis(200), Failover.RETURN_AFTER, SmtpRelay.FEWER_CONNECTIONS_FOR)) {
             relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
             relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
             assertEquals(0, server.count("NOOP"), "a busy connection is not checked");

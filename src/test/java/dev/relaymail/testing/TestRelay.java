@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,6 +56,10 @@ public final class TestRelay implements AutoCloseable {
     private final Map<String, Integer> refusals = new ConcurrentHashMap<>();
     private final AtomicInteger authAttempts = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
+    private final Set<org.subethamail.smtp.server.Session> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger mostOpen = new AtomicInteger();
+    private final AtomicInteger refusedConnections = new AtomicInteger();
+    private volatile int connectionLimit = Integer.MAX_VALUE;
     private final AtomicInteger tlsHandshakes = new AtomicInteger();
     private volatile String username = "relay-user";
     private volatile String password = "relay-password";
@@ -166,6 +171,21 @@ public final class TestRelay implements AutoCloseable {
         return connections.get();
     }
 
+    /** Accepts at most this many connections at once; more are refused with 421 at the greeting. */
+    public void limitConnections(int limit) {
+        connectionLimit = limit;
+    }
+
+    /** The most connections that were open at once. */
+    public int mostOpenAtOnce() {
+        return mostOpen.get();
+    }
+
+    /** How many connections were refused for the limit. */
+    public int refusedConnections() {
+        return refusedConnections.get();
+    }
+
     private void login(String user, String pass, MessageContext context) throws LoginFailedException {
         authAttempts.incrementAndGet();
         if (!username.equals(user) || !password.equals(pass)) {
@@ -242,15 +262,23 @@ public final class TestRelay implements AutoCloseable {
     }
 
     /** Counts connections. */
+    /** Counts connections, and refuses those over the limit with 421 at the greeting, as relays do. */
     private final class Connections implements SessionHandler {
         @Override
-        public SessionAcceptance accept(org.subethamail.smtp.server.Session session) {
+        public synchronized SessionAcceptance accept(org.subethamail.smtp.server.Session session) {
+            if (open.size() >= connectionLimit) {
+                refusedConnections.incrementAndGet();
+                return SessionAcceptance.failure(421, "4.7.0 Error: too many connections from this client");
+            }
             connections.incrementAndGet();
+            open.add(session);
+            mostOpen.accumulateAndGet(open.size(), Math::max);
             return SessionAcceptance.success();
         }
 
         @Override
-        public void onSessionEnd(org.subethamail.smtp.server.Session session) {
+        public synchronized void onSessionEnd(org.subethamail.smtp.server.Session session) {
+            open.remove(session);
         }
     }
 
