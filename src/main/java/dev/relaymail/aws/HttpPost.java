@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URL;
+import java.security.cert.CertificateException;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -131,9 +132,10 @@ public final class HttpPost {
             } catch (IOException e) {
                 // once abandoned, what this throws goes to nobody: the caller has reported the deadline already
                 if (e instanceof SSLHandshakeException) {
+                    // a certificate refused now is refused on the next try too; a handshake cut off may pass then
                     throw new Failure("the TLS handshake with " + where + " failed, so nothing was sent (its "
                             + "certificate must be valid, for that host name and trusted by the JVM's trust store): "
-                            + e.getMessage(), true);
+                            + e.getMessage(), !certificateRefused(e));
                 }
                 throw new Failure(where + " could not be reached: " + e.getClass().getSimpleName() + ": "
                         + e.getMessage(), true);
@@ -142,6 +144,15 @@ public final class HttpPost {
                     close(http);
                 }
             }
+        }
+
+        private static boolean certificateRefused(Throwable e) {
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof CertificateException) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /**

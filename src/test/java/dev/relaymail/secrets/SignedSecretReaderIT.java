@@ -10,10 +10,13 @@ import dev.relaymail.aws.AwsJsonClient;
 import dev.relaymail.aws.SigV4;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.testing.Moto;
+import dev.relaymail.testing.TestRelay;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -21,6 +24,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -165,6 +170,29 @@ class SignedSecretReaderIT {
         }
     }
 
+    /** A certificate the JVM does not trust is refused again on any retry: one attempt, saying what to mend. */
+    @Test
+    void aCertificateTheJvmDoesNotTrustIsNotRetried() throws Exception {
+        try (Listener service = new Listener(TestRelay.sslContext(TestRelay.Certificate.UNTRUSTED_CA)
+                .getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress()))) {
+            SecretReader.Unreadable e = assertThrows(SecretReader.Unreadable.class,
+                    () -> service.reader().read("relaymail/smtp", soon()));
+
+            assertEquals(1, service.connections.get());
+            assertTrue(e.getMessage().contains("TLS handshake"), e.getMessage());
+        }
+    }
+
+    /** A handshake cut off by the other side may pass on the next try: it is retried, as any lost connection. */
+    @Test
+    void aHandshakeCutOffIsRetried() throws Exception {
+        try (Listener service = new Listener(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()))) {
+            assertThrows(SecretReader.Unreadable.class, () -> service.reader().read("relaymail/smtp", soon()));
+
+            assertEquals(3, service.connections.get());
+        }
+    }
+
     private static SignedSecretReader checked(SigV4.Keys keys) throws IOException {
         return new SignedSecretReader(new AwsJsonClient(AwsJsonClient.Service.SECRETS_MANAGER, moto.endpoint().toURL(),
                 REGION, keys, Clock.systemUTC()));
@@ -176,6 +204,44 @@ class SignedSecretReaderIT {
 
     /** A status and a body; status 0: no answer at all. */
     record Reply(int status, String body) {
+    }
+
+    /**
+     * An https endpoint that never answers: it counts connections, and closes each after its TLS handshake (which
+     * fails when the client refuses its certificate), or at once when it is a plain socket.
+     */
+    private static final class Listener implements AutoCloseable {
+        final AtomicInteger connections = new AtomicInteger();
+        private final ServerSocket server;
+
+        Listener(ServerSocket server) {
+            this.server = server;
+            Thread accepting = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (Socket socket = server.accept()) {
+                        connections.incrementAndGet();
+                        if (socket instanceof SSLSocket tls) {
+                            tls.startHandshake();
+                        }
+                    } catch (IOException e) {
+                        // the handshake failed, or the listener is closed
+                    }
+                }
+            });
+            accepting.setDaemon(true);
+            accepting.start();
+        }
+
+        SignedSecretReader reader() throws IOException {
+            URL url = new URL("https://127.0.0.1:" + server.getLocalPort() + "/");
+            return new SignedSecretReader(new AwsJsonClient(AwsJsonClient.Service.SECRETS_MANAGER, url, REGION,
+                    new SigV4.Keys("AKIDEXAMPLE", "secret", null), Clock.systemUTC()));
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
     }
 
     /** An HTTP server that answers with the replies in turn, the last one again and again, noting each request. */

@@ -194,7 +194,7 @@ public final class TestRelay implements AutoCloseable {
     }
 
     /** A server-side TLS context presenting the given test certificate. */
-    static SSLContext sslContext(Certificate certificate) {
+    public static SSLContext sslContext(Certificate certificate) {
         try (InputStream in = TestRelay.class.getResourceAsStream("/tls/" + certificate.file)) {
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(in, "changeit".toCharArray());
