@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.relaymail.relay.RelayAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -262,14 +263,17 @@ class TemplateIT {
     }
 
     @Test
-    void relayHostTakesPortsFrom1To65535Only() {
+    void relayHostTakesNamesOrBracketedIpv6AddressesAndPortsFrom1To65535Only() {
         Predicate<String> allowed = allowedPattern("RelayHost");
         for (String hosts : List.of("relay.example.com", "relay.example.com:1", "relay.example.com:587",
-                "primary.example.com:587,backup.example.com:65535", "primary.example.com,backup.example.com:2525")) {
+                "primary.example.com:587,backup.example.com:65535", "primary.example.com,backup.example.com:2525",
+                "[2001:db8::25]", "[2001:db8::25]:587,192.0.2.25:2525")) {
             assertTrue(allowed.test(hosts), hosts);
+            assertEquals(hosts.split(",").length, RelayAddress.parseList(hosts, 587).size(), "the function takes " + hosts);
         }
         for (String hosts : List.of("", "relay.example.com:", "relay.example.com:0", "relay.example.com:65536",
-                "relay.example.com:99999", "primary.example.com:587,backup.example.com:65536", "relay.example.com,")) {
+                "relay.example.com:99999", "primary.example.com:587,backup.example.com:65536", "relay.example.com,",
+                "[2001:db8::25", "2001:db8::25]:587", "[relay.example.com]:587", "[2001:db8::25]:0")) {
             assertFalse(allowed.test(hosts), hosts);
         }
         for (int port = 0; port <= 100_000; port++) {
