@@ -1,11 +1,7 @@
 package dev.relaymail.logging;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.text.MessageFormat;
 import java.time.Instant;
 import java.util.Map;
@@ -18,35 +14,34 @@ import java.util.logging.LogRecord;
  * with ordinary parameters are formatted with {@link MessageFormat} placeholders, as {@code java.util.logging} does.
  */
 public final class JsonLogFormatter extends Formatter {
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     @Override
     public String format(LogRecord record) {
-        StringWriter out = new StringWriter(256);
-        try (JsonGenerator json = JSON.createGenerator(out)) {
-            json.writeStartObject();
-            json.writeStringField("time", Instant.ofEpochMilli(record.getMillis()).toString());
-            json.writeStringField("level", record.getLevel().getName());
-            json.writeStringField("logger", record.getLoggerName());
-            Object[] params = record.getParameters();
-            LogFields fields = params != null && params.length == 1 && params[0] instanceof LogFields f ? f : null;
-            json.writeStringField("message", fields != null ? record.getMessage() : message(record));
-            if (fields != null) {
-                for (Map.Entry<String, Object> field : fields.asMap().entrySet()) {
-                    json.writeFieldName(field.getKey());
-                    writeValue(json, field.getValue());
-                }
+        StringBuilder json = new StringBuilder(256);
+        json.append("{\"time\":");
+        string(json, Instant.ofEpochMilli(record.getMillis()).toString());
+        field(json, "level");
+        string(json, record.getLevel().getName());
+        field(json, "logger");
+        string(json, record.getLoggerName());
+        Object[] params = record.getParameters();
+        LogFields fields = params != null && params.length == 1 && params[0] instanceof LogFields f ? f : null;
+        field(json, "message");
+        string(json, fields != null ? record.getMessage() : message(record));
+        if (fields != null) {
+            for (Map.Entry<String, Object> entry : fields.asMap().entrySet()) {
+                field(json, entry.getKey());
+                value(json, entry.getValue());
             }
-            if (record.getThrown() != null) {
-                StringWriter trace = new StringWriter();
-                record.getThrown().printStackTrace(new PrintWriter(trace));
-                json.writeStringField("error", trace.toString());
-            }
-            json.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-        return out.append('\n').toString();
+        if (record.getThrown() != null) {
+            StringWriter trace = new StringWriter();
+            record.getThrown().printStackTrace(new PrintWriter(trace));
+            field(json, "error");
+            string(json, trace.toString());
+        }
+        return json.append("}\n").toString();
     }
 
     private static String message(LogRecord record) {
@@ -61,26 +56,61 @@ public final class JsonLogFormatter extends Formatter {
         }
     }
 
-    private static void writeValue(JsonGenerator json, Object value) throws IOException {
-        if (value instanceof Number n) {
-            json.writeNumber(n.toString());
-        } else if (value instanceof Boolean b) {
-            json.writeBoolean(b);
-        } else if (value instanceof Map<?, ?> map) {
-            json.writeStartObject();
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                json.writeFieldName(String.valueOf(e.getKey()));
-                writeValue(json, e.getValue());
-            }
-            json.writeEndObject();
-        } else if (value instanceof Iterable<?> items) {
-            json.writeStartArray();
-            for (Object item : items) {
-                writeValue(json, item);
-            }
-            json.writeEndArray();
-        } else {
-            json.writeString(String.valueOf(value));
+    /** Starts the next member of an object: a comma, the name and a colon. */
+    private static StringBuilder field(StringBuilder json, String name) {
+        if (json.charAt(json.length() - 1) != '{') {
+            json.append(',');
         }
+        string(json, name);
+        return json.append(':');
+    }
+
+    private static void value(StringBuilder json, Object value) {
+        if (value instanceof Number || value instanceof Boolean) {
+            json.append(value);
+        } else if (value instanceof Map<?, ?> map) {
+            json.append('{');
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                field(json, String.valueOf(entry.getKey()));
+                value(json, entry.getValue());
+            }
+            json.append('}');
+        } else if (value instanceof Iterable<?> items) {
+            json.append('[');
+            for (Object item : items) {
+                if (json.charAt(json.length() - 1) != '[') {
+                    json.append(',');
+                }
+                value(json, item);
+            }
+            json.append(']');
+        } else {
+            string(json, String.valueOf(value));
+        }
+    }
+
+    /**
+     * A JSON string: quotes and backslashes escaped, and every character below U+0020, so that a line break in a
+     * value can never start a log line of its own.
+     */
+    private static void string(StringBuilder json, String text) {
+        if (text == null) {
+            json.append("null");
+            return;
+        }
+        json.append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                json.append('\\').append(c);
+            } else if (c == '\n') {
+                json.append("\\n");
+            } else if (c < 0x20) {
+                json.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 15]);
+            } else {
+                json.append(c);
+            }
+        }
+        json.append('"');
     }
 }
