@@ -37,6 +37,9 @@ final class FilenameParameter {
 
     /** The name in ASCII: accents dropped (ä to a), other characters and quotes replaced by '_'. */
     static String fallback(String filename) {
+        if (plain(filename)) {
+            return filename;
+        }
         String decomposed = Normalizer.normalize(filename, Normalizer.Form.NFD);
         StringBuilder out = new StringBuilder(decomposed.length());
         for (int i = 0; i < decomposed.length(); i++) {
@@ -47,6 +50,16 @@ final class FilenameParameter {
             out.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : '_');
         }
         return out.toString();
+    }
+
+    private static boolean plain(String filename) {
+        for (int i = 0; i < filename.length(); i++) {
+            char c = filename.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String percentEncode(String filename) {

@@ -140,23 +140,45 @@ public record MailAddress(Optional<String> displayName, String localPart, String
         if (domain.endsWith(".")) {
             throw new AddressFormatException("domain must not end with '.'");
         }
-        String ascii;
+        String ascii = Text.isAscii(domain) ? domain.toLowerCase(Locale.ROOT) : aLabels(domain);
+        int labels = 0;
+        int start = 0;
+        do {
+            int end = ascii.indexOf('.', start);
+            end = end < 0 ? ascii.length() : end;
+            if (!hostLabel(ascii, start, end)) {
+                throw new AddressFormatException("domain is not a valid host name");
+            }
+            labels++;
+            start = end + 1;
+        } while (start <= ascii.length());
+        if (labels < 2) {
+            throw new AddressFormatException("domain must have at least two labels");
+        }
+        return ascii;
+    }
+
+    /** An internationalised domain in lower-case A-labels ({@code xn--…}); ASCII labels are checked as they are. */
+    private static String aLabels(String domain) {
         try {
-            ascii = IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
+            return IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
         } catch (IllegalArgumentException e) {
             throw new AddressFormatException("domain is not a valid host name");
         }
-        String[] labels = ascii.split("\\.", -1);
-        if (labels.length < 2) {
-            throw new AddressFormatException("domain must have at least two labels");
+    }
+
+    /** A host name label (RFC 1123) in lower case: 1 to 63 letters, digits and inner hyphens. */
+    private static boolean hostLabel(String domain, int start, int end) {
+        if (end == start || end - start > 63 || domain.charAt(start) == '-' || domain.charAt(end - 1) == '-') {
+            return false;
         }
-        for (String label : labels) {
-            if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")
-                    || !label.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-                throw new AddressFormatException("domain is not a valid host name");
+        for (int i = start; i < end; i++) {
+            char c = domain.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+                return false;
             }
         }
-        return ascii;
+        return true;
     }
 
     /** Thrown for an address that does not parse; the message says what is wrong without repeating the input. */

@@ -1,7 +1,9 @@
 package dev.relaymail.core;
 
 import jakarta.activation.DataHandler;
+import jakarta.mail.BodyPart;
 import jakarta.mail.MessagingException;
+import jakarta.mail.MultipartDataSource;
 import jakarta.mail.Part;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
@@ -12,13 +14,13 @@ import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimeUtility;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Date;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Properties;
@@ -56,6 +58,7 @@ public final class MimeComposer {
     private final Session session = Session.getInstance(new Properties());
     private final MessageIds messageIds;
     private final Clock clock;
+    private final DateHeader dates = new DateHeader();
     private final long maxBytes;
 
     public MimeComposer(MessageIds messageIds, Clock clock, long maxBytes) {
@@ -68,7 +71,7 @@ public final class MimeComposer {
         String messageId = messageIds.next(request.idempotencyKey(), request.from().domain());
         try {
             IdentifiedMessage message = new IdentifiedMessage(session, messageId);
-            message.setSentDate(Date.from(clock.instant()));
+            message.setHeader("Date", dates.format(clock.instant()));
             message.setFrom(internet(request.from()));
             if (!request.replyTo().isEmpty()) {
                 message.setReplyTo(internet(request.replyTo()));
@@ -164,8 +167,11 @@ public final class MimeComposer {
 
     private static Node body(SendRequest request) {
         Node body = textBody(request);
-        List<Attachment> inline = request.attachments().stream().filter(Attachment::inline).toList();
-        List<Attachment> regular = request.attachments().stream().filter(a -> !a.inline()).toList();
+        List<Attachment> inline = new ArrayList<>();
+        List<Attachment> regular = new ArrayList<>();
+        for (Attachment attachment : request.attachments()) {
+            (attachment.inline() ? inline : regular).add(attachment);
+        }
         if (!inline.isEmpty()) {
             body = multipart("related", body, inline);
         }
@@ -188,7 +194,12 @@ public final class MimeComposer {
      * characters are not ASCII.
      */
     private static Leaf text(String text, String subtype) {
-        long nonAscii = text.chars().filter(c -> c > 0x7e).count();
+        int nonAscii = 0;
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) > 0x7e) {
+                nonAscii++;
+            }
+        }
         boolean base64 = nonAscii * 3 > text.length();
         InternetHeaders headers = new InternetHeaders();
         headers.setHeader("Content-Type", "text/" + subtype + "; charset=UTF-8");
@@ -255,17 +266,62 @@ public final class MimeComposer {
     /**
      * A multipart whose boundary is {@code =_rm_} and 24 random letters: always the same length, so that a message's
      * size does not vary from one composition to the next, and never found in quoted-printable or base64 content,
-     * where {@code =_} cannot occur. (Jakarta Mail's own boundaries carry a counter, a hash code and the time.)
+     * where {@code =_} cannot occur. (Jakarta Mail's own boundaries carry a counter, a hash code and the time.) It is
+     * made from a {@link MultipartDataSource} that only gives the content type: Jakarta Mail's other constructors make
+     * and render a boundary of their own first, to be thrown away here, code big enough that compiling it was the
+     * largest single job of the JVM's optimising compiler in a benchmark run.
      */
     private static final class FixedBoundaryMultipart extends MimeMultipart {
-        FixedBoundaryMultipart(String subtype) {
-            super(subtype);
+        FixedBoundaryMultipart(String subtype) throws MessagingException {
+            super(new ContentTypeOnly("multipart/" + subtype + "; boundary=\"=_rm_" + boundary() + "\""));
+        }
+
+        private static String boundary() {
             char[] boundary = new char[24];
             ThreadLocalRandom random = ThreadLocalRandom.current();
             for (int i = 0; i < boundary.length; i++) {
                 boundary[i] = MessageIds.BASE32[random.nextInt(MessageIds.BASE32.length)];
             }
-            contentType = "multipart/" + subtype + "; boundary=\"=_rm_" + new String(boundary) + "\"";
+            return new String(boundary);
+        }
+    }
+
+    /** A multipart's content type and no parts yet: the parts are added to the multipart made from it. */
+    private static final class ContentTypeOnly implements MultipartDataSource {
+        private final String contentType;
+
+        ContentTypeOnly(String contentType) {
+            this.contentType = contentType;
+        }
+
+        @Override
+        public String getContentType() {
+            return contentType;
+        }
+
+        @Override
+        public int getCount() {
+            return 0;
+        }
+
+        @Override
+        public BodyPart getBodyPart(int index) {
+            throw new IndexOutOfBoundsException(index);
+        }
+
+        @Override
+        public InputStream getInputStream() throws IOException {
+            throw new IOException("a multipart being composed has no source to read");
+        }
+
+        @Override
+        public OutputStream getOutputStream() throws IOException {
+            throw new IOException("a multipart being composed has no source to write");
+        }
+
+        @Override
+        public String getName() {
+            return "";
         }
     }
 

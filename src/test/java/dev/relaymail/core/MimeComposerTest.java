@@ -75,6 +75,7 @@ class MimeComposerTest {
         assertNull(m.getHeader("Bcc"), "bcc recipients are only in the envelope");
         assertEquals("support@example.com", m.getReplyTo()[0].toString());
         assertEquals(Date.from(NOW), m.getSentDate());
+        assertEquals("Thu, 26 Nov 2026 09:15:42 +0000", m.getHeader("Date", null));
         assertEquals("2026-11", m.getHeader("X-Campaign", null));
         assertEquals(composed.messageId(), m.getMessageID());
         assertEquals("1.0", m.getHeader("MIME-Version", null));
