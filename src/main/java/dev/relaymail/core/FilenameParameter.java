@@ -13,30 +13,32 @@ import java.util.List;
 final class FilenameParameter {
     private static final int SEGMENT = 60;
 
-    private FilenameParameter() {
+    private final String fallback;
+    /** The exact name in RFC 2231 form, split; none when the fallback is the name itself. */
+    private final List<String> segments;
+
+    FilenameParameter(String filename) {
+        fallback = fallback(filename);
+        segments = fallback.equals(filename) ? List.of() : continuations(percentEncode(filename));
     }
 
-    /** Parameters to append after a header value, each starting with {@code ;} and a folding line break. */
-    static String render(String parameter, String filename) {
-        String fallback = fallback(filename);
+    /** The parameter under this name, to append after a header value: each part starts with {@code ;} and a fold. */
+    String render(String parameter) {
         StringBuilder out = new StringBuilder().append(";\r\n\t").append(parameter).append("=\"").append(fallback)
                 .append('"');
-        if (!fallback.equals(filename)) {
-            List<String> segments = segments(percentEncode(filename));
-            if (segments.size() == 1) {
-                out.append(";\r\n\t").append(parameter).append("*=UTF-8''").append(segments.get(0));
-            } else {
-                for (int i = 0; i < segments.size(); i++) {
-                    out.append(";\r\n\t").append(parameter).append('*').append(i).append("*=")
-                            .append(i == 0 ? "UTF-8''" : "").append(segments.get(i));
-                }
+        if (segments.size() == 1) {
+            out.append(";\r\n\t").append(parameter).append("*=UTF-8''").append(segments.get(0));
+        } else {
+            for (int i = 0; i < segments.size(); i++) {
+                out.append(";\r\n\t").append(parameter).append('*').append(i).append("*=")
+                        .append(i == 0 ? "UTF-8''" : "").append(segments.get(i));
             }
         }
         return out.toString();
     }
 
     /** The name in ASCII: accents dropped (ä to a), other characters and quotes replaced by '_'. */
-    static String fallback(String filename) {
+    private static String fallback(String filename) {
         if (plain(filename)) {
             return filename;
         }
@@ -79,7 +81,7 @@ final class FilenameParameter {
     }
 
     /** Splits at most every {@value #SEGMENT} characters, never inside a %XX triple. */
-    private static List<String> segments(String encoded) {
+    private static List<String> continuations(String encoded) {
         List<String> segments = new ArrayList<>();
         int start = 0;
         while (start < encoded.length()) {

@@ -220,11 +220,11 @@ public final class MimeComposer {
 
     private static Leaf attachment(Attachment attachment) {
         InternetHeaders headers = new InternetHeaders();
-        headers.setHeader("Content-Type", attachment.contentType()
-                + FilenameParameter.render("name", attachment.filename()));
+        FilenameParameter filename = new FilenameParameter(attachment.filename());
+        headers.setHeader("Content-Type", attachment.contentType() + filename.render("name"));
         headers.setHeader("Content-Transfer-Encoding", "base64");
         headers.setHeader("Content-Disposition", (attachment.inline() ? "inline" : "attachment")
-                + FilenameParameter.render("filename", attachment.filename()));
+                + filename.render("filename"));
         if (attachment.inline()) {
             headers.setHeader("Content-ID", "<" + attachment.contentId().orElseThrow() + ">");
         }
