@@ -2,10 +2,12 @@ package dev.relaymail.logging;
 
 import dev.relaymail.core.Accepted;
 import dev.relaymail.core.Invocation;
+import dev.relaymail.core.MailAddress;
 import dev.relaymail.core.MailException;
 import dev.relaymail.core.Redact;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.SendRequest;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -85,12 +87,14 @@ public final class OutcomeLog {
                 .with("sqsMessageId", source.sqsMessageId().orElse(null))
                 .with("batchIndex", source.batchIndex().orElse(null))
                 .with("durationMs", millis);
-        request.ifPresent(r -> fields
-                .with("from", r.from().address())
-                .with("recipientCount", r.envelopeRecipients().size())
-                .with("recipients", r.envelopeRecipients().stream().map(Redact::address).toList())
-                .with("idempotencyKey", r.idempotencyKey().orElse(null))
-                .with("tags", r.tags().isEmpty() ? null : r.tags()));
+        request.ifPresent(r -> {
+            List<MailAddress> recipients = r.envelopeRecipients();
+            fields.with("from", r.from().address())
+                    .with("recipientCount", recipients.size())
+                    .with("recipients", recipients.stream().map(Redact::address).toList())
+                    .with("idempotencyKey", r.idempotencyKey().orElse(null))
+                    .with("tags", r.tags().isEmpty() ? null : r.tags());
+        });
         return fields;
     }
 }
