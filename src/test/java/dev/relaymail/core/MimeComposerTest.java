@@ -19,6 +19,7 @@ import jakarta.mail.Part;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimeUtility;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -58,6 +59,24 @@ class MimeComposerTest {
 
     static MimeMessage parse(byte[] bytes) throws Exception {
         return new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bytes));
+    }
+
+    @Test
+    void writesEveryMultipartCompleteWithNothingAroundItsParts() throws Exception {
+        byte[] bytes = composer.compose(invoice()).mime();
+        String mime = new String(bytes, StandardCharsets.ISO_8859_1);
+        MimeMultipart mixed = (MimeMultipart) parse(bytes).getContent();
+        MimeMultipart related = (MimeMultipart) mixed.getBodyPart(0).getContent();
+        MimeMultipart alternative = (MimeMultipart) related.getBodyPart(0).getContent();
+
+        for (MimeMultipart multipart : List.of(mixed, related, alternative)) {
+            assertTrue(multipart.isComplete(), "ends with its closing delimiter");
+            assertNull(multipart.getPreamble());
+        }
+        assertEquals(6, mime.split("\r\n--=_rm_[a-z2-7]{24}\r\n", -1).length - 1, "one delimiter per part");
+        assertEquals(3, mime.split("\r\n--=_rm_[a-z2-7]{24}--\r\n", -1).length - 1, "one close per multipart");
+        assertTrue(mime.endsWith("--\r\n"), "nothing after the last close");
+        assertFalse(mime.contains("\r\n\r\n\r\n"), "one empty line between a part's headers and its content");
     }
 
     @Test
