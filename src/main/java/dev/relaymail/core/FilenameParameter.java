@@ -39,7 +39,7 @@ final class FilenameParameter {
 
     /** The name in ASCII: accents dropped (ä to a), other characters and quotes replaced by '_'. */
     private static String fallback(String filename) {
-        if (plain(filename)) {
+        if (Text.isPrintableAscii(filename) && filename.indexOf('"') < 0 && filename.indexOf('\\') < 0) {
             return filename;
         }
         String decomposed = Normalizer.normalize(filename, Normalizer.Form.NFD);
@@ -52,16 +52,6 @@ final class FilenameParameter {
             out.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : '_');
         }
         return out.toString();
-    }
-
-    private static boolean plain(String filename) {
-        for (int i = 0; i < filename.length(); i++) {
-            char c = filename.charAt(i);
-            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String percentEncode(String filename) {

@@ -256,7 +256,7 @@ public final class MimeComposer {
     }
 
     /**
-     * A part whose content is encoded once, here; Jakarta Mail writes such content as it is, without a second pass
+     * A part whose content is encoded once, here, and written as it is ({@link EncodedPart}), without a second pass
      * to choose an encoding and without encoding it again.
      */
     private record Leaf(InternetHeaders headers, byte[] encoded) implements Node {

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.text.MessageFormat;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.logging.Formatter;
 import java.util.logging.LogRecord;
@@ -14,7 +15,7 @@ import java.util.logging.LogRecord;
  * with ordinary parameters are formatted with {@link MessageFormat} placeholders, as {@code java.util.logging} does.
  */
 public final class JsonLogFormatter extends Formatter {
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final HexFormat HEX = HexFormat.of();
 
     @Override
     public String format(LogRecord record) {
@@ -106,7 +107,7 @@ public final class JsonLogFormatter extends Formatter {
             } else if (c == '\n') {
                 json.append("\\n");
             } else if (c < 0x20) {
-                json.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 15]);
+                json.append("\\u00").append(HEX.toHexDigits((byte) c));
             } else {
                 json.append(c);
             }
