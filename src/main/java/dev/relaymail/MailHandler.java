@@ -3,10 +3,10 @@ package dev.relaymail;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relaymail.config.Config;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.Invocation;
+import dev.relaymail.core.JsonTrees;
 import dev.relaymail.logging.JsonLogging;
 import dev.relaymail.logging.Metrics;
 import dev.relaymail.relay.SmtpRelay;
@@ -27,11 +27,6 @@ public final class MailHandler implements RequestStreamHandler {
     static final Duration SAFETY_MARGIN = Duration.ofMillis(500);
 
     private final Components components;
-    /**
-     * Made per instance, not in the class's static initialiser: Lambda initialises the class before it calls the
-     * constructor, and loading Jackson there would delay the secret's read, which the constructor starts first.
-     */
-    private final ObjectMapper json = new ObjectMapper();
 
     /** The constructor Lambda calls: reads the configuration from the environment and wires the real adapters. */
     public MailHandler() {
@@ -73,7 +68,7 @@ public final class MailHandler implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        JsonNode event = json.readTree(input);
+        JsonNode event = JsonTrees.read(input);
         Invocation invocation = new Invocation(context.getAwsRequestId(),
                 Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN)));
         EventShape shape = EventShape.of(event);
@@ -84,7 +79,7 @@ public final class MailHandler implements RequestStreamHandler {
             case HTTP_API -> components.api().handleHttpApi(event, invocation, metrics);
         };
         metrics.publish();
-        json.writeValue(output, answer);
+        JsonTrees.write(answer, output);
     }
 
     /** The three event shapes the function accepts. */

@@ -1,7 +1,8 @@
 package dev.relaymail;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.relaymail.core.Deadline;
+import dev.relaymail.core.JsonTrees;
 import dev.relaymail.core.MailException;
 import dev.relaymail.core.MessageIds;
 import dev.relaymail.core.MimeComposer;
@@ -65,16 +66,11 @@ final class Startup implements Resource {
         this.credentials = credentials;
     }
 
-    /**
-     * Runs the first send's code on the sample: no network, no secret, nothing sent. Its JSON mapper is made here, not
-     * in a static field: the class loads when a cold start begins reading the secret, which would then wait for
-     * Jackson.
-     */
+    /** Runs the first send's code on the sample: no network, no secret, nothing sent. */
     void prime() {
-        ObjectMapper json = new ObjectMapper();
         try {
-            json.writeValueAsBytes(json.readTree(json.writeValueAsBytes(
-                    composer.compose(reader.read(SAMPLE, Optional.of("start"))).messageId())));
+            String messageId = composer.compose(reader.read(SAMPLE, Optional.of("start"))).messageId();
+            JsonTrees.read(JsonTrees.bytes(JsonNodeFactory.instance.objectNode().put("messageId", messageId)));
             SSLContext.getDefault().getSocketFactory();
         } catch (MailException | java.io.IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("priming failed", e);

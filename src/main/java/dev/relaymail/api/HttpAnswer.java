@@ -3,6 +3,7 @@ package dev.relaymail.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.core.JsonTrees;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -32,7 +33,7 @@ record HttpAnswer(int status, Map<String, String> headers, JsonNode body) {
         event.put("statusCode", status);
         ObjectNode headerNode = event.putObject("headers");
         headers.forEach(headerNode::put);
-        event.put("body", body.toString());
+        event.put("body", JsonTrees.text(body));
         event.put("isBase64Encoded", false);
         return event;
     }

@@ -1,10 +1,8 @@
 package dev.relaymail.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,10 +18,6 @@ import java.util.regex.Pattern;
  * A request names its subject and bodies, or a {@code template} rendered with its {@code data}.
  */
 public final class RequestReader {
-
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
 
     private static final Set<String> FIELDS = Set.of("from", "to", "cc", "bcc", "replyTo", "subject", "text", "html",
             "template", "data", "attachments", "headers", "unsubscribe", "tags", "idempotencyKey");
@@ -56,13 +50,13 @@ public final class RequestReader {
      */
     public SendRequest read(byte[] body, Optional<String> headerKey)
             throws RequestRejectedException, RetryLaterException {
-        return read(parse(() -> JSON.readTree(body)), headerKey);
+        return read(parse(() -> JsonTrees.read(body)), headerKey);
     }
 
     /** Reads a request body that arrived as text (an SQS message body), without converting it to bytes first. */
     public SendRequest read(String body, Optional<String> headerKey)
             throws RequestRejectedException, RetryLaterException {
-        return read(parse(() -> JSON.readTree(body)), headerKey);
+        return read(parse(() -> JsonTrees.read(body)), headerKey);
     }
 
     /**
@@ -71,7 +65,7 @@ public final class RequestReader {
      * {@code Idempotency-Key} header, from which each message's key is made, is checked as a message's key is.
      */
     public List<JsonNode> readBatch(byte[] body, Optional<String> headerKey) throws RequestRejectedException {
-        JsonNode root = parse(() -> JSON.readTree(body));
+        JsonNode root = parse(() -> JsonTrees.read(body));
         FieldProblems problems = new FieldProblems();
         checkHeaderKey(headerKey, problems);
         JsonFields.unknown(root, Set.of("messages"), "", problems);
@@ -200,7 +194,7 @@ public final class RequestReader {
         }
         try {
             Templates.Rendered rendered = templates.render(name.textValue(),
-                    JsonFields.absent(data) ? JSON.createObjectNode() : data);
+                    JsonFields.absent(data) ? JsonNodeFactory.instance.objectNode() : data);
             String context = " (rendered from template " + name.textValue() + ")";
             String subject = checkedSubject(rendered.subject(), context, problems);
             Optional<String> text = Optional.of(rendered.text()).filter(t -> !t.isBlank());

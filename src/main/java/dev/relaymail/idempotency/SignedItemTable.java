@@ -1,14 +1,13 @@
 package dev.relaymail.idempotency;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.aws.AwsJsonClient;
 import dev.relaymail.config.AwsClients;
 import dev.relaymail.core.Deadline;
+import dev.relaymail.core.JsonTrees;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -17,7 +16,6 @@ import java.util.Map;
  * start's first keyed message then does not wait for the AWS SDK's client to be built.
  */
 final class SignedItemTable implements ItemTable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CONDITION_FAILED = "ConditionalCheckFailedException";
     private static final int MAX_ANSWER_BYTES = 512 * 1024;
 
@@ -43,7 +41,7 @@ final class SignedItemTable implements ItemTable {
         key(request, id);
         JsonNode item;
         try {
-            item = JSON.readTree(call("GetItem", request, false)).path("Item");
+            item = JsonTrees.read(call("GetItem", request, false)).path("Item");
         } catch (IOException e) {
             throw new Unavailable("GetItem answered with something that is not JSON", e);
         }
@@ -100,7 +98,7 @@ final class SignedItemTable implements ItemTable {
      */
     private byte[] call(String operation, ObjectNode request, boolean conditional) throws Unavailable {
         try {
-            return dynamoDb.call(operation, request.toString().getBytes(StandardCharsets.UTF_8), MAX_ANSWER_BYTES,
+            return dynamoDb.call(operation, JsonTrees.bytes(request), MAX_ANSWER_BYTES,
                     Deadline.in(AwsClients.CALL_TIMEOUT));
         } catch (AwsJsonClient.CallFailed e) {
             if (conditional && CONDITION_FAILED.equals(e.errorCode())) {

@@ -1,9 +1,9 @@
 package dev.relaymail.secrets;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relaymail.core.JsonTrees;
 import dev.relaymail.core.RelayException;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -22,8 +22,6 @@ final class SecretFormat {
     /** The only scope Gmail's SMTP server takes a token for. */
     static final String GMAIL_SCOPE = "https://mail.google.com/";
     static final URI GOOGLE_TOKEN_ENDPOINT = URI.create("https://oauth2.googleapis.com/token");
-    /** Plain Jackson, only reading trees: the secret here, the token endpoint's answers in {@link TokenEndpoint}. */
-    static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> CLIENT_FIELDS = List.of("tokenEndpoint", "clientId", "clientSecret");
     private static final Pattern CONTROL = Pattern.compile("[\\x00-\\x1F\\x7F]");
 
@@ -141,9 +139,9 @@ final class SecretFormat {
             return null;
         }
         try {
-            JsonNode json = JSON.readTree(secretString);
+            JsonNode json = JsonTrees.read(secretString);
             return json != null && json.isObject() ? json : null;
-        } catch (JsonProcessingException e) {
+        } catch (IOException e) {
             return null;
         }
     }

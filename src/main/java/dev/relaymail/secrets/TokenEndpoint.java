@@ -2,6 +2,7 @@ package dev.relaymail.secrets;
 
 import dev.relaymail.aws.HttpPost;
 import dev.relaymail.core.Deadline;
+import dev.relaymail.core.JsonTrees;
 import dev.relaymail.core.RelayException;
 import java.io.IOException;
 import java.net.MalformedURLException;
@@ -60,7 +61,7 @@ final class TokenEndpoint {
         }
         try {
             Instant now = clock.instant();
-            AccessToken token = AccessToken.fromAnswer(SecretFormat.JSON.readTree(answer.body()), now);
+            AccessToken token = AccessToken.fromAnswer(JsonTrees.read(answer.body()), now);
             LOG.log(Level.INFO, "got an OAuth2 access token from {0} for client {1}, valid for {2} s",
                     new Object[] {client.tokenEndpoint().getHost(), client.grant().client(),
                             Long.toString(Duration.between(now, token.expiresAt()).toSeconds())});
@@ -82,7 +83,7 @@ final class TokenEndpoint {
     /** The RFC 6749 {@code error} code of an error answer, when it is one; its description is never repeated. */
     private static String oauthError(byte[] answer) {
         try {
-            String error = SecretFormat.JSON.readTree(answer).path("error").asText("");
+            String error = JsonTrees.read(answer).path("error").asText("");
             return error.matches("[A-Za-z0-9_.-]{1,64}") ? " (" + error + ")" : "";
         } catch (IOException e) {
             return "";

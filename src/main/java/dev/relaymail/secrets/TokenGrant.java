@@ -2,6 +2,7 @@ package dev.relaymail.secrets;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.core.JsonTrees;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -95,8 +96,8 @@ public sealed interface TokenGrant permits TokenGrant.ClientCredentials, TokenGr
                     .put("sub", settings.username()).put("aud", settings.tokenEndpoint().toString())
                     .put("iat", now.getEpochSecond()).put("exp", now.plus(LIFETIME).getEpochSecond());
             settings.scope().ifPresent(scope -> claims.put("scope", scope));
-            String signed = base64Url(header.toString().getBytes(StandardCharsets.UTF_8)) + "."
-                    + base64Url(claims.toString().getBytes(StandardCharsets.UTF_8));
+            String signed = base64Url(JsonTrees.bytes(header)) + "."
+                    + base64Url(JsonTrees.bytes(claims));
             try {
                 Signature rs256 = Signature.getInstance("SHA256withRSA");
                 rs256.initSign(key);

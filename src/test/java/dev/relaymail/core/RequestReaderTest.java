@@ -110,11 +110,16 @@ class RequestReaderTest {
     }
 
     @Test
-    void refusesDuplicateKeys() {
-        RequestRejectedException e = assertThrows(RequestRejectedException.class, () -> reader.read(
-                "{\"to\":\"a@example.net\",\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\"}".getBytes(
-                        StandardCharsets.UTF_8), Optional.empty()));
-        assertField(e.errors(), "body", "Duplicate field 'to'");
+    void refusesDuplicateKeysAndAnythingAfterTheObject() {
+        assertField(refusedBody("{\"to\":\"a@example.net\",\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\"}"),
+                "body", "Duplicate field 'to'");
+        assertField(refusedBody("{\"to\":\"a@example.net\",\"subject\":\"s\",\"text\":\"t\"} {\"to\":\"b@x.net\"}"),
+                "body", "content after the JSON value");
+    }
+
+    private List<FieldError> refusedBody(String body) {
+        return assertThrows(RequestRejectedException.class,
+                () -> reader.read(body.getBytes(StandardCharsets.UTF_8), Optional.empty())).errors();
     }
 
     @Test

@@ -32,8 +32,18 @@ class SecretFormatTest {
 
     @Test
     void readsAPasswordSecretIgnoringOtherFields() throws Exception {
-        SmtpSecret secret = SecretFormat.parse("{\"username\": \"u\", \"password\": \"p\", \"engine\": \"smtp\"}");
+        SmtpSecret secret = SecretFormat.parse("{\"username\": \"u\", \"password\": \"p\", \"engine\": \"smtp\", "
+                + "\"rotation\": {\"steps\": [1, {\"password\": \"old\"}], \"at\": null}, \"port\": 587}");
         assertEquals(new SmtpSecret.Password(new Credentials("u", "p")), secret);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"username\": \"u\", \"password\": \"p\"} {}",
+        "{\"username\": \"u\", \"password\": \"p\"",
+        "{\"username\": \"u\", \"password\": \"p\"} x", "\"u:p\"", "",
+        "{\"username\": \"u\", \"password\": \"p\", \"password\": \"q\"}"})
+    void refusesASecretThatIsNotExactlyOneJsonObjectWithEachFieldOnce(String secretString) {
+        assertTrue(refused(secretString).getMessage().contains("is not of the form"));
     }
 
     @Test
@@ -51,7 +61,8 @@ class SecretFormatTest {
     @ParameterizedTest
     @ValueSource(strings = {"not json", "[]", "{}", "{\"username\": \"\", \"password\": \"p\"}",
         "{\"username\": \"u\"}", "{\"user\": \"u\", \"pass\": \"TOP-SECRET-VALUE\"}",
-        "{\"username\": \"u\", \"password\": 42}"})
+        "{\"username\": \"u\", \"password\": 42}", "{\"username\": [\"u\"], \"password\": \"p\"}",
+        "{\"username\": \"u\", \"password\": {\"value\": \"p\"}}"})
     void refusesASecretOfNeitherForm(String secretString) {
         assertTrue(refused(secretString).getMessage().contains("\"tokenEndpoint\""), "names both forms");
     }
