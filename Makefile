@@ -11,6 +11,7 @@ ARTIFACTS_DIR ?= target/lambda
 .PHONY: package build-MailApiFunction build-MailQueueFunction
 
 package:
+	rm -rf target/lib  # copy-dependencies adds to it, and would keep a jar the build no longer depends on
 	mvn -B -q -DskipTests package dependency:copy-dependencies -DincludeScope=runtime \
 		-DoutputDirectory=target/lib
 	mkdir -p "$(ARTIFACTS_DIR)/lib"
