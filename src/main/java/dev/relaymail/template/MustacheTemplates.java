@@ -1,7 +1,6 @@
 package dev.relaymail.template;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.samskivert.mustache.Mustache;
 import com.samskivert.mustache.MustacheException;
 import com.samskivert.mustache.Template;
@@ -69,7 +68,7 @@ public final class MustacheTemplates implements Templates {
             throw RequestRejectedException.invalid("template", "there is no template named " + name + " in "
                     + String.join(" or ", sources.stream().map(TemplateSource::describe).toList()));
         }
-        Object context = Mustaches.JSON.convertValue(data, Object.class);
+        Object context = plain(data);
         List<FieldError> missing = new ArrayList<>();
         String subject = execute(template.subject(), context, name, TemplateFiles.SUBJECT, missing);
         String html = execute(template.html(), context, name, TemplateFiles.HTML, missing);
@@ -80,6 +79,34 @@ public final class MustacheTemplates implements Templates {
             throw RequestRejectedException.invalid(missing);
         }
         return new Rendered(subject, html, text);
+    }
+
+    /**
+     * The request's data as the maps, lists, strings, numbers and booleans Mustache walks, JSON's null as null: what
+     * Jackson's {@code ObjectMapper.convertValue(data, Object.class)} gives, without making a mapper at the first
+     * template.
+     */
+    static Object plain(JsonNode data) {
+        return switch (data.getNodeType()) {
+            case OBJECT -> {
+                Map<String, Object> fields = new LinkedHashMap<>();
+                for (Map.Entry<String, JsonNode> field : data.properties()) {
+                    fields.put(field.getKey(), plain(field.getValue()));
+                }
+                yield fields;
+            }
+            case ARRAY -> {
+                List<Object> elements = new ArrayList<>(data.size());
+                for (JsonNode element : data) {
+                    elements.add(plain(element));
+                }
+                yield elements;
+            }
+            case STRING -> data.textValue();
+            case NUMBER -> data.numberValue();
+            case BOOLEAN -> data.booleanValue();
+            default -> null;
+        };
     }
 
     /**
@@ -176,8 +203,6 @@ public final class MustacheTemplates implements Templates {
      * the catch clauses here name).
      */
     private static final class Mustaches {
-        /** Turns a request's {@code data} into the maps, lists, strings, numbers and booleans Mustache walks. */
-        static final ObjectMapper JSON = new ObjectMapper();
         static final Mustache.Compiler HTML = Mustache.compiler()
                 .escapeHTML(true)
                 .strictSections(false)

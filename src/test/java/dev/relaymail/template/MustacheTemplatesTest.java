@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.core.FieldError;
@@ -22,6 +23,16 @@ import org.junit.jupiter.api.Test;
 class MustacheTemplatesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final MustacheTemplates templates = MustacheTemplates.bundled();
+
+    @Test
+    void givesMustacheTheDataAsJacksonsConvertValueWould() throws Exception {
+        String data = "{\"s\": \"x\", \"i\": 7, \"l\": 9007199254740993, \"big\": 123456789012345678901234567890, "
+                + "\"d\": 2.50, \"t\": true, \"n\": null, \"list\": [1, \"a\", null, {\"k\": [false]}], \"o\": {}}";
+        JsonNode tree = JSON.readTree(data);
+        Object expected = JSON.convertValue(tree, Object.class);
+
+        assertEquals(expected, MustacheTemplates.plain(tree), "the same maps, lists and number types");
+    }
 
     private static ObjectNode welcomeData() {
         ObjectNode data = JSON.createObjectNode();
