@@ -22,7 +22,7 @@ import java.util.Map;
 
 /**
  * JSON trees ({@link JsonNode}) read and written with Jackson's streaming parser and generator alone. Jackson's
- * {@code ObjectMapper} reads and writes the same trees, but making one costs a cold start about 0.15 s of CPU (its
+ * {@code ObjectMapper} reads and writes the same trees, but making one costs a cold start about 0.16 s of CPU (its
  * serializer and deserializer factories, type and annotation introspection), none of which a tree needs; and
  * {@code JsonNode.toString()} makes one of its own, so the trees the function sends are written here.
  *
