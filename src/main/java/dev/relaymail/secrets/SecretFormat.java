@@ -30,7 +30,7 @@ final class SecretFormat {
 
     static SmtpSecret parse(String secretString) throws RelayException {
         JsonNode json = readObject(secretString);
-        if (json == null || !nonEmptyText(json, "username")) {
+        if (!nonEmptyText(json, "username")) {
             throw refused("is not of the form " + FORMS);
         }
         String username = json.get("username").textValue();
@@ -134,16 +134,23 @@ final class SecretFormat {
         return chosen.isEmpty() ? Optional.empty() : Optional.of(chosen);
     }
 
-    private static JsonNode readObject(String secretString) {
-        if (secretString == null) {
-            return null;
+    /**
+     * The secret's JSON object. Anything else is refused without the parser's message, which can quote the secret; a
+     * binary secret has no string.
+     */
+    private static JsonNode readObject(String secretString) throws RelayException {
+        JsonNode json = null;
+        if (secretString != null) {
+            try {
+                json = JsonTrees.read(secretString);
+            } catch (IOException e) {
+                // refused below
+            }
         }
-        try {
-            JsonNode json = JsonTrees.read(secretString);
-            return json != null && json.isObject() ? json : null;
-        } catch (IOException e) {
-            return null;
+        if (json == null || !json.isObject()) {
+            throw refused("is not one JSON object with each field named once, of the form " + FORMS);
         }
+        return json;
     }
 
     private static boolean nonEmptyText(JsonNode json, String field) {

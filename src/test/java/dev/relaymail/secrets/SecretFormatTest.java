@@ -43,7 +43,7 @@ class SecretFormatTest {
         "{\"username\": \"u\", \"password\": \"p\"} x", "\"u:p\"", "",
         "{\"username\": \"u\", \"password\": \"p\", \"password\": \"q\"}"})
     void refusesASecretThatIsNotExactlyOneJsonObjectWithEachFieldOnce(String secretString) {
-        assertTrue(refused(secretString).getMessage().contains("is not of the form"));
+        assertTrue(refused(secretString).getMessage().contains("is not one JSON object with each field named once"));
     }
 
     @Test
