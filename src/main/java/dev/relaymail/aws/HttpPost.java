@@ -66,25 +66,33 @@ public final class HttpPost {
                 Math.min(budgetMillis, limits.connectTimeoutMillis()), Math.min(budgetMillis, limits.readTimeoutMillis()),
                 limits.maxAnswerBytes()));
         Future<Answer> exchanged = OnFirstUse.EXCHANGES.submit(exchange);
+        long waitMillis = deadline.cap(budgetMillis);
+        long start = System.nanoTime();
         try {
-            return exchanged.get(deadline.cap(budgetMillis), TimeUnit.MILLISECONDS);
+            return exchanged.get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             exchange.abandon();
-            throw new Failure(where + " did not answer within " + budgetMillis + " ms", true);
+            throw notAnswered(where, budgetMillis);
         } catch (InterruptedException e) {
             exchange.abandon();
             Thread.currentThread().interrupt();
             throw new Failure("the request to " + where + " was interrupted", false);
         } catch (ExecutionException e) {
-            // the exchange's own failure, or a bug, as if it had been thrown here
+            // the exchange's own failure, or a bug, as if it had been thrown here; a transient failure found when the
+            // wait was over (the socket's timeout, equal to the budget, and this thread woken late) is the wait's
             if (e.getCause() instanceof Failure failure) {
-                throw failure;
+                boolean waitOver = System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(waitMillis);
+                throw failure.retryable() && waitOver ? notAnswered(where, budgetMillis) : failure;
             }
             if (e.getCause() instanceof RuntimeException unchecked) {
                 throw unchecked;
             }
             throw (Error) e.getCause();
         }
+    }
+
+    private static Failure notAnswered(String where, int budgetMillis) {
+        return new Failure(where + " did not answer within " + budgetMillis + " ms", true);
     }
 
     /** One POST and its answer, or a failure saying what the peer did. */
