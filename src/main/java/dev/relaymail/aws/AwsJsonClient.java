@@ -1,10 +1,10 @@
 package dev.relaymail.aws;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.relaymail.config.AwsClients;
 import dev.relaymail.core.Deadline;
+import dev.relaymail.core.JsonTrees;
 import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URI;
@@ -43,11 +43,6 @@ public final class AwsJsonClient {
             + "|us-gov-[a-z]+-\\d+");
     private static final Pattern AWS_CN_REGION = Pattern.compile("cn-[a-z]+-\\d+");
     private static final Pattern ERROR_CODE = Pattern.compile("<Code>([A-Za-z0-9.]{1,64})</Code>");
-    /**
-     * Jackson's streaming parser alone: a cold start's first call goes out and its answer is read without waiting for
-     * Jackson's object mapper, which other threads are loading meanwhile.
-     */
-    private static final JsonFactory JSON = new JsonFactory();
 
     /**
      * What tells services apart: the name requests are signed for, the endpoint's first label, the variable that
@@ -161,7 +156,7 @@ public final class AwsJsonClient {
     /** The string values of these top-level fields of a JSON object; other fields and values are skipped. */
     public static Map<String, String> strings(byte[] json, Set<String> names) throws IOException {
         Map<String, String> found = new HashMap<>();
-        try (JsonParser parser = JSON.createParser(json)) {
+        try (JsonParser parser = JsonTrees.parser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("not a JSON object");
             }

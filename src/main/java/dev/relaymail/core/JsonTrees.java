@@ -59,6 +59,11 @@ public final class JsonTrees {
         }
     }
 
+    /** A streaming parser over the JSON, as strict about a field named twice as {@link #read(byte[])}. */
+    public static JsonParser parser(byte[] json) throws IOException {
+        return JSON.createParser(json);
+    }
+
     /** Writes the tree as compact UTF-8 JSON to the stream, and closes it. */
     public static void write(JsonNode tree, OutputStream out) throws IOException {
         try (JsonGenerator generator = JSON.createGenerator(out, JsonEncoding.UTF8)) {

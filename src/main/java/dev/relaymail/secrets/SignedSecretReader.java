@@ -1,10 +1,10 @@
 package dev.relaymail.secrets;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.relaymail.aws.AwsJsonClient;
 import dev.relaymail.core.Deadline;
+import dev.relaymail.core.JsonTrees;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -31,9 +31,7 @@ public final class SignedSecretReader implements SecretReader {
 
     @Override
     public SecretValue read(String secretId, Deadline deadline) throws Unreadable {
-        // written by hand and read with the streaming parser: no waiting for the object mapper at a cold start
-        byte[] body = ("{\"SecretId\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(secretId))
-                + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] body = JsonTrees.bytes(JsonNodeFactory.instance.objectNode().put("SecretId", secretId));
         byte[] answer;
         try {
             answer = secretsManager.call("GetSecretValue", body, MAX_ANSWER_BYTES, deadline);
