@@ -39,6 +39,9 @@ public final class RelayException extends MailException {
         }
     }
 
+    /** The reply of {@link #tooManyConnections()}. */
+    private static final int TOO_MANY_CONNECTIONS = 432;
+
     private final Kind kind;
     private final int smtpCode;
     private final String messageId;
@@ -89,14 +92,24 @@ public final class RelayException extends MailException {
 
     /**
      * True when the connection to the relay is unusable after this failure (no connection, broken, closed by a 421,
-     * or not set up), so that a batch knows the next message must reconnect first.
+     * one too many for the relay, or not set up), so that a batch knows the next message must reconnect first.
      */
     public boolean connectionLevel() {
         return switch (kind) {
             case CONNECTION, TLS, AUTHENTICATION, CREDENTIALS, UNKNOWN_OUTCOME -> true;
-            case TRANSIENT_REPLY -> smtpCode == 421;
+            case TRANSIENT_REPLY -> smtpCode == 421 || tooManyConnections();
             case PERMANENT_REPLY, DEADLINE -> false;
         };
+    }
+
+    /**
+     * True when the relay refused the message because its connection is one more than the relay lets send at once:
+     * 432 after the login, which Exchange Online answers ({@code 432 4.3.2 Concurrent connections limit exceeded})
+     * to a message on a fourth connection of one mailbox. The connection then counts against the limit until it is
+     * closed.
+     */
+    public boolean tooManyConnections() {
+        return kind == Kind.TRANSIENT_REPLY && smtpCode == TOO_MANY_CONNECTIONS;
     }
 
     @Override

@@ -28,7 +28,8 @@ import java.util.logging.Logger;
  * chooses, moving on to the next relay when one cannot take it.
  *
  * <p>A relay may allow fewer connections per client than configured. When it refuses to open one more (connection
- * refused, reset or 421) while it took a message of this container a moment ago, the message waits for one of the
+ * refused, reset or 421) while it took a message of this container a moment ago, or refuses a message with 432
+ * because its connection is one more than may send at once (Exchange Online), the message waits for one of the
  * open connections instead of failing, and the container uses one connection fewer for
  * {@link #FEWER_CONNECTIONS_FOR}, then tries again; never fewer than one, and a message moves over once only.
  */
@@ -108,17 +109,23 @@ public final class SmtpRelay implements Relay, AutoCloseable {
 
     /**
      * Takes a free connection slot and uses it on the relays in failover order; returns the relay that served. A
-     * message whose new connection was one too many for the relay moves over to an open one, once.
+     * message whose connection was one too many for the relay moves over to an open one, once; when none is open by
+     * then, the relay's refusal is its answer.
      */
     private RelayAddress onSomeRelay(Use use, Deadline deadline) throws RelayException {
-        for (boolean movedOver = false;; movedOver = true) {
+        RelayException movedOver = null;
+        while (true) {
             acquire(deadline);
             ConnectionSlot slot;
             try {
-                slot = take(movedOver, deadline);
+                slot = take(movedOver != null, deadline);
             } catch (RelayException | RuntimeException e) {
                 senders.release();
                 throw e;
+            }
+            if (slot == null) {
+                senders.release();
+                throw movedOver;
             }
             boolean opens = !slot.open();
             boolean refused = false;
@@ -127,11 +134,12 @@ public final class SmtpRelay implements Relay, AutoCloseable {
                 lastAnswered = System.nanoTime();
                 return served;
             } catch (RelayException e) {
-                refused = opens && !movedOver && oneTooMany(e) && deadline.allows(SmtpConnection.MIN_TIME)
-                        && useOneFewer();
+                refused = movedOver == null && oneTooMany(e, opens) && deadline.allows(SmtpConnection.MIN_TIME)
+                        && useOneFewer(e);
                 if (!refused) {
                     throw e;
                 }
+                movedOver = e;
             } finally {
                 // a refused slot goes last, so that the open connections, first in line, take the next messages
                 giveBack(slot, !refused);
@@ -140,15 +148,21 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         }
     }
 
-    /** Whether the relay refused a new connection while it is up: a limit of connections per client. */
-    private boolean oneTooMany(RelayException e) {
+    /**
+     * Whether the connection was one too many for the relay: it said so (432, on any connection), or it refused a
+     * new connection while it is up (a limit of connections per client).
+     */
+    private boolean oneTooMany(RelayException e, boolean opens) {
+        if (e.tooManyConnections()) {
+            return true;
+        }
         boolean refusal = e.kind() == RelayException.Kind.CONNECTION
                 || e.kind() == RelayException.Kind.TRANSIENT_REPLY && e.smtpCode().orElse(0) == 421;
-        return refusal && System.nanoTime() - lastAnswered < RELAY_ANSWERED.toNanos();
+        return opens && refusal && System.nanoTime() - lastAnswered < RELAY_ANSWERED.toNanos();
     }
 
     /** One connection fewer for a while, unless only one is in use. */
-    private boolean useOneFewer() {
+    private boolean useOneFewer(RelayException refusal) {
         int now;
         do {
             now = inUse.get();
@@ -164,7 +178,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         LOG.log(Level.WARNING, "the relay refused one more connection; this container uses fewer for a while. Set "
                 + "SMTP_CONNECTIONS (and the queue's MaximumConcurrency) to what the relay allows", LogFields.of()
                 .with("connections", now - 1).with("configured", all.length)
-                .with("forSeconds", fewerFor.toSeconds()));
+                .with("forSeconds", fewerFor.toSeconds()).with("detail", refusal.getMessage()));
         return true;
     }
 
@@ -208,7 +222,8 @@ public final class SmtpRelay implements Relay, AutoCloseable {
     /**
      * Takes a free slot, the most recently used first; with {@code open}, only one holding an open connection. Waits
      * for one to be given back, until the deadline ({@code null}: as long as it takes). A wait for an open one ends
-     * early, failing, when no slot holds an open connection and none is in use that could still give one back.
+     * early, with {@code null}, when no slot holds an open connection and none is in use that could still give one
+     * back.
      */
     private synchronized ConnectionSlot take(boolean open, Deadline deadline) throws RelayException {
         try {
@@ -221,8 +236,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
                     }
                 }
                 if (open && free.size() == all.length) {
-                    throw new RelayException(RelayException.Kind.CONNECTION,
-                            "the relay refused a new connection and no open one is left");
+                    return null;
                 }
                 if (deadline == null) {
                     wait();

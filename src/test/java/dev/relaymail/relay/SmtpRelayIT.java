@@ -10,6 +10,7 @@ import dev.relaymail.core.ComposedMessage;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RelayException.Kind;
+import dev.relaymail.logging.LogFields;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.testing.ScriptedRelay;
@@ -21,14 +22,21 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class SmtpRelayIT {
 
@@ -273,24 +281,71 @@ class SmtpRelayIT {
     }
 
     /**
-     * A relay that allows 2 connections per client, a container configured for 6: the connections it refuses cost no
-     * message, and the container goes on with the ones allowed.
+     * A relay that allows 2 connections, a container configured for 6: the refusals cost no message, they stop once
+     * the container uses the connections allowed, and a connection that a 432 refused is closed and not used again.
      */
-    @Test
-    void aRelayThatAllowsFewerConnectionsGetsEveryMessageOverTheOnesItAllows() throws Exception {
+    @ParameterizedTest
+    @EnumSource(TestRelay.Limit.class)
+    void aRelayThatAllowsFewerConnectionsGetsEveryMessageOverTheOnesItAllows(TestRelay.Limit limit) throws Exception {
+        Logger log = Logger.getLogger(SmtpRelay.class.getName());
+        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel() == Level.WARNING) {
+                    warnings.add(record);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
         try (TestRelay server = TestRelay.start();
                 SmtpRelay relay = relayWithConnections(server, 6, SmtpRelay.FEWER_CONNECTIONS_FOR)) {
-            server.limitConnections(2);
+            server.limit(limit, 2);
             relay.send(TestMessages.simple("first", "ann@example.org"), deadline());
             for (int round = 0; round < 3; round++) {
                 assertEquals(List.of(), sendAtOnce(relay, 6, "round" + round + "-"));
             }
 
             assertEquals(19, server.received().size());
-            assertTrue(server.refusedConnections() >= 1, "the relay refused some connections");
-            assertTrue(server.refusedConnections() <= 4, "at most one refusal per connection over the limit, "
-                    + "not one per message: " + server.refusedConnections());
-            assertEquals(2, server.mostOpenAtOnce());
+            int refusals = server.refusals(limit);
+            assertTrue(refusals >= 1, "the relay refused some");
+            assertTrue(refusals <= 4, "at most one refusal per connection over the limit, not one per message: "
+                    + refusals);
+            assertEquals(refusals, warnings.size(), "one warning per refusal");
+            Map<String, Object> fields = ((LogFields) warnings.get(0).getParameters()[0]).asMap();
+            assertEquals(6, fields.get("configured"));
+            assertTrue(String.valueOf(fields.get("detail")).contains(limit == TestRelay.Limit.SENDING
+                    ? "432 4.3.2 Concurrent connections limit exceeded" : "421"), fields.toString());
+        } finally {
+            log.removeHandler(capture);
+        }
+    }
+
+    /** With one connection in use, a 432 is the message's answer (to try later), and the connection is not kept. */
+    @Test
+    void a432OnTheOnlyConnectionFailsItsMessageAndClosesTheConnection() throws Exception {
+        try (TestRelay server = TestRelay.start();
+                SmtpRelay relay = relayWithConnections(server, 1, SmtpRelay.FEWER_CONNECTIONS_FOR)) {
+            server.limitSending(0);
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("first", "ann@example.org"), deadline()));
+            server.limitSending(1);
+            relay.send(TestMessages.simple("second", "ann@example.org"), deadline());
+
+            assertEquals(Kind.TRANSIENT_REPLY, e.kind());
+            assertEquals(432, e.smtpCode().orElse(0));
+            assertTrue(e.getMessage().contains("4.3.2 Concurrent connections limit exceeded"), e.getMessage());
+            assertEquals(1, server.refusedSends(), "one attempt");
+            assertEquals(2, server.connections(), "the refused connection was closed, the next message opened one");
+            assertEquals(1, server.received().size());
         }
     }
 

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,6 +48,14 @@ public final class TestRelay implements AutoCloseable {
         }
     }
 
+    /** The two ways a relay holds a client to fewer connections than it opens. */
+    public enum Limit {
+        /** 421 at the greeting of one connection too many ({@link #limitConnections}), as Postfix does. */
+        CONNECTIONS,
+        /** 432 to a message on one connection more than may send at once ({@link #limitSending}), as Exchange does. */
+        SENDING
+    }
+
     /** One message as the relay received it. */
     public record Received(String envelopeFrom, List<String> recipients, byte[] data, Optional<String> user) {
     }
@@ -60,6 +69,10 @@ public final class TestRelay implements AutoCloseable {
     private final AtomicInteger mostOpen = new AtomicInteger();
     private final AtomicInteger refusedConnections = new AtomicInteger();
     private volatile int connectionLimit = Integer.MAX_VALUE;
+    /** The connections that have sent and may go on sending (by session id), at most {@link #sendingLimit}. */
+    private final Set<String> sending = new HashSet<>();
+    private int sendingLimit = Integer.MAX_VALUE;
+    private final AtomicInteger refusedSends = new AtomicInteger();
     private final AtomicInteger tlsHandshakes = new AtomicInteger();
     private volatile String username = "relay-user";
     private volatile String password = "relay-password";
@@ -176,6 +189,49 @@ public final class TestRelay implements AutoCloseable {
         connectionLimit = limit;
     }
 
+    /**
+     * Lets at most this many connections send at once, as Exchange Online lets 3 per mailbox: a message on one more
+     * gets {@code 432 4.3.2} at the end of its data, and its connection stays open. A connection that has sent keeps
+     * its place until it closes.
+     */
+    public synchronized void limitSending(int limit) {
+        sendingLimit = limit;
+    }
+
+    /** How many messages were refused for the limit of {@link #limitSending}. */
+    public int refusedSends() {
+        return refusedSends.get();
+    }
+
+    private synchronized boolean maySend(String session) {
+        if (sending.contains(session) || sending.size() < sendingLimit) {
+            sending.add(session);
+            return true;
+        }
+        refusedSends.incrementAndGet();
+        return false;
+    }
+
+    private synchronized void ended(String session) {
+        sending.remove(session);
+    }
+
+    /** Sets this kind of limit: {@link #limitConnections} or {@link #limitSending}. */
+    public void limit(Limit kind, int limit) {
+        switch (kind) {
+            case CONNECTIONS -> limitConnections(limit);
+            case SENDING -> limitSending(limit);
+        }
+    }
+
+    /** How many connections or messages were refused for this kind of limit. */
+    public int refusals(Limit kind) {
+        return switch (kind) {
+            case CONNECTIONS -> refusedConnections();
+            case SENDING -> refusedSends();
+        };
+    }
+
     /** The most connections that were open at once. */
     public int mostOpenAtOnce() {
         return mostOpen.get();
@@ -261,7 +317,6 @@ public final class TestRelay implements AutoCloseable {
         }
     }
 
-    /** Counts connections. */
     /** Counts connections, and refuses those over the limit with 421 at the greeting, as relays do. */
     private final class Connections implements SessionHandler {
         @Override
@@ -279,6 +334,7 @@ public final class TestRelay implements AutoCloseable {
         @Override
         public synchronized void onSessionEnd(org.subethamail.smtp.server.Session session) {
             open.remove(session);
+            ended(session.getSessionId());
         }
     }
 
@@ -307,9 +363,13 @@ public final class TestRelay implements AutoCloseable {
         }
 
         @Override
-        public String data(InputStream data) throws IOException {
+        public String data(InputStream data) throws RejectException, IOException {
+            byte[] content = data.readAllBytes();
+            if (!maySend(context.getSessionId())) {
+                throw new RejectException(432, "4.3.2 Concurrent connections limit exceeded.");
+            }
             Optional<String> user = context.getAuthenticationHandler().map(h -> String.valueOf(h.getIdentity()));
-            received.add(new Received(from, List.copyOf(recipients), data.readAllBytes(), user));
+            received.add(new Received(from, List.copyOf(recipients), content, user));
             return null;
         }
 
