@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.relaymail.config.Config;
+import dev.relaymail.config.ConfigException;
 import dev.relaymail.relay.RelayAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -316,17 +318,41 @@ class TemplateIT {
     }
 
     /**
-     * Every record of a batch gets its own connection, so that a batch goes in one round; the connections of all
-     * concurrent batches stay well under Postfix's default of 50 per client address (behind a NAT gateway, all
-     * containers share one).
+     * By default every record of a batch gets its own connection, so that a batch goes in one round; the connections
+     * of all concurrent batches stay well under Postfix's default of 50 per client address (behind a NAT gateway, all
+     * containers share one). Both numbers are parameters, within what the function and Lambda accept.
      */
     @Test
-    void aBatchGoesInOneRoundOverAtMost30Connections() {
+    void aBatchGoesInOneRoundOverAtMost30ConnectionsByDefault() {
         JsonNode queue = resource("MailQueueFunction").at("/Events/Queue/Properties");
-        int connections = resource("MailQueueFunction").at("/Environment/Variables/SMTP_CONNECTIONS").asInt();
-        assertTrue(connections >= queue.path("BatchSize").asInt(), "one connection per record of a batch");
-        assertTrue(connections * queue.at("/ScalingConfig/MaximumConcurrency").asInt() <= 30,
+        JsonNode connections = parameter(template.at("/Globals/Function/Environment/Variables/SMTP_CONNECTIONS"));
+        JsonNode concurrency = parameter(queue.at("/ScalingConfig/MaximumConcurrency"));
+        assertTrue(connections.path("Default").asInt() >= queue.path("BatchSize").asInt(),
+                "one connection per record of a batch");
+        assertTrue(connections.path("Default").asInt() * concurrency.path("Default").asInt() <= 30,
                 "at most 30 connections from the queue function");
+        assertEquals(2, concurrency.path("MinValue").asInt(), "the least MaximumConcurrency Lambda takes");
+        int min = connections.path("MinValue").asInt();
+        int max = connections.path("MaxValue").asInt();
+        Map<String, String> env = new TreeMap<>(Map.of("SMTP_HOST", "relay.example.com", "SMTP_SECRET_ID", "smtp",
+                "DEFAULT_FROM", "noreply@example.com"));
+        for (int n = min - 1; n <= max + 1; n++) {
+            env.put("SMTP_CONNECTIONS", Integer.toString(n));
+            boolean taken;
+            try {
+                taken = Config.fromEnvironment(env).relay().connections() == n;
+            } catch (ConfigException e) {
+                taken = false;
+            }
+            assertEquals(n >= min && n <= max, taken, "the function takes the parameter's values only: " + n);
+        }
+    }
+
+    /** The parameter a {@code !Ref} names. */
+    private JsonNode parameter(JsonNode ref) {
+        JsonNode parameter = template.path("Parameters").path(ref.path("Ref").asText());
+        assertTrue(parameter.isObject(), "a parameter: " + ref);
+        return parameter;
     }
 
     @Test
