@@ -15,10 +15,14 @@ import java.util.Optional;
  * parts (which would need SMTPUTF8 at the relay) are refused. No control character is accepted anywhere.
  */
 public record MailAddress(Optional<String> displayName, String localPart, String domain) {
-
     static final int MAX_LOCAL_PART = 64;
     static final int MAX_ADDRESS = 254;
     static final int MAX_DISPLAY_NAME = 256;
+    /**
+     * Characters that IDNA 2003 maps (ß and ẞ to "ss", ς to σ) or drops (zero-width non-joiner and joiner) while IDNA
+     * 2008 keeps them: straße.de would be sent to strasse.de, another domain.
+     */
+    private static final String IDNA_DEVIATIONS = "\u00DF\u1E9E\u03C2\u200C\u200D";
 
     public MailAddress {
         Objects.requireNonNull(displayName, "displayName");
@@ -158,8 +162,18 @@ public record MailAddress(Optional<String> displayName, String localPart, String
         return ascii;
     }
 
-    /** An internationalised domain in lower-case A-labels ({@code xn--…}); ASCII labels are checked as they are. */
+    /**
+     * An internationalised domain in lower-case A-labels ({@code xn--…}); ASCII labels are checked as they are. The
+     * JDK converts by IDNA 2003, which agrees with IDNA 2008 (what registries and mail servers use) but for the
+     * characters of {@link #IDNA_DEVIATIONS}: a domain with one of them is refused rather than sent to another one.
+     */
     private static String aLabels(String domain) {
+        for (int i = 0; i < domain.length(); i++) {
+            if (IDNA_DEVIATIONS.indexOf(domain.charAt(i)) >= 0) {
+                throw new AddressFormatException("domain has ß, ς or a zero-width joiner, which IDNA 2003 and 2008 "
+                        + "turn into two different domains; give it in A-labels (xn--…)");
+            }
+        }
         try {
             return IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
         } catch (IllegalArgumentException e) {

@@ -42,6 +42,26 @@ class MailAddressTest {
         assertEquals("info@xn--bcher-kva.example", MailAddress.parse("info@bücher.example").address());
     }
 
+    /**
+     * The JDK's IDNA 2003 turns ß (and ẞ) into "ss" and ς into σ, and drops the zero-width joiners, where IDNA 2008
+     * and the registries keep them: straße.de would become strasse.de, another domain, and its mail go to someone
+     * else. Such a domain is refused, saying to give it in A-labels, which are taken as they are.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"info@straße.de", "info@STRAẞE.de", "info@βόλος.gr", "info@mail.βόλος.gr",
+            "info@ab\u200Ccd.example", "info@ab\u200Dcd.example"})
+    void refusesADomainThatIdna2003And2008MakeTwoDomainsOf(String raw) {
+        MailAddress.AddressFormatException e = assertThrows(MailAddress.AddressFormatException.class,
+                () -> MailAddress.parse(raw));
+        assertTrue(e.getMessage().contains("A-labels"), e.getMessage());
+    }
+
+    @Test
+    void takesTheALabelsOfADomainThatIdna2003WouldChange() {
+        assertEquals("info@xn--strae-oqa.de", MailAddress.parse("info@xn--strae-oqa.de").address());
+        assertEquals("info@xn--nxasmm1c.gr", MailAddress.parse("info@XN--NXASMM1C.gr").address());
+    }
+
     @Test
     void cyrillicLookAlikeIsADifferentDomain() {
         MailAddress latin = MailAddress.parse("billing@example.com");
