@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -46,13 +47,15 @@ final class Failover {
     }
 
     /**
-     * Runs the attempt on one relay after the other until one succeeds.
+     * Runs the attempt on one relay after the other until one succeeds. A failure at the relay in use (the first
+     * tried) that the caller takes for one connection too many ({@code oneTooMany}, given the failure naming its
+     * relay) ends it there: that relay is up and has the message's answer, no other relay is asked.
      *
      * @return the relay it succeeded on
      * @throws RelayException the failure that ended it, naming its relay; when every relay failed (or no time was
      *                        left for the rest), the last relay's failure, saying how many relays were tried
      */
-    RelayAddress run(Attempt attempt, Deadline deadline) throws RelayException {
+    RelayAddress run(Attempt attempt, Predicate<RelayException> oneTooMany, Deadline deadline) throws RelayException {
         List<RelayAddress> order = order();
         RelayException last = null;
         int tried = 0;
@@ -67,7 +70,7 @@ final class Failover {
                 return relay;
             } catch (RelayException e) {
                 last = e.atRelay(relay.toString());
-                if (!movesOn(e)) {
+                if (!movesOn(e) || tried == 1 && oneTooMany.test(last)) {
                     throw last;
                 }
                 if (tried < order.size()) {

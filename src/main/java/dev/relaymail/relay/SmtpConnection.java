@@ -38,6 +38,7 @@ final class SmtpConnection {
     private final RelayAddress relay;
     private final CredentialsSource credentials;
     private final RefusedLogins refused;
+    private final RecentAnswer answered;
     private final Session session;
     private final DeadlineSockets sockets;
     private final ScheduledExecutorService timer;
@@ -49,11 +50,12 @@ final class SmtpConnection {
     private volatile DeadlineSockets.CappedSocket socket;
     private long lastUsed;
 
-    SmtpConnection(RelayAddress relay, CredentialsSource credentials, RefusedLogins refused, Session session,
-            DeadlineSockets sockets, ScheduledExecutorService timer, Duration idleCheck) {
+    SmtpConnection(RelayAddress relay, CredentialsSource credentials, RefusedLogins refused, RecentAnswer answered,
+            Session session, DeadlineSockets sockets, ScheduledExecutorService timer, Duration idleCheck) {
         this.relay = relay;
         this.credentials = credentials;
         this.refused = refused;
+        this.answered = answered;
         this.session = session;
         this.sockets = sockets;
         this.timer = timer;
@@ -129,7 +131,8 @@ final class SmtpConnection {
     /**
      * Makes sure a usable, logged-in connection is open; returns true when it was kept from earlier. Failures to
      * connect need an operator (relay down, no STARTTLS, certificate, credentials) and are logged as errors saying
-     * which.
+     * which; a connection refused a moment after the relay answered is most likely one more than it allows, which
+     * the relay adapter handles, and is logged as a warning.
      */
     private boolean connect(Deadline deadline) throws RelayException {
         if (loggedIn && usable()) {
@@ -149,7 +152,9 @@ final class SmtpConnection {
             }
         } catch (RelayException e) {
             if (e.kind() != Kind.DEADLINE) {
-                LOG.log(Level.SEVERE, "cannot use relay {0}: {1}", new Object[] {relay, e.getMessage()});
+                LOG.log(answered.refusedWhileUp(relay.toString(), e) ? Level.WARNING : Level.SEVERE,
+                        "cannot use relay {0}: {1}",
+                        new Object[] {relay, e.getMessage()});
             }
             throw e;
         }

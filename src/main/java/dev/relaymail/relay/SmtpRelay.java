@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -38,8 +39,6 @@ public final class SmtpRelay implements Relay, AutoCloseable {
     static final Duration IDLE_CHECK = Duration.ofSeconds(10);
     /** How long a container uses one connection fewer after the relay refused to open one more. */
     static final Duration FEWER_CONNECTIONS_FOR = Duration.ofSeconds(60);
-    /** A relay that took a message this recently is up: a new connection it refuses is one too many for it. */
-    static final Duration RELAY_ANSWERED = Duration.ofSeconds(10);
     private static final Logger LOG = Logger.getLogger(SmtpRelay.class.getName());
 
     private final ScheduledExecutorService timer;
@@ -52,8 +51,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
     /** Connections in use now: {@code connections}, or fewer while the relay refuses more. */
     private final AtomicInteger inUse;
     private final Duration fewerFor;
-    /** When the relay last took a message or a login of this container ({@link System#nanoTime()}). */
-    private volatile long lastAnswered = System.nanoTime() - RELAY_ANSWERED.toNanos();
+    private final RecentAnswer answered = new RecentAnswer(System::nanoTime);
 
     public SmtpRelay(RelaySettings settings, CredentialsSource credentials) {
         this(settings, credentials, IDLE_CHECK, Failover.RETURN_AFTER, FEWER_CONNECTIONS_FOR);
@@ -76,7 +74,8 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         this.fewerFor = fewerFor;
         for (int i = 0; i < all.length; i++) {
             all[i] = new ConnectionSlot(settings.relays(),
-                    relay -> new SmtpConnection(relay, credentials, refused, session, sockets, timer, idleCheck));
+                    relay -> new SmtpConnection(relay, credentials, refused, answered, session, sockets, timer,
+                            idleCheck));
             free.add(all[i]);
         }
     }
@@ -128,14 +127,16 @@ public final class SmtpRelay implements Relay, AutoCloseable {
                 throw movedOver;
             }
             boolean opens = !slot.open();
+            boolean first = movedOver == null;
+            Predicate<RelayException> movesOver = e -> first && oneTooMany(e, opens)
+                    && deadline.allows(SmtpConnection.MIN_TIME) && inUse.get() > 1;
             boolean refused = false;
             try {
-                RelayAddress served = failover.run(relay -> use.on(slot.to(relay)), deadline);
-                lastAnswered = System.nanoTime();
+                RelayAddress served = failover.run(relay -> use.on(slot.to(relay)), movesOver, deadline);
+                answered.now(served.toString());
                 return served;
             } catch (RelayException e) {
-                refused = movedOver == null && oneTooMany(e, opens) && deadline.allows(SmtpConnection.MIN_TIME)
-                        && useOneFewer(e);
+                refused = movesOver.test(e) && useOneFewer(e);
                 if (!refused) {
                     throw e;
                 }
@@ -149,16 +150,11 @@ public final class SmtpRelay implements Relay, AutoCloseable {
     }
 
     /**
-     * Whether the connection was one too many for the relay: it said so (432, on any connection), or it refused a
-     * new connection while it is up (a limit of connections per client).
+     * Whether the connection was one too many for the relay the failure names: it said so (432, on any connection),
+     * or it refused a new connection while it is up (a limit of connections per client).
      */
     private boolean oneTooMany(RelayException e, boolean opens) {
-        if (e.tooManyConnections()) {
-            return true;
-        }
-        boolean refusal = e.kind() == RelayException.Kind.CONNECTION
-                || e.kind() == RelayException.Kind.TRANSIENT_REPLY && e.smtpCode().orElse(0) == 421;
-        return opens && refusal && System.nanoTime() - lastAnswered < RELAY_ANSWERED.toNanos();
+        return e.tooManyConnections() || opens && answered.refusedWhileUp(e.relay().orElse(""), e);
     }
 
     /** One connection fewer for a while, unless only one is in use. */

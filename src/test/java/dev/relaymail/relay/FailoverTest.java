@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -31,13 +32,17 @@ class FailoverTest {
     }
 
     private RelayAddress send(Failover failover) throws RelayException {
+        return send(failover, e -> false);
+    }
+
+    private RelayAddress send(Failover failover, Predicate<RelayException> oneTooMany) throws RelayException {
         return failover.run(relay -> {
             tried.add(relay);
             RelayException failure = down.get(relay);
             if (failure != null) {
                 throw failure;
             }
-        }, Deadline.in(Duration.ofSeconds(20)));
+        }, oneTooMany, Deadline.in(Duration.ofSeconds(20)));
     }
 
     private static RelayException unreachable() {
@@ -97,6 +102,26 @@ class FailoverTest {
         assertEquals(PRIMARY.toString(), e.relay().orElseThrow());
     }
 
+    /**
+     * A refusal the caller takes for one connection too many (the relay in use took a message a moment ago) is
+     * the relay's limit, not an outage: the message stays with that relay, and no other is tried. Not so at a relay
+     * further down the list, which was not the one that answered.
+     */
+    @Test
+    void aRefusalTakenForOneConnectionTooManyStaysWithTheRelayInUse() throws Exception {
+        Failover failover = failover(PRIMARY, BACKUP, THIRD);
+        down.put(PRIMARY, unreachable());
+
+        RelayException e = assertThrows(RelayException.class, () -> send(failover, x -> true));
+        assertEquals(List.of(PRIMARY), tried);
+        assertEquals(PRIMARY.toString(), e.relay().orElseThrow());
+
+        down.put(BACKUP, unreachable());
+        tried.clear();
+        assertEquals(THIRD, send(failover, x -> tried.size() > 1));
+        assertEquals(List.of(PRIMARY, BACKUP, THIRD), tried);
+    }
+
     @Test
     void noFurtherRelayIsTriedWhenTooLittleTimeIsLeft() {
         Failover failover = failover(PRIMARY, BACKUP, THIRD);
@@ -104,7 +129,7 @@ class FailoverTest {
         RelayException e = assertThrows(RelayException.class, () -> failover.run(relay -> {
             tried.add(relay);
             throw unreachable();
-        }, Deadline.in(SmtpConnection.MIN_TIME.minusMillis(1))));
+        }, x -> false, Deadline.in(SmtpConnection.MIN_TIME.minusMillis(1))));
 
         assertEquals(List.of(PRIMARY), tried);
         assertEquals(Kind.CONNECTION, e.kind());

@@ -287,45 +287,81 @@ class SmtpRelayIT {
     @ParameterizedTest
     @EnumSource(TestRelay.Limit.class)
     void aRelayThatAllowsFewerConnectionsGetsEveryMessageOverTheOnesItAllows(TestRelay.Limit limit) throws Exception {
-        Logger log = Logger.getLogger(SmtpRelay.class.getName());
-        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getLevel() == Level.WARNING) {
-                    warnings.add(record);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        log.addHandler(capture);
-        try (TestRelay server = TestRelay.start();
+        try (RelayLog log = new RelayLog(); TestRelay server = TestRelay.start();
                 SmtpRelay relay = relayWithConnections(server, 6, SmtpRelay.FEWER_CONNECTIONS_FOR)) {
             server.limit(limit, 2);
-            relay.send(TestMessages.simple("first", "ann@example.org"), deadline());
-            for (int round = 0; round < 3; round++) {
-                assertEquals(List.of(), sendAtOnce(relay, 6, "round" + round + "-"));
-            }
+            sendOneThenThreeRoundsOfSix(relay);
 
             assertEquals(19, server.received().size());
             int refusals = server.refusals(limit);
             assertTrue(refusals >= 1, "the relay refused some");
             assertTrue(refusals <= 4, "at most one refusal per connection over the limit, not one per message: "
                     + refusals);
+            List<LogRecord> warnings = log.at(Level.WARNING).stream()
+                    .filter(r -> r.getMessage().startsWith("the relay refused one more connection")).toList();
             assertEquals(refusals, warnings.size(), "one warning per refusal");
             Map<String, Object> fields = ((LogFields) warnings.get(0).getParameters()[0]).asMap();
             assertEquals(6, fields.get("configured"));
             assertTrue(String.valueOf(fields.get("detail")).contains(limit == TestRelay.Limit.SENDING
                     ? "432 4.3.2 Concurrent connections limit exceeded" : "421"), fields.toString());
-        } finally {
-            log.removeHandler(capture);
+            assertEquals(List.of(), log.at(Level.SEVERE), "a limit is no error an operator must mend");
+        }
+    }
+
+    /**
+     * With a backup relay, a primary that allows fewer connections keeps its messages: a refusal a moment after it
+     * took one is its limit, not an outage, so the messages move over to its open connections instead of to the
+     * backup, and the container stays with the primary.
+     */
+    @Test
+    void aPrimaryThatAllowsFewerConnectionsKeepsItsMessagesInsteadOfMovingToTheBackup() throws Exception {
+        try (RelayLog log = new RelayLog(); TestRelay primary = TestRelay.start(); TestRelay backup = TestRelay.start();
+                SmtpRelay relay = new SmtpRelay(new RelaySettings(List.of(new RelayAddress("localhost",
+                        primary.port()), new RelayAddress("localhost", backup.port())), RelaySettings.TlsMode.STARTTLS,
+                        2000, 2000, "example.com", 6), fixed(primary.username(), primary.password()))) {
+            primary.limitConnections(2);
+            sendOneThenThreeRoundsOfSix(relay);
+
+            assertEquals(19, primary.received().size());
+            assertEquals(0, backup.connections(), "the backup was not needed");
+            assertTrue(primary.refusedConnections() >= 1, "the primary refused some connections");
+            assertEquals(List.of(), log.at(Level.SEVERE));
+        }
+    }
+
+    /** One message alone, then three rounds of 6 at once, none of which may fail. */
+    private static void sendOneThenThreeRoundsOfSix(SmtpRelay relay) throws Exception {
+        relay.send(TestMessages.simple("first", "ann@example.org"), deadline());
+        for (int round = 0; round < 3; round++) {
+            assertEquals(List.of(), sendAtOnce(relay, 6, "round" + round + "-"));
+        }
+    }
+
+    /** What the relay adapter logs (its logger, which its connections and failover share) while it is open. */
+    private static final class RelayLog extends Handler implements AutoCloseable {
+        private final Logger logger = Logger.getLogger(SmtpRelay.class.getName());
+        private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+
+        RelayLog() {
+            logger.addHandler(this);
+        }
+
+        List<LogRecord> at(Level level) {
+            return records.stream().filter(r -> r.getLevel() == level).toList();
+        }
+
+        @Override
+        public void publish(LogRecord record) {
+            records.add(record);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
         }
     }
 
