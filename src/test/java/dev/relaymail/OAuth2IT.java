@@ -102,6 +102,50 @@ class OAuth2IT {
         }
     }
 
+    /**
+     * A personal mailbox (Gmail, Outlook.com) whose owner consented once: the secret's refresh token gets the access
+     * token, with the client's secret when it has one and without for a public client. The new refresh token the
+     * endpoint answers with is not needed: the one in the secret is used again.
+     */
+    @ParameterizedTest
+    @CsvSource({"true, ''", "false, https://outlook.office.com/SMTP.Send offline_access"})
+    void aRefreshTokenGetsTheAccessTokenForAPersonalMailbox(boolean clientSecret, String scope) throws Exception {
+        String refreshToken = "1//0refresh-token-from-consent";
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().refreshable(refreshToken)) {
+            ObjectNode secret = OAuth2Secrets.clientCredentials(USER, endpoint.uri().toString(), CLIENT_ID,
+                    CLIENT_SECRET).put("refreshToken", refreshToken);
+            if (!clientSecret) {
+                secret.remove("clientSecret");
+            }
+            if (!scope.isEmpty()) {
+                secret.put("scope", scope);
+            }
+            sendsFromTheApiAndTheQueueWithOneToken(endpoint, secret);
+
+            Map<String, String> form = endpoint.requests().get(0).form();
+            assertEquals("refresh_token", form.get("grant_type"));
+            assertEquals(refreshToken, form.get("refresh_token"));
+            assertEquals(CLIENT_ID, form.get("client_id"));
+            assertEquals(clientSecret ? CLIENT_SECRET : null, form.get("client_secret"));
+            assertEquals(scope.isEmpty() ? null : scope, form.get("scope"));
+        }
+    }
+
+    /** A refresh token that was revoked or expired is a 503 naming the endpoint's error; the relay gets nothing. */
+    @Test
+    void aRevokedRefreshTokenIsA503AndTheRelayGetsNothing() throws Exception {
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().refreshable("the-current-one");
+                ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, OAuth2Secrets.clientCredentials(USER, endpoint.uri().toString(),
+                        CLIENT_ID, CLIENT_SECRET).put("refreshToken", "a-revoked-one"))) {
+            JsonNode answer = h.invoke(restEvent(message("ann@example.org", "revoked")));
+
+            assertCredentialsUnavailable(answer, "HTTP 400 (invalid_grant)");
+            assertFalse(answer.toString().contains("a-revoked-one"), answer.toString());
+            assertEquals(0, relay.connections(), "nothing sent to the relay");
+        }
+    }
+
     /** A message from the API and one from the queue reach a STARTTLS relay that takes the endpoint's tokens only. */
     private static void sendsFromTheApiAndTheQueueWithOneToken(TestTokenEndpoint endpoint, ObjectNode secret)
             throws Exception {

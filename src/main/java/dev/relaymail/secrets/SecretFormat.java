@@ -13,16 +13,19 @@ import java.util.regex.Pattern;
 
 /**
  * Reads the {@code SecretString} of the SMTP credentials secret. Which form it is follows from its fields: a
- * {@code password}, OAuth2 client fields, or a Google {@code serviceAccount} key. Other fields are ignored (rotation
- * functions add their own). A secret of no form, or of two, is refused with an error that names fields, never values.
+ * {@code password}, OAuth2 client fields (with a {@code refreshToken} for a mailbox whose owner consented), or a
+ * Google {@code serviceAccount} key. Other fields are ignored (rotation functions add their own). A secret of no
+ * form, or of two, is refused with an error that names fields, never values.
  */
 final class SecretFormat {
     static final String FORMS = "{\"username\", \"password\"}, {\"username\", \"tokenEndpoint\", \"clientId\", "
-            + "\"clientSecret\", \"scope\"} or {\"username\", \"serviceAccount\", \"scope\"}";
+            + "\"clientSecret\", \"scope\"}, {\"username\", \"tokenEndpoint\", \"clientId\", \"clientSecret\" (if the "
+            + "client has one), \"refreshToken\", \"scope\"} or {\"username\", \"serviceAccount\", \"scope\"}";
     /** The only scope Gmail's SMTP server takes a token for. */
     static final String GMAIL_SCOPE = "https://mail.google.com/";
     static final URI GOOGLE_TOKEN_ENDPOINT = URI.create("https://oauth2.googleapis.com/token");
-    private static final List<String> CLIENT_FIELDS = List.of("tokenEndpoint", "clientId", "clientSecret");
+    private static final List<String> CLIENT_FIELDS = List.of("tokenEndpoint", "clientId", "clientSecret",
+            "refreshToken");
     private static final Pattern CONTROL = Pattern.compile("[\\x00-\\x1F\\x7F]");
 
     private SecretFormat() {
@@ -60,10 +63,17 @@ final class SecretFormat {
         return new SmtpSecret.Password(new Credentials(username, json.get("password").textValue()));
     }
 
+    /**
+     * A client's settings: with a {@code refreshToken}, the refresh-token grant, for which a public client has no
+     * {@code clientSecret}; without, the client-credentials grant.
+     */
     private static OAuth2Client oauth2Client(JsonNode json, String username) throws RelayException {
+        boolean refresh = json.has("refreshToken");
         List<String> missing = new ArrayList<>();
         for (String field : CLIENT_FIELDS) {
-            if (!nonEmptyText(json, field)) {
+            boolean needed = !field.equals("refreshToken") || refresh;
+            boolean optional = refresh && field.equals("clientSecret") && !json.has(field);
+            if (needed && !optional && !nonEmptyText(json, field)) {
                 missing.add(field);
             }
         }
@@ -71,8 +81,11 @@ final class SecretFormat {
         if (!missing.isEmpty()) {
             throw refused("has OAuth2 fields but no valid " + String.join(", ", missing));
         }
-        TokenGrant grant = new TokenGrant.ClientCredentials(json.get("clientId").textValue(),
-                json.get("clientSecret").textValue());
+        String clientId = json.get("clientId").textValue();
+        TokenGrant grant = refresh
+                ? TokenGrant.Client.refresh(clientId, Optional.ofNullable(json.get("clientSecret"))
+                        .map(JsonNode::textValue), json.get("refreshToken").textValue())
+                : TokenGrant.Client.credentials(clientId, json.get("clientSecret").textValue());
         return settings(username, json.get("tokenEndpoint").textValue(), "tokenEndpoint", grant, scope(json, ""));
     }
 

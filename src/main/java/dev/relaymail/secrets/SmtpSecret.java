@@ -15,13 +15,18 @@ sealed interface SmtpSecret permits SmtpSecret.Password, SmtpSecret.OAuth2 {
     }
 
     /**
-     * {@code {"username", "tokenEndpoint", "clientId", "clientSecret", "scope"?}} (the client-credentials grant) or
+     * {@code {"username", "tokenEndpoint", "clientId", "clientSecret", "scope"?}} (the client-credentials grant), the
+     * same with a {@code "refreshToken"} ({@code "clientSecret"} optional: the refresh-token grant) or
      * {@code {"username", "serviceAccount", "scope"?}} (a Google service account's JWT bearer grant).
      */
     record OAuth2(OAuth2Client client) implements SmtpSecret {
         @Override
         public String form() {
-            return client.grant() instanceof TokenGrant.ServiceAccount ? "Google service account" : "OAuth2 client";
+            if (client.grant() instanceof TokenGrant.ServiceAccount) {
+                return "Google service account";
+            }
+            return client.grant() instanceof TokenGrant.Client c && c.refreshToken().isPresent()
+                    ? "OAuth2 refresh token" : "OAuth2 client";
         }
     }
 }

@@ -16,10 +16,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How the function asks a token endpoint for an access token: the grant, and what it proves itself with. Neither
- * kind shows its secret in {@link #toString()}.
+ * How the function asks a token endpoint for an access token: the grant, and what it proves itself with. No kind
+ * shows its secret in {@link #toString()}.
  */
-public sealed interface TokenGrant permits TokenGrant.ClientCredentials, TokenGrant.ServiceAccount {
+public sealed interface TokenGrant permits TokenGrant.Client, TokenGrant.ServiceAccount {
 
     /** Who asks, for logs: a client id or a service account's address, never a secret. */
     String client();
@@ -28,14 +28,31 @@ public sealed interface TokenGrant permits TokenGrant.ClientCredentials, TokenGr
     Map<String, String> form(OAuth2Client settings, Instant now);
 
     /**
-     * The client-credentials grant (RFC 6749, section 4.4), as Microsoft's identity platform takes it: the client's
-     * id and secret in the form, and the scope when there is one.
+     * A client's grant. Without a refresh token, the client-credentials grant (RFC 6749, section 4.4), as Microsoft's
+     * identity platform takes it, with the client's secret. With one, the refresh-token grant (section 6) for a
+     * mailbox whose owner consented once, as a personal Gmail or Outlook.com account needs, with the client's secret
+     * when it has one (a public client has none). The scope goes into the form when there is one. A new refresh token
+     * in an answer is not kept: the function cannot write the secret.
      */
-    record ClientCredentials(String clientId, String clientSecret) implements TokenGrant {
+    record Client(String clientId, Optional<String> clientSecret, Optional<String> refreshToken) implements TokenGrant {
 
-        public ClientCredentials {
+        public Client {
             Objects.requireNonNull(clientId, "clientId");
             Objects.requireNonNull(clientSecret, "clientSecret");
+            Objects.requireNonNull(refreshToken, "refreshToken");
+            if (clientSecret.isEmpty() && refreshToken.isEmpty()) {
+                throw new IllegalArgumentException("the client-credentials grant needs the client's secret");
+            }
+        }
+
+        /** The client-credentials grant. */
+        public static Client credentials(String clientId, String clientSecret) {
+            return new Client(clientId, Optional.of(clientSecret), Optional.empty());
+        }
+
+        /** The refresh-token grant. */
+        public static Client refresh(String clientId, Optional<String> clientSecret, String refreshToken) {
+            return new Client(clientId, clientSecret, Optional.of(refreshToken));
         }
 
         @Override
@@ -46,16 +63,18 @@ public sealed interface TokenGrant permits TokenGrant.ClientCredentials, TokenGr
         @Override
         public Map<String, String> form(OAuth2Client settings, Instant now) {
             Map<String, String> form = new LinkedHashMap<>();
-            form.put("grant_type", "client_credentials");
+            form.put("grant_type", refreshToken.isPresent() ? "refresh_token" : "client_credentials");
             form.put("client_id", clientId);
-            form.put("client_secret", clientSecret);
+            clientSecret.ifPresent(secret -> form.put("client_secret", secret));
+            refreshToken.ifPresent(token -> form.put("refresh_token", token));
             settings.scope().ifPresent(scope -> form.put("scope", scope));
             return form;
         }
 
         @Override
         public String toString() {
-            return "ClientCredentials[clientId=" + clientId + ", clientSecret=****]";
+            return "Client[clientId=" + clientId + ", clientSecret=" + (clientSecret.isPresent() ? "****" : "")
+                    + ", refreshToken=" + (refreshToken.isPresent() ? "****" : "") + "]";
         }
     }
 

@@ -52,10 +52,46 @@ class SecretFormatTest {
         SmtpSecret withScope = SecretFormat.parse(oauth2(endpoint)
                 .put("scope", "https://outlook.office365.com/.default").toString());
         assertEquals(new SmtpSecret.OAuth2(new OAuth2Client("mailer@contoso.example", URI.create(endpoint),
-                new TokenGrant.ClientCredentials("client-1", SECRET),
+                TokenGrant.Client.credentials("client-1", SECRET),
                 Optional.of("https://outlook.office365.com/.default"))), withScope);
         SmtpSecret without = SecretFormat.parse(oauth2(endpoint).toString());
         assertEquals(Optional.empty(), ((SmtpSecret.OAuth2) without).client().scope());
+    }
+
+    /** A refresh token: for a confidential client (Google's installed apps) and a public one (no client secret). */
+    @Test
+    void readsARefreshTokenSecretWithAndWithoutAClientSecret() throws Exception {
+        String endpoint = "https://oauth2.googleapis.com/token";
+        SmtpSecret confidential = SecretFormat.parse(oauth2(endpoint).put("refreshToken", "1//refresh").toString());
+        assertEquals(new SmtpSecret.OAuth2(new OAuth2Client("mailer@contoso.example", URI.create(endpoint),
+                TokenGrant.Client.refresh("client-1", Optional.of(SECRET), "1//refresh"), Optional.empty())),
+                confidential);
+        assertEquals("OAuth2 refresh token", confidential.form());
+
+        ObjectNode publicClient = oauth2(endpoint).put("refreshToken", "1//refresh")
+                .put("scope", "https://outlook.office.com/SMTP.Send offline_access");
+        publicClient.remove("clientSecret");
+        assertEquals(TokenGrant.Client.refresh("client-1", Optional.empty(), "1//refresh"),
+                ((SmtpSecret.OAuth2) SecretFormat.parse(publicClient.toString())).client().grant());
+    }
+
+    @Test
+    void refusesARefreshTokenSecretItCannotUseNamingTheFieldNotTheValue() {
+        String blank = oauth2("https://oauth2.googleapis.com/token").put("refreshToken", " ").toString();
+        assertTrue(refused(blank).getMessage().endsWith("no valid refreshToken"), refused(blank).getMessage());
+        String emptySecret = oauth2("https://oauth2.googleapis.com/token").put("refreshToken", "1//refresh")
+                .put("clientSecret", "").toString();
+        assertTrue(refused(emptySecret).getMessage().endsWith("no valid clientSecret"));
+        String noClient = "{\"username\": \"u\", \"tokenEndpoint\": \"https://oauth2.googleapis.com/token\", "
+                + "\"refreshToken\": \"" + SECRET + "\"}";
+        assertTrue(refused(noClient).getMessage().endsWith("no valid clientId"));
+        assertFalse(refused(noClient).getMessage().contains(SECRET));
+        String withPassword = oauth2("https://oauth2.googleapis.com/token").put("refreshToken", "1//refresh")
+                .put("password", "p").toString();
+        assertTrue(refused(withPassword).getMessage().contains("both a password and OAuth2 fields"));
+        ObjectNode withAccount = googleSecret(URI.create("https://oauth2.googleapis.com/token"));
+        refusedNamingNoKey(withAccount.put("refreshToken", "1//refresh").toString(),
+                "both OAuth2 client fields and a serviceAccount");
     }
 
     @ParameterizedTest
@@ -107,7 +143,7 @@ class SecretFormatTest {
     @Test
     void neitherClientSecretNorPasswordAppearsInToString() {
         OAuth2Client client = new OAuth2Client("u", URI.create("https://login.example/token"),
-                new TokenGrant.ClientCredentials("c", SECRET), Optional.empty());
+                TokenGrant.Client.credentials("c", SECRET), Optional.empty());
         assertFalse(client.toString().contains(SECRET));
         assertFalse(new Credentials("u", SECRET, Credentials.Kind.OAUTH2_TOKEN).toString().contains(SECRET));
     }

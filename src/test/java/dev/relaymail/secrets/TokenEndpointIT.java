@@ -27,7 +27,7 @@ class TokenEndpointIT {
 
     private static AccessToken request(TestTokenEndpoint endpoint, Duration timeLeft) throws RelayException {
         OAuth2Client client = new OAuth2Client("mailer@contoso.example", endpoint.uri(),
-                new TokenGrant.ClientCredentials("client-id", "cl1ent-S3CRET"), Optional.empty());
+                TokenGrant.Client.credentials("client-id", "cl1ent-S3CRET"), Optional.empty());
         return new TokenEndpoint(Clock.systemUTC()).request(client, Deadline.in(timeLeft));
     }
 

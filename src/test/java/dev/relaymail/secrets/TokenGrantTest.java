@@ -52,7 +52,7 @@ class TokenGrantTest {
 
     @Test
     void theClientCredentialsFormCarriesTheScopeOnlyWhenThereIsOne() {
-        TokenGrant grant = new TokenGrant.ClientCredentials("id", "s&=cret");
+        TokenGrant grant = TokenGrant.Client.credentials("id", "s&=cret");
         OAuth2Client with = new OAuth2Client("u", GOOGLE, grant, Optional.of("smtp"));
         OAuth2Client without = new OAuth2Client("u", GOOGLE, grant, Optional.empty());
 
@@ -60,5 +60,20 @@ class TokenGrantTest {
                 "scope", "smtp"), grant.form(with, Instant.now()));
         assertFalse(grant.form(without, Instant.now()).containsKey("scope"));
         assertFalse(grant.toString().contains("s&=cret"));
+    }
+
+    @Test
+    void theRefreshTokenFormCarriesTheClientSecretAndTheScopeOnlyWhenThereAreAny() {
+        TokenGrant confidential = TokenGrant.Client.refresh("id", Optional.of("s&=cret"), "1//refresh=");
+        TokenGrant publicClient = TokenGrant.Client.refresh("id", Optional.empty(), "1//refresh=");
+        OAuth2Client with = new OAuth2Client("u", GOOGLE, confidential, Optional.of("smtp offline_access"));
+        OAuth2Client without = new OAuth2Client("u", GOOGLE, publicClient, Optional.empty());
+
+        assertEquals(Map.of("grant_type", "refresh_token", "client_id", "id", "client_secret", "s&=cret",
+                "refresh_token", "1//refresh=", "scope", "smtp offline_access"), confidential.form(with, Instant.now()));
+        assertEquals(Map.of("grant_type", "refresh_token", "client_id", "id", "refresh_token", "1//refresh="),
+                publicClient.form(without, Instant.now()));
+        assertFalse(confidential.toString().contains("s&=cret") || confidential.toString().contains("refresh="),
+                confidential.toString());
     }
 }

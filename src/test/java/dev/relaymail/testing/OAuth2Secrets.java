@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 
 /**
- * The SMTP credentials secret in its two OAuth2 forms, as JSON a test puts into Secrets Manager or parses: a client's
- * credentials, or a Google service account's key file. Each comes without a {@code scope}; add one with
- * {@code put("scope", …)}.
+ * The SMTP credentials secret in its OAuth2 forms, as JSON a test puts into Secrets Manager or parses: a client's
+ * credentials (with {@code put("refreshToken", …)}, the refresh-token form), or a Google service account's key file.
+ * Each comes without a {@code scope}; add one with {@code put("scope", …)}.
  */
 public final class OAuth2Secrets {
     private OAuth2Secrets() {

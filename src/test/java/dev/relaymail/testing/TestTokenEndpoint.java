@@ -41,6 +41,7 @@ public final class TestTokenEndpoint implements AutoCloseable {
     private volatile int status = 200;
     private volatile String body;
     private volatile ServiceAccountKey serviceAccount;
+    private volatile String refreshToken;
     private volatile Duration stall = Duration.ZERO;
     private volatile Duration drip = Duration.ZERO;
     private volatile int dripBytes = Integer.MAX_VALUE;
@@ -133,6 +134,15 @@ public final class TestTokenEndpoint implements AutoCloseable {
         return this;
     }
 
+    /**
+     * From now on, take only the refresh-token grant with this refresh token, and answer each with a new refresh
+     * token too, as Microsoft's endpoint does (Google's does not); anything else is an {@code invalid_grant}.
+     */
+    public TestTokenEndpoint refreshable(String token) {
+        refreshToken = token;
+        return this;
+    }
+
     /** The claims of the assertions taken so far, in order. */
     public List<JsonNode> claims() {
         return List.copyOf(claims);
@@ -158,11 +168,18 @@ public final class TestTokenEndpoint implements AutoCloseable {
             code = 400;
             answer = "{\"error\": \"invalid_grant\", \"error_description\": \"Invalid JWT Signature.\"}";
         }
+        boolean refresh = refreshToken != null;
+        if (answer == null && refresh && !("refresh_token".equals(request.form().get("grant_type"))
+                && refreshToken.equals(request.form().get("refresh_token")))) {
+            code = 400;
+            answer = "{\"error\": \"invalid_grant\", \"error_description\": \"Token has been expired or revoked.\"}";
+        }
         if (answer == null) {
             String token = prefix + (issued.size() + 1);
             issued.add(token);
             answer = "{\"token_type\": \"Bearer\", \"expires_in\": " + expiresIn + ", \"ext_expires_in\": "
-                    + expiresIn + ", \"access_token\": \"" + token + "\"}";
+                    + expiresIn + ", \"access_token\": \"" + token + "\""
+                    + (refresh ? ", \"refresh_token\": \"rotated-" + token + "\"" : "") + "}";
         }
         byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
