@@ -139,6 +139,36 @@ class LogPrivacyIT {
     }
 
     @Test
+    void nothingSensitiveIsWrittenOnTheRefreshTokenPath() throws Exception {
+        String refreshToken = "1//0gRefresh-T0ken_value";
+        List<String> secrets = new ArrayList<>(List.of(refreshToken, URLEncoder.encode(refreshToken,
+                StandardCharsets.UTF_8), CLIENT_SECRET, BODY, RECIPIENT));
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().refreshable(refreshToken);
+                ScriptedRelay relay = new ScriptedRelay()) {
+            try (Harness h = new Harness(relay, oauth2Secret(endpoint).put("refreshToken", refreshToken))) {
+                Xoauth2Relay.acceptOnly(relay, USER, t -> endpoint.issued().contains(t));
+                assertEquals(202, h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
+            }
+            try (Harness h = new Harness(relay, oauth2Secret(endpoint).put("refreshToken", "revoked" + refreshToken))) {
+                assertEquals(503, h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
+            }
+            for (String token : endpoint.issued()) {
+                secrets.add(token);
+                secrets.add("rotated-" + token);
+            }
+            Xoauth2Relay.authLines(relay).forEach(line -> secrets.add(line.substring("AUTH XOAUTH2 ".length())));
+        }
+        String logs = captured.toString(StandardCharsets.UTF_8);
+
+        assertTrue(logs.contains("got an OAuth2 access token"), "the capture works: " + logs);
+        assertTrue(logs.contains("credentials_unavailable"), "the refused token request is logged");
+        assertEquals(5 + 2 + 1, secrets.size(), "one token, its rotated refresh token, one AUTH: " + secrets);
+        for (String secret : secrets) {
+            assertFalse(logs.contains(secret), "leaked: " + secret);
+        }
+    }
+
+    @Test
     void nothingSensitiveIsWrittenOnTheServiceAccountPath() throws Exception {
         ServiceAccountKey account = ServiceAccountKey.generate();
         String[] pem = account.privateKeyPem().split("\n");
