@@ -219,11 +219,21 @@ class TemplateIT {
                     assertEquals("s3:GetObject", grant.path("Action").asText());
                     assertTrue(grant.path("Resource").toString().contains("AttachmentBuckets"));
                 }
+                case "ReadEncryptedObjects" -> {
+                    assertEquals("HasStorageKmsKeys", statement.at("/Fn::If/0").asText());
+                    assertEquals("kms:Decrypt", grant.path("Action").asText());
+                    assertEquals("StorageKmsKeyArns", grant.at("/Resource/Ref").asText());
+                    assertEquals("s3.${AWS::Region}.amazonaws.com",
+                            grant.at("/Condition/StringEquals/kms:ViaService/Fn::Sub").asText());
+                    assertEquals(template.at("/Conditions/HasAttachmentBuckets").toString()
+                            .replace("AttachmentBuckets", "StorageKmsKeyArns"),
+                            template.at("/Conditions/HasStorageKmsKeys").toString(), "no keys by default");
+                }
                 default -> throw new AssertionError("unexpected grant " + grant);
             }
         }
         assertEquals(List.of("RelaySecret", "RelaySecretKey", "IdempotencyRecords", "ReadTemplates", "ListTemplates",
-                "ReadAttachments"), sids);
+                "ReadAttachments", "ReadEncryptedObjects"), sids);
     }
 
     /**
