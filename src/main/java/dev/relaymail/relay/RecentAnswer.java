@@ -12,8 +12,8 @@ final class RecentAnswer {
     /** How recently the relay must have answered for a refused connection to be taken for its limit. */
     static final Duration WITHIN = Duration.ofSeconds(10);
 
-    /** The relay ({@code host:port}) and the time ({@link #nanoTime}) of the last answer. */
-    private record Answer(String relay, long at) {
+    /** The relay and the time ({@link #nanoTime}) of the last answer. */
+    private record Answer(RelayAddress relay, long at) {
     }
 
     private final LongSupplier nanoTime;
@@ -21,22 +21,23 @@ final class RecentAnswer {
 
     RecentAnswer(LongSupplier nanoTime) {
         this.nanoTime = nanoTime;
-        last = new Answer("", nanoTime.getAsLong() - WITHIN.toNanos());
+        last = new Answer(null, nanoTime.getAsLong() - WITHIN.toNanos());
     }
 
-    /** This relay ({@code host:port}) took a message or a login just now. */
-    void now(String relay) {
+    /** This relay took a message or a login just now. */
+    void now(RelayAddress relay) {
         last = new Answer(relay, nanoTime.getAsLong());
     }
 
     /**
-     * Whether this failure at this relay ({@code host:port}) is a refused connection (refused, reset or 421) within
-     * {@link #WITHIN} of that relay's last answer.
+     * Whether this failure at this relay ({@code host:port}, as failures name it) is a refused connection (refused,
+     * reset or 421) within {@link #WITHIN} of that relay's last answer.
      */
     boolean refusedWhileUp(String relay, RelayException e) {
         Answer answer = last;
         boolean refusal = e.kind() == RelayException.Kind.CONNECTION
                 || e.kind() == RelayException.Kind.TRANSIENT_REPLY && e.smtpCode().orElse(0) == 421;
-        return refusal && relay.equals(answer.relay()) && nanoTime.getAsLong() - answer.at() < WITHIN.toNanos();
+        return refusal && answer.relay() != null && relay.equals(answer.relay().toString())
+                && nanoTime.getAsLong() - answer.at() < WITHIN.toNanos();
     }
 }

@@ -133,7 +133,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
             boolean refused = false;
             try {
                 RelayAddress served = failover.run(relay -> use.on(slot.to(relay)), movesOver, deadline);
-                answered.now(served.toString());
+                answered.now(served);
                 return served;
             } catch (RelayException e) {
                 refused = movesOver.test(e) && useOneFewer(e);

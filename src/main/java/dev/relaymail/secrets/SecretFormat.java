@@ -71,9 +71,8 @@ final class SecretFormat {
         boolean refresh = json.has("refreshToken");
         List<String> missing = new ArrayList<>();
         for (String field : CLIENT_FIELDS) {
-            boolean needed = !field.equals("refreshToken") || refresh;
-            boolean optional = refresh && field.equals("clientSecret") && !json.has(field);
-            if (needed && !optional && !nonEmptyText(json, field)) {
+            boolean optional = field.equals(refresh ? "clientSecret" : "refreshToken");
+            if ((!optional || json.has(field)) && !nonEmptyText(json, field)) {
                 missing.add(field);
             }
         }

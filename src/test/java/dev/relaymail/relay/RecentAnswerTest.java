@@ -9,7 +9,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** When a refused connection is taken for the relay's limit rather than for the relay being down. */
 class RecentAnswerTest {
-    private static final String RELAY = "relay.example.com:587";
+    private static final RelayAddress RELAY = new RelayAddress("relay.example.com", 587);
 
     private long now = 1_000_000_000_000L;
     private final RecentAnswer answered = new RecentAnswer(() -> now);
@@ -35,6 +35,6 @@ class RecentAnswerTest {
     @ParameterizedTest
     @CsvSource({"CONNECTION, 0", "TRANSIENT_REPLY, 421"})
     void noRefusalIsALimitBeforeAnyRelayAnswered(Kind kind, int code) {
-        assertEquals(false, answered.refusedWhileUp(RELAY, new RelayException(kind, code, "refused")));
+        assertEquals(false, answered.refusedWhileUp(RELAY.toString(), new RelayException(kind, code, "refused")));
     }
 }
