@@ -103,11 +103,14 @@ class RelayFailoverIT {
         }
     }
 
-    @Test
-    void aConnectionDroppedAfterTheFinalDotAtThePrimaryIsUnknownAndNotSentAgainElsewhere() throws Exception {
+    /** The reply to the final dot lost to a dropped connection, or to a broken TLS record in its place. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aReplyLostAfterTheFinalDotAtThePrimaryIsUnknownAndNotSentAgainElsewhere(boolean brokenTls)
+            throws Exception {
         try (ScriptedRelay primary = new ScriptedRelay(); ScriptedRelay backup = new ScriptedRelay();
                 Harness h = failover(primary.port(), backup)) {
-            primary.on("DOT", c -> new ScriptedRelay.Drop());
+            primary.on("DOT", c -> brokenTls ? new ScriptedRelay.BrokenTls() : new ScriptedRelay.Drop());
 
             assertAnswer(h.invoke(restEvent(message("ann@example.org", "x"))), 502, "relay_outcome_unknown");
             JsonNode event = sqsEvent(QUEUE, message("ann@example.org", "y"));

@@ -35,13 +35,15 @@ final class RelayFailures {
         if (e.getMessage() != null && e.getMessage().startsWith("STARTTLS is required")) {
             return new RelayException(Kind.TLS, "the relay does not offer STARTTLS; nothing was sent to it");
         }
+        if (contentWritten) {
+            // a TLS failure too: once the content is out, a broken record or an alert instead of the relay's reply
+            // leaves the outcome as unknown as a dropped connection does, and another relay must not get it
+            return new RelayException(Kind.UNKNOWN_OUTCOME, "the connection was lost after the message was sent "
+                    + "and before the relay confirmed it; the relay may or may not have accepted it");
+        }
         SSLException tls = cause(e, SSLException.class);
         if (tls != null) {
             return new RelayException(Kind.TLS, tlsDetail(tls));
-        }
-        if (contentWritten) {
-            return new RelayException(Kind.UNKNOWN_OUTCOME, "the connection was lost after the message was sent "
-                    + "and before the relay confirmed it; the relay may or may not have accepted it");
         }
         if (deadlinePassed) {
             return new RelayException(Kind.DEADLINE, "the invocation ran out of time talking to the relay");

@@ -29,7 +29,7 @@ import javax.net.ssl.SSLSocket;
 public final class ScriptedRelay implements AutoCloseable {
 
     /** What the server does in answer to a command. */
-    public sealed interface Reply permits Line, Silence, Drop, Raw, DropDuringData {
+    public sealed interface Reply permits Line, Silence, Drop, Raw, DropDuringData, BrokenTls {
     }
 
     /** One reply; several lines may be given separated by CRLF. */
@@ -46,6 +46,13 @@ public final class ScriptedRelay implements AutoCloseable {
 
     /** Answer DATA with 354, read a few bytes of the message, then close the connection. */
     public record DropDuringData() implements Reply {
+    }
+
+    /**
+     * Write, under TLS, bytes that are no valid TLS record (as a failing TLS-terminating proxy might), then close: the
+     * client's TLS layer fails where it expected the reply.
+     */
+    public record BrokenTls() implements Reply {
     }
 
     /** Write these bytes exactly. */
@@ -190,9 +197,17 @@ public final class ScriptedRelay implements AutoCloseable {
                     Command dot = new Command(".", "DOT", connection, next("DOT"), secure, false);
                     dataOfDots.put(dot, payload);
                     reply = decide(dot, reply("250 2.0.0 queued"));
-                    if (opens(reply, "2") || reply instanceof Drop) {
+                    if (opens(reply, "2") || reply instanceof Drop || reply instanceof BrokenTls) {
                         accepted.add(payload);
                     }
+                }
+                if (reply instanceof BrokenTls) {
+                    // an application-data record whose authentication tag cannot match, written under the TLS layer
+                    byte[] record = new byte[5 + 32];
+                    System.arraycopy(new byte[] {0x17, 0x03, 0x03, 0x00, 0x20}, 0, record, 0, 5);
+                    plain.getOutputStream().write(record);
+                    plain.getOutputStream().flush();
+                    return;
                 }
                 if (!answer(socket, reply)) {
                     return;
