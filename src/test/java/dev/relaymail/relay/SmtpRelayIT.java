@@ -463,6 +463,25 @@ class SmtpRelayIT {
         }
     }
 
+    /** Refused DATA is reported with the relay's own reply to it, not with the reply to the RSET that follows. */
+    @Test
+    void aRefusedDataIsReportedWithItsOwnReplyAndTheConnectionKept() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+            server.on("DATA", c -> c.occurrence() == 0 ? ScriptedRelay.reply("554 5.5.1 Error: no valid recipients")
+                    : null);
+
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
+            relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
+
+            assertEquals(Kind.PERMANENT_REPLY, e.kind());
+            assertEquals(554, e.smtpCode().getAsInt());
+            assertTrue(e.getMessage().contains("554 5.5.1 Error: no valid recipients"), e.getMessage());
+            assertEquals(1, server.count("RSET"), "the transaction was reset");
+            assertEquals(1, server.connections(), "and the connection kept");
+        }
+    }
+
     @Test
     void anIdleConnectionIsCheckedWithNoopAndReplacedWhenDead() throws Exception {
         try (ScriptedRelay server = new ScriptedRelay();

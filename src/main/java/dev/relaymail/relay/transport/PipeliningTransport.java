@@ -115,6 +115,7 @@ public final class PipeliningTransport extends SMTPTransport {
         String mailReply = getLastServerResponse();
         MessagingException refused = readRecipientReplies();
         int data = readServerResponse();
+        String dataReply = getLastServerResponse();
         if (mail == 250 && refused == null && data == 354) {
             content = new SMTPOutputStream(out);
             return;
@@ -126,7 +127,7 @@ public final class PipeliningTransport extends SMTPTransport {
         if (refused != null) {
             throw new SendFailedException("Invalid Addresses", refused, null, null, recipients);
         }
-        throw new SMTPSendFailedException("DATA", data, getLastServerResponse(), null, null, recipients, null);
+        throw new SMTPSendFailedException("DATA", data, dataReply, null, null, recipients, null);
     }
 
     private MessagingException readRecipientReplies() throws MessagingException {
