@@ -32,6 +32,8 @@ import java.util.Map;
  * big integer nodes by size, others as doubles.
  */
 public final class JsonTrees {
+    /** The start of the parse error for anything after the value. */
+    static final String TRAILING_CONTENT = "Unexpected content after the JSON value";
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
@@ -93,7 +95,7 @@ public final class JsonTrees {
         }
         JsonNode value = value(parser);
         if (parser.nextToken() != null) {
-            throw new JsonParseException(parser, "Unexpected content after the JSON value");
+            throw new JsonParseException(parser, TRAILING_CONTENT);
         }
         return value;
     }

@@ -1,6 +1,8 @@
 package dev.relaymail.core;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
@@ -128,7 +130,15 @@ public final class RequestReader {
         try {
             root = source.read();
         } catch (JsonProcessingException e) {
-            throw RequestRejectedException.invalid("body", "is not valid JSON: " + e.getOriginalMessage());
+            // where, never what: the parser's own message quotes the text it stopped at, which may be the message's
+            // words or a secret pasted without quotes, and this detail is logged and kept in the dead-letter queue
+            JsonLocation at = e.getLocation();
+            String parser = String.valueOf(e.getOriginalMessage());
+            String reason = e instanceof JsonEOFException ? ": it ends before its value is complete"
+                    : parser.startsWith("Duplicate field") ? ": a field is named twice"
+                    : parser.startsWith(JsonTrees.TRAILING_CONTENT) ? ": more follows its value" : "";
+            throw RequestRejectedException.invalid("body", "is not valid JSON" + reason
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         } catch (IOException e) {
             throw new IllegalStateException("reading from memory", e);
         }

@@ -2,6 +2,7 @@ package dev.relaymail.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,7 +99,17 @@ class RequestReaderTest {
     void refusesBodyThatIsNotJson() {
         RequestRejectedException e = assertThrows(RequestRejectedException.class,
                 () -> reader.read("{\"to\": ".getBytes(StandardCharsets.UTF_8), Optional.empty()));
-        assertField(e.errors(), "body", "not valid JSON");
+        assertField(e.errors(), "body", "not valid JSON: it ends before its value is complete (line 1, column 8)");
+    }
+
+    /** The error says where the JSON broke, never what it broke on: that may be the message's text or a secret. */
+    @Test
+    void saysWhereTheJsonIsBrokenWithoutQuotingIt() {
+        RequestRejectedException e = assertThrows(RequestRejectedException.class, () -> reader.read(
+                "{\"to\": \"b@example.org\",\n \"text\": TopSecretBodyText123 }".getBytes(StandardCharsets.UTF_8),
+                Optional.empty()));
+        assertField(e.errors(), "body", "is not valid JSON (line 2, column ");
+        assertFalse(e.errors().toString().contains("TopSecret"), e.errors().toString());
     }
 
     @Test
@@ -112,9 +123,9 @@ class RequestReaderTest {
     @Test
     void refusesDuplicateKeysAndAnythingAfterTheObject() {
         assertField(refusedBody("{\"to\":\"a@example.net\",\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\"}"),
-                "body", "Duplicate field 'to'");
+                "body", "is not valid JSON: a field is named twice (line 1, column 27)");
         assertField(refusedBody("{\"to\":\"a@example.net\",\"subject\":\"s\",\"text\":\"t\"} {\"to\":\"b@x.net\"}"),
-                "body", "content after the JSON value");
+                "body", "is not valid JSON: more follows its value (line 1, column ");
     }
 
     private List<FieldError> refusedBody(String body) {
