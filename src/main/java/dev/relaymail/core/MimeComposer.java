@@ -67,10 +67,13 @@ public final class MimeComposer {
             if (!request.cc().isEmpty()) {
                 message.setRecipients(MimeMessage.RecipientType.CC, internet(request.cc()));
             }
-            if (EncodedWords.looksEncoded(request.subject())) {
-                message.setHeader("Subject", EncodedWords.always(request.subject()));
-            } else {
+            if (!EncodedWords.looksEncoded(request.subject())) {
                 message.setSubject(request.subject(), UTF_8);
+            }
+            // Jakarta folds only at white space, so a word too long for one line is encoded: encoded words fold
+            String subject = message.getHeader("Subject", null);
+            if (subject == null || longestLine("Subject", subject) > MAX_LINE) {
+                message.setHeader("Subject", EncodedWords.always(request.subject()));
             }
             for (Header header : request.headers()) {
                 message.addHeader(header.name(), headerValue(header));
@@ -139,17 +142,24 @@ public final class MimeComposer {
     private static String headerValue(Header header) throws RequestRejectedException, UnsupportedEncodingException {
         String value = Header.custom(header.name()) ? EncodedWords.unstructured(header.value()) : header.value();
         String folded = value.contains("\r\n") ? value : MimeUtility.fold(header.name().length() + 2, value);
-        int lineStart = -(header.name().length() + 2);
+        if (longestLine(header.name(), folded) > MAX_LINE) {
+            throw RequestRejectedException.invalid("headers." + header.name(),
+                    "cannot be folded into lines of at most " + MAX_LINE + " characters");
+        }
+        return folded;
+    }
+
+    /** The longest line, without its line break, of a header with this name and this folded value. */
+    private static int longestLine(String name, String folded) {
+        int longest = 0;
+        int lineStart = -(name.length() + 2);
         for (int i = 0; i <= folded.length(); i++) {
             if (i == folded.length() || folded.charAt(i) == '\n') {
-                if (i - lineStart > MAX_LINE) {
-                    throw RequestRejectedException.invalid("headers." + header.name(),
-                            "cannot be folded into lines of at most " + MAX_LINE + " characters");
-                }
+                longest = Math.max(longest, i - lineStart - (i > 0 && folded.charAt(i - 1) == '\r' ? 1 : 0));
                 lineStart = i + 1;
             }
         }
-        return folded;
+        return longest;
     }
 
     /** An address whose display name looks like an encoded word: the name is encoded, so readers show it as given. */

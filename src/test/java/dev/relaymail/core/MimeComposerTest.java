@@ -33,6 +33,8 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MimeComposerTest {
     private static final Instant NOW = Instant.parse("2026-11-26T09:15:42Z");
@@ -312,6 +314,24 @@ class MimeComposerTest {
         assertFalse(text.substring(0, text.indexOf("\r\n\r\n")).contains("\r\n\r\n"));
         for (String line : text.split("\r\n")) {
             assertTrue(line.length() <= 998);
+        }
+    }
+
+    /** Jakarta folds a subject only at white space: one too long for a line goes out encoded, and reads the same. */
+    @ParameterizedTest
+    @ValueSource(ints = {989, 990, 998})
+    void aSubjectWithAWordTooLongForOneLineIsEncodedAndReadsAsGiven(int length) throws Exception {
+        String subject = "s".repeat(length);
+        SendRequest r = request(Optional.of("t"), Optional.empty(), List.of(), Optional.empty());
+        SendRequest longSubject = new SendRequest(r.from(), r.to(), r.cc(), r.bcc(), r.replyTo(), subject, r.text(),
+                r.html(), List.of(), r.headers(), r.tags(), r.idempotencyKey());
+        byte[] bytes = composer.compose(longSubject).mime();
+
+        assertEquals(subject, parse(bytes).getSubject());
+        String raw = parse(bytes).getHeader("Subject", null);
+        assertEquals(length > 989, raw.startsWith("=?UTF-8?B?"), "a line of 'Subject: ' and 989 fits as it is");
+        for (String line : new String(bytes, StandardCharsets.ISO_8859_1).split("\r\n")) {
+            assertTrue(line.length() <= 998, "line of " + line.length());
         }
     }
 
