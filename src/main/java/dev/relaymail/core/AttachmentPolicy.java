@@ -1,6 +1,7 @@
 package dev.relaymail.core;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -58,13 +59,19 @@ public final class AttachmentPolicy {
         return parse(DEFAULT);
     }
 
-    /** Why this attachment is refused, if it is. */
+    /**
+     * Why this attachment is refused, if it is. The extension is checked on the name as given and on the ASCII name
+     * written beside it for older readers ({@link FilenameParameter}), which drops accents: {@code exe} with a
+     * combining accent is {@code exe} there.
+     */
     public Optional<String> refusal(String filename, String contentType) {
-        String name = filename.toLowerCase(Locale.ROOT).replaceAll("[. ]+$", "");
-        int dot = name.lastIndexOf('.');
-        if (dot >= 0 && extensions.contains(name.substring(dot + 1))) {
-            return Optional.of("files of type ." + name.substring(dot + 1)
-                    + " are not allowed as attachments (see BLOCKED_ATTACHMENTS)");
+        for (String shown : List.of(filename, FilenameParameter.fallback(filename))) {
+            String name = shown.toLowerCase(Locale.ROOT).replaceAll("[. ]+$", "");
+            int dot = name.lastIndexOf('.');
+            if (dot >= 0 && extensions.contains(name.substring(dot + 1))) {
+                return Optional.of("files of type ." + name.substring(dot + 1)
+                        + " are not allowed as attachments (see BLOCKED_ATTACHMENTS)");
+            }
         }
         String type = contentType.toLowerCase(Locale.ROOT).split(";", 2)[0].strip();
         if (contentTypes.contains(type)) {

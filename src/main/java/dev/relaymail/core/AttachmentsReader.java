@@ -5,6 +5,7 @@ import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.ParseException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -144,8 +145,12 @@ final class AttachmentsReader {
             return ContentTypes.DEFAULT;
         }
         String raw = node.textValue();
-        if (Text.hasControl(raw)) {
-            problems.add(field, "must not contain control characters (CR, LF, NUL, …)");
+        if (!Text.isPrintableAscii(raw)) {
+            problems.add(field, "must be printable ASCII (no control characters such as CR, LF or NUL)");
+            return ContentTypes.DEFAULT;
+        }
+        if (raw.length() > RequestLimits.MAX_CONTENT_TYPE_CHARS) {
+            problems.add(field, "is longer than " + RequestLimits.MAX_CONTENT_TYPE_CHARS + " characters");
             return ContentTypes.DEFAULT;
         }
         try {
@@ -153,11 +158,30 @@ final class AttachmentsReader {
             if (type.getPrimaryType().equalsIgnoreCase("multipart") || type.getPrimaryType().equalsIgnoreCase("message")) {
                 problems.add(field, "multipart/* and message/* are not allowed for attachments");
             }
+            if (namesTheFile(type)) {
+                problems.add(field, "must not carry a name parameter: the attachment's name is its filename");
+            }
             return type.toString();
         } catch (ParseException e) {
             problems.add(field, "is not a valid content type such as application/pdf");
             return ContentTypes.DEFAULT;
         }
+    }
+
+    /** Whether a parameter would name the file ({@code name}, {@code filename}, or their RFC 2231 forms). */
+    private static boolean namesTheFile(ContentType type) {
+        if (type.getParameterList() == null) {
+            return false;
+        }
+        for (Enumeration<String> names = type.getParameterList().getNames(); names.hasMoreElements(); ) {
+            String name = names.nextElement().toLowerCase(Locale.ROOT);
+            int star = name.indexOf('*');
+            String base = star < 0 ? name : name.substring(0, star);
+            if (base.equals("name") || base.equals("filename")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static byte[] base64(JsonNode node, String field, FieldProblems problems) {

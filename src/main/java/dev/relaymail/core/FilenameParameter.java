@@ -37,9 +37,15 @@ final class FilenameParameter {
         return out.toString();
     }
 
-    /** The name in ASCII: accents dropped (ä to a), other characters and quotes replaced by '_'. */
-    private static String fallback(String filename) {
-        if (Text.isPrintableAscii(filename) && filename.indexOf('"') < 0 && filename.indexOf('\\') < 0) {
+    /**
+     * The name in ASCII: accents dropped (ä to a), other characters and quotes replaced by '_'. A name that looks like
+     * an RFC 2047 encoded word ({@code =?…?=}) gets '_' for its '?' too: some readers decode such a name, and would
+     * show another name (another extension) than the one given, which the RFC 2231 form then carries exactly.
+     */
+    static String fallback(String filename) {
+        boolean looksEncoded = EncodedWords.looksEncoded(filename);
+        if (Text.isPrintableAscii(filename) && filename.indexOf('"') < 0 && filename.indexOf('\\') < 0
+                && !looksEncoded) {
             return filename;
         }
         String decomposed = Normalizer.normalize(filename, Normalizer.Form.NFD);
@@ -49,7 +55,7 @@ final class FilenameParameter {
             if (Character.getType(c) == Character.NON_SPACING_MARK) {
                 continue;
             }
-            out.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : '_');
+            out.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && !(looksEncoded && c == '?') ? c : '_');
         }
         return out.toString();
     }

@@ -9,6 +9,7 @@ public record RequestLimits(int maxRecipients, long maxMessageBytes) {
     public static final int MAX_SUBJECT_CHARS = 998;
     public static final int MAX_ATTACHMENTS = 50;
     public static final int MAX_FILENAME_CHARS = 255;
+    public static final int MAX_CONTENT_TYPE_CHARS = 255;
     public static final int MAX_CONTENT_ID_CHARS = 128;
     public static final int MAX_HEADERS = 50;
     public static final int MAX_HEADER_VALUE_CHARS = 998;

@@ -335,6 +335,19 @@ class MimeComposerTest {
         }
     }
 
+    /** A reader that decodes encoded words in a quoted filename would show invoice.exe for this name. */
+    @Test
+    void aFilenameThatLooksLikeAnEncodedWordIsNotWrittenAsOne() throws Exception {
+        String name = "=?UTF-8?Q?invoice.exe?=";
+        byte[] bytes = composer.compose(request(Optional.of("t"), Optional.empty(),
+                List.of(new Attachment(name, "application/pdf", PDF, Optional.empty())), Optional.empty())).mime();
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+
+        assertFalse(text.contains("name=\"=?"), "no quoted name reads as an encoded word");
+        assertTrue(text.contains("filename=\"=_UTF-8_Q_invoice.exe_=\""), text);
+        assertEquals(name, ((Multipart) parse(bytes).getContent()).getBodyPart(1).getFileName(), "the exact name");
+    }
+
     @Test
     void writesListUnsubscribeAsItIsEvenWhenItsUrlLooksLikeAnEncodedWord() throws Exception {
         SendRequest base = invoice();

@@ -299,10 +299,31 @@ class RequestReaderTest {
             a.addObject().put("filename", "invoice.pdf.exe").put("content", "YQ==");
             a.addObject().put("filename", "tool.bin").put("contentType", "application/x-msdownload")
                     .put("content", "YQ==");
+            a.addObject().put("filename", "invoice.exe\u0301").put("content", "YQ==");
         });
-        assertEquals(2, errors.size(), errors.toString());
+        assertEquals(3, errors.size(), errors.toString());
         assertField(errors, "attachments[1]", ".exe");
         assertField(errors, "attachments[2]", "application/x-msdownload");
+        assertField(errors, "attachments[3]", ".exe");
+    }
+
+    /** The content type cannot name the file another way than its filename, nor carry 8-bit bytes into a header. */
+    @Test
+    void refusesContentTypesThatNameTheFileOrAreNotPlainAscii() {
+        List<FieldError> errors = errors(b -> {
+            ArrayNode a = b.putArray("attachments");
+            for (String type : List.of("application/pdf; name=evil.exe", "application/octet-stream; name*=UTF-8''e.exe",
+                    "application/pdf; FILENAME=\"e.exe\"", "application/pdf; x=\"\u00e9\u4e2d\"",
+                    "application/pdf; x=" + "c".repeat(300), "text/calendar; method=REQUEST; charset=UTF-8")) {
+                a.addObject().put("filename", "f.pdf").put("content", "YQ==").put("contentType", type);
+            }
+        });
+        for (int i = 0; i < 3; i++) {
+            assertField(errors, "attachments[" + i + "].contentType", "must not carry a name parameter");
+        }
+        assertField(errors, "attachments[3].contentType", "must be printable ASCII");
+        assertField(errors, "attachments[4].contentType", "longer than 255 characters");
+        assertEquals(5, errors.size(), "text/calendar with its method is fine: " + errors);
     }
 
     @Test
