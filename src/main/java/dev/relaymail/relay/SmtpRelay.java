@@ -236,11 +236,13 @@ public final class SmtpRelay implements Relay, AutoCloseable {
                 }
                 if (deadline == null) {
                     wait();
-                } else if (deadline.remainingMillis() > 0) {
-                    wait(deadline.remainingMillis());
-                } else {
+                    continue;
+                }
+                long left = deadline.remainingMillis();   // read once: wait(0) would wait without end
+                if (left <= 0) {
                     throw noneFreeInTime();
                 }
+                wait(left);
             }
         } catch (InterruptedException e) {
             throw interrupted();
