@@ -447,6 +447,24 @@ class SmtpRelayIT {
         }
     }
 
+    /** Angus closes the connection itself when the RSET after a refused recipient fails: it is not used again. */
+    @Test
+    void aConnectionAngusClosedAfterARefusedRecipientIsNotUsedAgain() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+            server.extensions("250-scripted.example\r\n250 AUTH PLAIN LOGIN");
+            server.on("RCPT", c -> c.line().contains("bob@") ? ScriptedRelay.reply("550 5.1.1 unknown") : null);
+            server.on("RSET", c -> new ScriptedRelay.Reset());
+
+            RelayException e = assertThrows(RelayException.class,
+                    () -> relay.send(TestMessages.simple("a", "ann@example.org", "bob@example.net"), deadline()));
+            relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
+
+            assertEquals(550, e.smtpCode().getAsInt());
+            assertEquals(1, server.payloads().size(), "the second message went");
+            assertEquals(2, server.connections(), "on a new connection");
+        }
+    }
+
     @Test
     void aRefusedRecipientAfterDataWasAcceptedEndsTheConnectionWithoutContent() throws Exception {
         try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {

@@ -29,7 +29,7 @@ import javax.net.ssl.SSLSocket;
 public final class ScriptedRelay implements AutoCloseable {
 
     /** What the server does in answer to a command. */
-    public sealed interface Reply permits Line, Silence, Drop, Raw, DropDuringData, BrokenTls {
+    public sealed interface Reply permits Line, Silence, Drop, Reset, Raw, DropDuringData, BrokenTls {
     }
 
     /** One reply; several lines may be given separated by CRLF. */
@@ -42,6 +42,10 @@ public final class ScriptedRelay implements AutoCloseable {
 
     /** Close the connection without answering. */
     public record Drop() implements Reply {
+    }
+
+    /** Reset the connection (TCP RST) without answering: the client's next read fails instead of ending. */
+    public record Reset() implements Reply {
     }
 
     /** Answer DATA with 354, read a few bytes of the message, then close the connection. */
@@ -200,6 +204,11 @@ public final class ScriptedRelay implements AutoCloseable {
                     if (opens(reply, "2") || reply instanceof Drop || reply instanceof BrokenTls) {
                         accepted.add(payload);
                     }
+                }
+                if (reply instanceof Reset) {
+                    plain.setSoLinger(true, 0);
+                    plain.close();
+                    return;
                 }
                 if (reply instanceof BrokenTls) {
                     // an application-data record whose authentication tag cannot match, written under the TLS layer

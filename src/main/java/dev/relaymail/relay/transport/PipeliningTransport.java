@@ -44,6 +44,8 @@ public final class PipeliningTransport extends SMTPTransport {
     private Address[] recipients;
     private SMTPOutputStream content;
     private boolean abandoned;
+    /** Whether Angus holds the connection open ({@link #setConnected}). */
+    private boolean connected;
 
     public PipeliningTransport(Session session, URLName url) {
         super(session, url);
@@ -161,9 +163,18 @@ public final class PipeliningTransport extends SMTPTransport {
         }
     }
 
-    /** True once a refused transaction was ended by closing the connection: it cannot carry another message. */
+    /**
+     * True once the connection cannot carry another message: a refused transaction was ended by closing it, or Angus
+     * closed it itself (it does when the RSET after a refused recipient fails, and then throws the refusal).
+     */
     public synchronized boolean abandoned() {
-        return abandoned;
+        return abandoned || !connected;
+    }
+
+    @Override
+    protected synchronized void setConnected(boolean connected) {
+        this.connected = connected;
+        super.setConnected(connected);
     }
 
     @Override
