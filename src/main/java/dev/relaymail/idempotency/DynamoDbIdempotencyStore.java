@@ -9,12 +9,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Idempotency records in a DynamoDB table with the string partition key {@code id} and TTL on {@code expiresAt}
  * (epoch seconds). A record holds {@code status} ({@code IN_PROGRESS} or {@code COMPLETED}), the request's
- * {@code fingerprint}, {@code inProgressUntil} (epoch milliseconds) while in progress, and the answer when completed.
- * Claims are conditional writes, so two invocations never both win a key.
+ * {@code fingerprint}, {@code inProgressUntil} (epoch milliseconds) and the claim's random {@code claimToken} while in
+ * progress, and the answer when completed. Claims are conditional writes, so two invocations never both win a key:
+ * <ul>
+ *   <li>a key is free when it has no record, when its record has expired (DynamoDB deletes expired items only within
+ *       days), or when its claim was not finished in time ({@code inProgressUntil});</li>
+ *   <li>a claim whose write is retried (its answer lost) finds its own token and still wins, rather than waiting
+ *       for itself to expire;</li>
+ *   <li>a release deletes the record only while it holds the releasing claim's token, so a release retried late
+ *       cannot free a key another invocation has claimed since.</li>
+ * </ul>
  */
 public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     private static final String IN_PROGRESS = "IN_PROGRESS";
@@ -43,18 +52,21 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     @Override
     public Claim claim(String key, String fingerprint, Instant inProgressUntil) throws StoreException {
         Instant now = clock.instant();
+        String token = token();
         boolean claimed;
         try {
             claimed = table.put(Map.of("id", Value.s(key), "status", Value.s(IN_PROGRESS),
                             "fingerprint", Value.s(fingerprint), "inProgressUntil", Value.n(inProgressUntil.toEpochMilli()),
-                            "expiresAt", Value.n(now.plus(ttl).getEpochSecond())),
-                    new Expression("attribute_not_exists(id) OR (#status = :inProgress AND inProgressUntil < :now)",
+                            "claimToken", Value.s(token), "expiresAt", Value.n(now.plus(ttl).getEpochSecond())),
+                    new Expression("attribute_not_exists(id) OR expiresAt < :nowSeconds OR (#status = :inProgress "
+                            + "AND (inProgressUntil < :now OR claimToken = :token))",
                             Map.of("#status", "status"),
-                            Map.of(":inProgress", Value.s(IN_PROGRESS), ":now", Value.n(now.toEpochMilli()))));
+                            Map.of(":inProgress", Value.s(IN_PROGRESS), ":now", Value.n(now.toEpochMilli()),
+                                    ":nowSeconds", Value.n(now.getEpochSecond()), ":token", Value.s(token))));
         } catch (ItemTable.Unavailable e) {
             throw new StoreException("claiming an idempotency key: " + e.getMessage(), e);
         }
-        return claimed ? new Claimed() : existing(key, fingerprint, inProgressUntil);
+        return claimed ? new Claimed(token) : existing(key, fingerprint, inProgressUntil);
     }
 
     private Claim existing(String key, String fingerprint, Instant inProgressUntil) throws StoreException {
@@ -91,13 +103,19 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
-    public void release(String key) throws StoreException {
+    public void release(String key, String token) throws StoreException {
         try {
-            // false: completed meanwhile or already gone, so nothing to release
-            table.delete(key, new Expression("#status = :inProgress", Map.of("#status", "status"),
-                    Map.of(":inProgress", Value.s(IN_PROGRESS))));
+            // false: completed meanwhile, claimed by another since, or already gone, so nothing to release
+            table.delete(key, new Expression("#status = :inProgress AND claimToken = :token",
+                    Map.of("#status", "status"), Map.of(":inProgress", Value.s(IN_PROGRESS), ":token", Value.s(token))));
         } catch (ItemTable.Unavailable e) {
             throw new StoreException("releasing an idempotency key: " + e.getMessage(), e);
         }
+    }
+
+    /** 128 random bits: unique among the claims of one key, which is all a token must be. */
+    private static String token() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
     }
 }

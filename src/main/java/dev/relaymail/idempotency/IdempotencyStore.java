@@ -16,15 +16,18 @@ public interface IdempotencyStore {
     /** Stores the relay's answer for the key; repeats of the key get it back until the record expires. */
     void complete(String key, Accepted accepted) throws StoreException;
 
-    /** Gives the key up after a send that did not go through, so that a retry can send. */
-    void release(String key) throws StoreException;
+    /**
+     * Gives the key up after a send that did not go through, so that a retry can send; only while this claim (its
+     * {@link Claimed#token}) still holds it, never another invocation's claim that took over an expired one.
+     */
+    void release(String key, String token) throws StoreException;
 
     /** What {@link #claim} found. */
     sealed interface Claim permits Claimed, InProgress, Completed {
     }
 
-    /** The key is ours: send. */
-    record Claimed() implements Claim {
+    /** The key is ours: send. The token tells this claim from a later one of the same key. */
+    record Claimed(String token) implements Claim {
     }
 
     /** Another invocation is sending under this key right now. */

@@ -64,16 +64,17 @@ public final class IdempotentSender implements Sender {
             throw new RetryLaterException(RetryLaterException.Reason.IN_FLIGHT,
                     "a request with this idempotency key is being sent right now");
         }
-        return sendClaimed(request, deadline, key);
+        return sendClaimed(request, deadline, key, ((IdempotencyStore.Claimed) claim).token());
     }
 
-    private Accepted sendClaimed(SendRequest request, Deadline deadline, String key) throws MailException {
+    private Accepted sendClaimed(SendRequest request, Deadline deadline, String key, String token)
+            throws MailException {
         Accepted accepted;
         try {
             accepted = sender.send(request, deadline);
         } catch (MailException | RuntimeException e) {
             try {
-                store.release(key);
+                store.release(key, token);
             } catch (IdempotencyStore.StoreException release) {
                 LOG.log(Level.SEVERE, "could not release an idempotency key after a failed send; retries wait "
                         + "for the claim to expire", LogFields.of().with("detail", release.getMessage()));
