@@ -44,6 +44,12 @@ public record Config(
     static final int DEFAULT_CONNECTIONS = 10;
     /** S3's safe key characters. */
     private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9!_.*'()/-]{0,512}");
+    /** A Secrets Manager secret's name, or its ARN (a name may end in the 6 random characters of its ARN). */
+    private static final Pattern SECRET_ID = Pattern.compile(
+            "[A-Za-z0-9/_+=.@-]{1,512}|arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}");
+    /** A DynamoDB table's name, or its ARN. */
+    private static final Pattern TABLE = Pattern.compile(
+            "[A-Za-z0-9_.-]{3,255}|arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\\d{12}:table/[A-Za-z0-9_.-]{3,255}");
 
     public Config {
         Objects.requireNonNull(relay, "relay");
@@ -77,10 +83,12 @@ public record Config(
                 r.integer("SMTP_CONNECTIONS", DEFAULT_CONNECTIONS, 1, 32));
         RequestLimits limits = new RequestLimits(r.integer("MAX_RECIPIENTS", 50, 1, 10_000),
                 r.integer("MAX_MESSAGE_BYTES", 10_485_760, 1024, Integer.MAX_VALUE));
-        return new Config(relay, r.required("SMTP_SECRET_ID"), defaultFrom, allowed, limits,
+        return new Config(relay, r.matching("SMTP_SECRET_ID", r.required("SMTP_SECRET_ID"), SECRET_ID,
+                "a Secrets Manager secret name or ARN"), defaultFrom, allowed, limits,
                 r.attachmentPolicy(r.optional("BLOCKED_ATTACHMENTS").orElse(AttachmentPolicy.DEFAULT)),
                 r.optional("DEAD_LETTER_QUEUE_URL").map(v -> r.url("DEAD_LETTER_QUEUE_URL", v)),
-                r.optional("IDEMPOTENCY_TABLE"),
+                r.optional("IDEMPOTENCY_TABLE").map(v -> r.matching("IDEMPOTENCY_TABLE", v, TABLE,
+                        "a DynamoDB table name or ARN")),
                 Duration.ofSeconds(r.integer("IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 30 * 86_400)),
                 new TemplateSettings(r.optional("TEMPLATE_BUCKET").map(b -> r.bucket("TEMPLATE_BUCKET", b)),
                         r.templatePrefix(), Duration.ofSeconds(r.integer("TEMPLATE_CACHE_SECONDS", 300, 0, 86_400))),
@@ -160,6 +168,13 @@ public record Config(
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("BLOCKED_ATTACHMENTS " + e.getMessage());
             }
+        }
+
+        String matching(String name, String value, Pattern pattern, String what) {
+            if (!pattern.matcher(value).matches()) {
+                throw new ConfigException(name + " must be " + what + ", not " + value);
+            }
+            return value;
         }
 
         String bucket(String name, String value) {

@@ -58,6 +58,16 @@ class ConfigTest {
     }
 
     @Test
+    void takesTheSecretAndTheTableByNameOrArn() {
+        Map<String, String> env = minimal();
+        env.put("SMTP_SECRET_ID", "arn:aws:secretsmanager:eu-central-1:123456789012:secret:relaymail/smtp-AbCdEf");
+        env.put("IDEMPOTENCY_TABLE", "arn:aws:dynamodb:eu-central-1:123456789012:table/relaymail-idempotency");
+        Config c = Config.fromEnvironment(env);
+        assertEquals(env.get("SMTP_SECRET_ID"), c.secretId());
+        assertEquals(Optional.of(env.get("IDEMPOTENCY_TABLE")), c.idempotencyTable());
+    }
+
+    @Test
     void readsEverySetting() {
         Map<String, String> env = minimal();
         env.put("SMTP_PORT", "2525");
@@ -118,7 +128,8 @@ class ConfigTest {
             "SMTP_CONNECT_TIMEOUT_MS, -1", "SMTP_TIMEOUT_MS, soon", "DEAD_LETTER_QUEUE_URL, 'not a url'",
             "BLOCKED_ATTACHMENTS, 'exe'", "TEMPLATE_BUCKET, 'My_Bucket'", "TEMPLATE_PREFIX, '/templates/'",
             "TEMPLATE_PREFIX, '../other/'", "TEMPLATE_CACHE_SECONDS, -1", "TEMPLATE_CACHE_SECONDS, 86401",
-            "ATTACHMENT_BUCKETS, 'reports, s3://x'"})
+            "ATTACHMENT_BUCKETS, 'reports, s3://x'", "SMTP_SECRET_ID, 'relay secret'", "IDEMPOTENCY_TABLE, ab",
+            "IDEMPOTENCY_TABLE, 'relaymail idempotency'", "IDEMPOTENCY_TABLE, 'arn:aws:dynamodb:eu-west-1:1:table/t'"})
     void namesTheMalformedSetting(String variable, String value) {
         assertRefused(with(variable, value), variable);
     }
