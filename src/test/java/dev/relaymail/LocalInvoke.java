@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.config.Config;
 import dev.relaymail.relay.SmtpRelay;
+import dev.relaymail.core.Deadline;
 import dev.relaymail.core.MailException;
 import dev.relaymail.logging.JsonLogging;
 import dev.relaymail.secrets.CredentialsSource;
@@ -214,7 +215,7 @@ public final class LocalInvoke {
         }
 
         @Override
-        public void keep(SqsRecord record, MailException reason) {
+        public void keep(SqsRecord record, MailException reason, Deadline deadline) {
             ObjectNode attributes = JSON.createObjectNode().put("error", reason.code()).put("detail", reason.getMessage())
                     .put("sourceMessageId", record.messageId()).put("attempts", record.receiveCount());
             out.println("== kept in the dead-letter queue: " + attributes);

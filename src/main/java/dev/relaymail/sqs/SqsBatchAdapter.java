@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.core.Accepted;
+import dev.relaymail.core.Deadline;
 import dev.relaymail.core.Invocation;
 import dev.relaymail.core.MailException;
 import dev.relaymail.core.Sender;
@@ -130,7 +131,7 @@ public final class SqsBatchAdapter {
             outcomes.accepted(source, request.get(), accepted, start);
             return new Result(true, Optional.empty());
         } catch (MailException e) {
-            boolean kept = !e.retryable() && keep(record, e);
+            boolean kept = !e.retryable() && keep(record, e, invocation.deadline());
             outcomes.failed(source, request, e, e.retryable() ? "retry" : kept ? "dead_letter" : "reported", start);
             return new Result(kept, Optional.of(e));
         } catch (RuntimeException e) {
@@ -139,12 +140,12 @@ public final class SqsBatchAdapter {
         }
     }
 
-    private boolean keep(SqsRecord record, MailException reason) {
+    private boolean keep(SqsRecord record, MailException reason, Deadline deadline) {
         if (deadLetters.isEmpty()) {
             return false;
         }
         try {
-            deadLetters.get().keep(record, reason);
+            deadLetters.get().keep(record, reason, deadline);
             return true;
         } catch (DeadLetterQueue.DeadLetterException e) {
             LOG.log(Level.SEVERE, "dead-letter queue refused a record; it is reported instead", LogFields.of()

@@ -1,9 +1,11 @@
 package dev.relaymail.sqs;
 
 import dev.relaymail.config.AwsClients;
+import dev.relaymail.core.Deadline;
 import dev.relaymail.core.MailException;
 import dev.relaymail.core.RelayException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -20,6 +22,11 @@ import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
  */
 public final class SqsDeadLetterQueue implements DeadLetterQueue {
     private static final int MAX_DETAIL = 1000;
+    /**
+     * With less of the invocation left, the record is not sent to the queue but reported, to come back and be kept
+     * then: a call cut off by the invocation's end would lose the whole batch's answer.
+     */
+    static final Duration LEAST_TIME = Duration.ofMillis(200);
 
     private final Supplier<SqsClient> client;
     private final URI queueUrl;
@@ -35,7 +42,12 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
     }
 
     @Override
-    public void keep(SqsRecord record, MailException reason) throws DeadLetterException {
+    public void keep(SqsRecord record, MailException reason, Deadline deadline) throws DeadLetterException {
+        long left = deadline.remainingMillis();
+        if (left < LEAST_TIME.toMillis()) {
+            throw new DeadLetterException("too little of the invocation was left to keep the record (" + left
+                    + " ms)", null);
+        }
         Map<String, MessageAttributeValue> attributes = new HashMap<>();
         attributes.put("error", text(reason.code()));
         String detail = reason.getMessage();
@@ -48,7 +60,8 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
         SendMessageRequest.Builder request = SendMessageRequest.builder()
                 .queueUrl(queueUrl.toString())
                 .messageBody(record.body())
-                .messageAttributes(attributes);
+                .messageAttributes(attributes)
+                .overrideConfiguration(call -> call.apiCallTimeout(Duration.ofMillis(left)));
         if (queueUrl.getPath().endsWith(".fifo")) {
             request.messageGroupId(record.messageGroupId().orElse("relaymail"))
                     .messageDeduplicationId(record.messageId());

@@ -1,0 +1,83 @@
+package dev.relaymail.sqs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.relaymail.config.AwsClients;
+import dev.relaymail.core.Deadline;
+import dev.relaymail.core.RelayException;
+import dev.relaymail.testing.Moto;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/** The dead-letter queue in moto_server's SQS, written within the invocation's deadline. */
+class SqsDeadLetterQueueIT {
+    private final SqsClient sqs = Moto.sqs();
+    private final String url = sqs.createQueue(r -> r.queueName("dlq-" + UUID.randomUUID())).queueUrl();
+    private final SqsDeadLetterQueue queue = new SqsDeadLetterQueue(Moto::sqs, URI.create(url));
+    private final SqsRecord record = new SqsRecord("m-1", "{\"to\": \"ann@example.org\"}",
+            "arn:aws:sqs:eu-central-1:123456789012:mail", Optional.empty(), 2);
+    private final RelayException reason = new RelayException(RelayException.Kind.PERMANENT_REPLY, 550,
+            "the relay answered 550 5.1.1 unknown");
+
+    @Test
+    void keepsTheBodyAsItCameWithTheReason() throws Exception {
+        queue.keep(record, reason, Deadline.in(Duration.ofSeconds(10)));
+
+        List<Message> kept = sqs.receiveMessage(r -> r.queueUrl(url).messageAttributeNames("All")).messages();
+        assertEquals(1, kept.size());
+        assertEquals(record.body(), kept.get(0).body());
+        assertEquals("550", kept.get(0).messageAttributes().get("smtpCode").stringValue());
+        assertEquals("m-1", kept.get(0).messageAttributes().get("sourceMessageId").stringValue());
+    }
+
+    /** The write ends with the invocation's time, not with the SDK's own call timeout of 5 s. */
+    @Test
+    void aQueueThatDoesNotAnswerIsGivenUpAtTheDeadline() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread accepting = new Thread(() -> {
+                List<Socket> held = new ArrayList<>();
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                    }
+                } catch (IOException e) {
+                    // closed: the test is over
+                }
+            });
+            accepting.setDaemon(true);
+            accepting.start();
+            SqsDeadLetterQueue unanswered = new SqsDeadLetterQueue(() -> AwsClients.build(SqsClient.builder()
+                    .endpointOverride(URI.create("http://127.0.0.1:" + silent.getLocalPort()))), URI.create(url));
+
+            long start = System.nanoTime();
+            assertThrows(DeadLetterQueue.DeadLetterException.class,
+                    () -> unanswered.keep(record, reason, Deadline.in(Duration.ofMillis(600))));
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+            assertTrue(tookMillis < AwsClients.ATTEMPT_TIMEOUT.toMillis(), "gave up after " + tookMillis + " ms");
+        }
+    }
+
+    /** A write that could outlive the invocation is not begun: the record is reported, and kept when it is back. */
+    @Test
+    void withTooLittleTimeLeftTheRecordIsNotKeptButReported() {
+        DeadLetterQueue.DeadLetterException e = assertThrows(DeadLetterQueue.DeadLetterException.class,
+                () -> queue.keep(record, reason, Deadline.in(SqsDeadLetterQueue.LEAST_TIME.minusMillis(1))));
+
+        assertTrue(e.getMessage().startsWith("too little of the invocation was left"), e.getMessage());
+        assertEquals(0, sqs.receiveMessage(r -> r.queueUrl(url)).messages().size());
+    }
+}
