@@ -33,7 +33,8 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * and loses its answer after the data, and a simulated queue that redelivers what was handled and moves what failed
  * five times to its dead-letter queue. At the end every record is delivered exactly once (by Message-ID), kept in the
  * function's dead-letter queue with a reason, or in the queue's own dead-letter queue, and the counts add up. The only
- * second deliveries are of records whose relay answer was lost, and they carry the same Message-ID.
+ * second deliveries are of records whose relay answer was lost, and they carry the same Message-ID; such a record is
+ * also the only one that may be both delivered and in the queue's dead-letter queue (every later attempt failed).
  */
 class ReconciliationIT {
     private static final String QUEUE = "arn:aws:sqs:eu-central-1:123456789012:relaymail-messages";
@@ -132,13 +133,19 @@ class ReconciliationIT {
 
             int once = 0;
             int twice = 0;
+            int deliveredAndRedriven = 0;
             for (int i = 0; i < RECORDS; i++) {
                 String name = "rec-" + i;
                 List<String> ids = delivered.getOrDefault(name, List.of());
                 boolean kept = deadLetters.containsKey(name);
                 boolean left = redriven.contains(name);
-                assertEquals(1, (ids.isEmpty() ? 0 : 1) + (kept ? 1 : 0) + (left ? 1 : 0),
-                        name + " is in exactly one place: delivered " + ids + ", kept " + kept + ", redriven " + left);
+                // the one record allowed in two places: its relay answer was lost (the relay had it, the function
+                // could not know), and every later attempt failed until the queue's redrive policy moved it
+                boolean lostThenRedriven = lostAnswers.contains(name) && !ids.isEmpty() && left;
+                deliveredAndRedriven += lostThenRedriven ? 1 : 0;
+                assertEquals(1, (ids.isEmpty() ? 0 : 1) + (kept ? 1 : 0) + (left && !lostThenRedriven ? 1 : 0),
+                        name + " is in exactly one place: delivered " + ids + ", kept " + kept + ", redriven " + left
+                                + ", an answer lost " + lostAnswers.contains(name));
                 switch (kind.get(name)) {
                     case "valid" -> assertTrue(!ids.isEmpty() || left, name + " was not lost");
                     case "bounce" -> assertEquals("relay_rejected",
@@ -154,7 +161,8 @@ class ReconciliationIT {
                     once++;
                 }
             }
-            assertEquals(RECORDS, once + twice + deadLetters.size() + redriven.size(), "the counts add up");
+            assertEquals(RECORDS, once + twice + deadLetters.size() + redriven.size() - deliveredAndRedriven,
+                    "the counts add up");
             assertTrue(redeliveries > 20 && lostAnswers.size() > 5, "the faults happened: " + redeliveries
                     + " redeliveries, " + lostAnswers.size() + " lost answers");
             System.out.printf("reconciliation: %d delivered once, %d twice after a lost answer, %d dead-lettered,"
