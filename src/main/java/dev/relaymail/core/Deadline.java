@@ -15,6 +15,11 @@ public final class Deadline {
         return new Deadline(System.nanoTime() + remaining.toNanos());
     }
 
+    /** The moment {@code by} before this one, to keep that much of the time for what follows. */
+    public Deadline earlier(Duration by) {
+        return new Deadline(nanoTime - by.toNanos());
+    }
+
     /** Milliseconds left, never negative. */
     public long remainingMillis() {
         return Math.max(0, (nanoTime - System.nanoTime()) / 1_000_000);

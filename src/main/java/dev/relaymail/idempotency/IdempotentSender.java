@@ -27,6 +27,11 @@ public final class IdempotentSender implements Sender {
     private static final Logger LOG = Logger.getLogger(IdempotentSender.class.getName());
     /** An unfinished claim outlives its invocation's deadline by this much before another may take it over. */
     static final Duration CLAIM_MARGIN = Duration.ofSeconds(10);
+    /**
+     * Kept free after the send, to store its answer: a send may run until its deadline, and a record not completed
+     * before the invocation ends is taken over once its claim expires, by a redelivery that sends again.
+     */
+    static final Duration RECORDING_TIME = Duration.ofMillis(500);
 
     private final Sender sender;
     private final IdempotencyStore store;
@@ -71,7 +76,7 @@ public final class IdempotentSender implements Sender {
             throws MailException {
         Accepted accepted;
         try {
-            accepted = sender.send(request, deadline);
+            accepted = sender.send(request, deadline.earlier(RECORDING_TIME));
         } catch (MailException | RuntimeException e) {
             try {
                 store.release(key, token);
