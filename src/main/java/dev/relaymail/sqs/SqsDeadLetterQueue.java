@@ -61,7 +61,8 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
                 .queueUrl(queueUrl.toString())
                 .messageBody(record.body())
                 .messageAttributes(attributes)
-                .overrideConfiguration(call -> call.apiCallTimeout(Duration.ofMillis(left)));
+                .overrideConfiguration(call -> call.apiCallTimeout(
+                        Duration.ofMillis(deadline.cap((int) AwsClients.CALL_TIMEOUT.toMillis()))));
         if (queueUrl.getPath().endsWith(".fifo")) {
             request.messageGroupId(record.messageGroupId().orElse("relaymail"))
                     .messageDeduplicationId(record.messageId());
