@@ -3,9 +3,9 @@ package dev.relaymail;
 import dev.relaymail.api.ApiGatewayAdapter;
 import dev.relaymail.config.Config;
 import dev.relaymail.core.Mailer;
-import dev.relaymail.core.MessageIds;
-import dev.relaymail.core.MimeComposer;
-import dev.relaymail.core.RequestReader;
+import dev.relaymail.mime.MessageIds;
+import dev.relaymail.mime.MimeComposer;
+import dev.relaymail.request.RequestReader;
 import dev.relaymail.core.Sender;
 import dev.relaymail.core.StoredAttachments;
 import dev.relaymail.idempotency.DynamoDbIdempotencyStore;
@@ -30,14 +30,14 @@ import java.util.function.Supplier;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** The adapters the handler delegates to, and what a container does at start, wired once from the configuration. */
-record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup startup) {
+public record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup startup) {
 
     /**
      * The real adapters around {@code relay}, which is made first so that a cold start can open its first connection
      * while the rest is wired (it logs in with {@code credentials}, which the checkpoint hooks forget): permanent
      * failures to the SQS dead-letter queue, idempotency records in DynamoDB when a table is configured.
      */
-    static Components production(Config config, SmtpRelay relay, CredentialsSource credentials) {
+    public static Components production(Config config, SmtpRelay relay, CredentialsSource credentials) {
         return wire(config, relay, credentials,
                 config.deadLetterQueueUrl().map(SqsDeadLetterQueue::create),
                 config.idempotencyTable().map(table -> DynamoDbIdempotencyStore.create(table, config.idempotencyTtl(),
@@ -45,7 +45,7 @@ record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup startup) {
                 Clock.systemUTC());
     }
 
-    static Components wire(Config config, SmtpRelay relay, CredentialsSource credentials,
+    public static Components wire(Config config, SmtpRelay relay, CredentialsSource credentials,
             Optional<DeadLetterQueue> deadLetters, Optional<IdempotencyStore> idempotency, Clock clock) {
         Supplier<S3Client> s3 = S3ObjectStore.lazyClient();
         List<TemplateSource> templateSources = new ArrayList<>();

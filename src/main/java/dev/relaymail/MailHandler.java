@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.relaymail.config.Config;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.Invocation;
-import dev.relaymail.core.JsonTrees;
+import dev.relaymail.json.JsonTrees;
 import dev.relaymail.logging.JsonLogging;
 import dev.relaymail.logging.Metrics;
 import dev.relaymail.relay.SmtpRelay;
@@ -33,7 +33,8 @@ public final class MailHandler implements RequestStreamHandler {
         this(production());
     }
 
-    MailHandler(Components components) {
+    /** A container wired by the caller: the tests' harness and the local runner. */
+    public MailHandler(Components components) {
         this.components = components;
     }
 

@@ -2,12 +2,12 @@ package dev.relaymail;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.relaymail.core.Deadline;
-import dev.relaymail.core.JsonTrees;
+import dev.relaymail.json.JsonTrees;
 import dev.relaymail.core.MailException;
-import dev.relaymail.core.MessageIds;
-import dev.relaymail.core.MimeComposer;
+import dev.relaymail.mime.MessageIds;
+import dev.relaymail.mime.MimeComposer;
 import dev.relaymail.core.RelayException;
-import dev.relaymail.core.RequestReader;
+import dev.relaymail.request.RequestReader;
 import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.CredentialsSource;
 import java.nio.charset.StandardCharsets;

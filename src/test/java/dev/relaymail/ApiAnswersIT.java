@@ -1,9 +1,11 @@
 package dev.relaymail;
 
-import static dev.relaymail.Harness.JSON;
-import static dev.relaymail.Harness.httpApiEvent;
-import static dev.relaymail.Harness.message;
-import static dev.relaymail.Harness.restEvent;
+import dev.relaymail.testing.Harness;
+
+import static dev.relaymail.testing.Harness.JSON;
+import static dev.relaymail.testing.Harness.httpApiEvent;
+import static dev.relaymail.testing.Harness.message;
+import static dev.relaymail.testing.Harness.restEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

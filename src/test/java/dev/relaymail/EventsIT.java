@@ -1,6 +1,8 @@
 package dev.relaymail;
 
-import static dev.relaymail.Harness.JSON;
+import dev.relaymail.testing.Harness;
+
+import static dev.relaymail.testing.Harness.JSON;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,7 +16,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.relaymail.core.MessageIds;
+import dev.relaymail.mime.MessageIds;
 import dev.relaymail.testing.Moto;
 import dev.relaymail.testing.TestRelay;
 import jakarta.mail.BodyPart;

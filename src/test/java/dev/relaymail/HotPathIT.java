@@ -1,7 +1,9 @@
 package dev.relaymail;
 
-import static dev.relaymail.Harness.message;
-import static dev.relaymail.Harness.sqsEvent;
+import dev.relaymail.testing.Harness;
+
+import static dev.relaymail.testing.Harness.message;
+import static dev.relaymail.testing.Harness.sqsEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;

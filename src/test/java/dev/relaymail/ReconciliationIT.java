@@ -1,8 +1,10 @@
 package dev.relaymail;
 
-import static dev.relaymail.Harness.JSON;
-import static dev.relaymail.Harness.failures;
-import static dev.relaymail.Harness.message;
+import dev.relaymail.testing.Harness;
+
+import static dev.relaymail.testing.Harness.JSON;
+import static dev.relaymail.testing.Harness.failures;
+import static dev.relaymail.testing.Harness.message;
 import static dev.relaymail.testing.ScriptedRelay.reply;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

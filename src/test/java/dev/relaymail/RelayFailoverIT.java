@@ -1,14 +1,16 @@
 package dev.relaymail;
 
+import dev.relaymail.testing.Harness;
+
 import static dev.relaymail.FaultInjectionIT.assertAnswer;
 import static dev.relaymail.FaultInjectionIT.harness;
 import static dev.relaymail.FaultInjectionIT.problem;
-import static dev.relaymail.Harness.JSON;
-import static dev.relaymail.Harness.failures;
-import static dev.relaymail.Harness.ids;
-import static dev.relaymail.Harness.message;
-import static dev.relaymail.Harness.restEvent;
-import static dev.relaymail.Harness.sqsEvent;
+import static dev.relaymail.testing.Harness.JSON;
+import static dev.relaymail.testing.Harness.failures;
+import static dev.relaymail.testing.Harness.ids;
+import static dev.relaymail.testing.Harness.message;
+import static dev.relaymail.testing.Harness.restEvent;
+import static dev.relaymail.testing.Harness.sqsEvent;
 import static dev.relaymail.testing.ScriptedRelay.reply;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

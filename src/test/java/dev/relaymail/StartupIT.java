@@ -1,7 +1,9 @@
 package dev.relaymail;
 
-import static dev.relaymail.Harness.message;
-import static dev.relaymail.Harness.restEvent;
+import dev.relaymail.testing.Harness;
+
+import static dev.relaymail.testing.Harness.message;
+import static dev.relaymail.testing.Harness.restEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,10 +1,12 @@
 package dev.relaymail;
 
+import dev.relaymail.testing.Harness;
+
 import static dev.relaymail.ApiAnswersIT.assertProblem;
-import static dev.relaymail.Harness.failures;
-import static dev.relaymail.Harness.message;
-import static dev.relaymail.Harness.restEvent;
-import static dev.relaymail.Harness.sqsEvent;
+import static dev.relaymail.testing.Harness.failures;
+import static dev.relaymail.testing.Harness.message;
+import static dev.relaymail.testing.Harness.restEvent;
+import static dev.relaymail.testing.Harness.sqsEvent;
 import static dev.relaymail.SecurityIT.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -8,7 +8,7 @@ import dev.relaymail.core.FieldError;
 import dev.relaymail.core.Invocation;
 import dev.relaymail.core.MailException;
 import dev.relaymail.core.Sender;
-import dev.relaymail.core.RequestReader;
+import dev.relaymail.request.RequestReader;
 import dev.relaymail.core.RequestRejectedException;
 import dev.relaymail.logging.Metrics;
 import dev.relaymail.logging.OutcomeLog;

@@ -8,7 +8,7 @@ import dev.relaymail.core.Accepted;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.MailException;
 import dev.relaymail.core.RelayException;
-import dev.relaymail.core.RequestReader;
+import dev.relaymail.request.RequestReader;
 import dev.relaymail.core.SendRequest;
 import dev.relaymail.logging.LogFields;
 import dev.relaymail.logging.OutcomeLog;

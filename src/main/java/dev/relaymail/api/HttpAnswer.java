@@ -3,7 +3,7 @@ package dev.relaymail.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.relaymail.core.JsonTrees;
+import dev.relaymail.json.JsonTrees;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

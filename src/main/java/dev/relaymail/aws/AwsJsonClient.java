@@ -1,10 +1,11 @@
 package dev.relaymail.aws;
 
+import dev.relaymail.http.HttpPost;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.relaymail.config.AwsClients;
 import dev.relaymail.core.Deadline;
-import dev.relaymail.core.JsonTrees;
+import dev.relaymail.json.JsonTrees;
 import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URI;

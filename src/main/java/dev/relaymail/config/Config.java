@@ -1,9 +1,9 @@
 package dev.relaymail.config;
 
 import dev.relaymail.core.Attachment;
-import dev.relaymail.core.AttachmentPolicy;
+import dev.relaymail.request.AttachmentPolicy;
 import dev.relaymail.core.MailAddress;
-import dev.relaymail.core.RequestLimits;
+import dev.relaymail.request.RequestLimits;
 import dev.relaymail.core.SenderPolicy;
 import dev.relaymail.relay.RelayAddress;
 import dev.relaymail.relay.RelaySettings;

@@ -1,5 +1,7 @@
 package dev.relaymail.core;
 
+import dev.relaymail.mime.MimeComposer;
+
 import java.util.Optional;
 
 /**

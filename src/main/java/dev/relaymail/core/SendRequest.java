@@ -1,5 +1,7 @@
 package dev.relaymail.core;
 
+import dev.relaymail.request.RequestReader;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

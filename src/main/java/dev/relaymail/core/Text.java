@@ -1,7 +1,7 @@
 package dev.relaymail.core;
 
 /** Character checks shared by the validators. */
-final class Text {
+public final class Text {
     private Text() {
     }
 
@@ -9,7 +9,7 @@ final class Text {
      * True when the text holds a character that must never reach a header or an SMTP command: C0 controls (CR, LF,
      * NUL, TAB …), DEL, C1 controls, and the Unicode line and paragraph separators.
      */
-    static boolean hasControl(String s) {
+    public static boolean hasControl(String s) {
         for (int i = 0; i < s.length(); i++) {
             if (isControl(s.charAt(i))) {
                 return true;
@@ -18,7 +18,7 @@ final class Text {
         return false;
     }
 
-    static boolean isControl(char c) {
+    public static boolean isControl(char c) {
         return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == '\u2028' || c == '\u2029';
     }
 
@@ -32,7 +32,7 @@ final class Text {
     }
 
     /** True for printable ASCII (space to tilde) only. */
-    static boolean isPrintableAscii(String s) {
+    public static boolean isPrintableAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x20 || c > 0x7e) {

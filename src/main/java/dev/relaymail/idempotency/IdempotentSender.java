@@ -4,7 +4,6 @@ import dev.relaymail.core.Accepted;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.FieldError;
 import dev.relaymail.core.MailException;
-import dev.relaymail.core.RequestFingerprint;
 import dev.relaymail.core.RequestRejectedException;
 import dev.relaymail.core.RetryLaterException;
 import dev.relaymail.core.SendRequest;

@@ -1,6 +1,6 @@
 package dev.relaymail.idempotency;
 
-import dev.relaymail.config.AwsClients;
+import dev.relaymail.aws.AwsClients;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;

@@ -1,6 +1,6 @@
 package dev.relaymail.secrets;
 
-import dev.relaymail.config.AwsClients;
+import dev.relaymail.aws.AwsClients;
 import dev.relaymail.core.Deadline;
 import java.time.Duration;
 import java.util.function.Supplier;

@@ -1,7 +1,11 @@
 package dev.relaymail.secrets;
 
+import dev.relaymail.secrets.oauth2.OAuth2Client;
+import dev.relaymail.secrets.oauth2.PemKeys;
+import dev.relaymail.secrets.oauth2.TokenGrant;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.relaymail.core.JsonTrees;
+import dev.relaymail.json.JsonTrees;
 import dev.relaymail.core.RelayException;
 import java.io.IOException;
 import java.net.URI;

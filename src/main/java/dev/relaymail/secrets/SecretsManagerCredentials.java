@@ -1,5 +1,9 @@
 package dev.relaymail.secrets;
 
+import dev.relaymail.secrets.oauth2.AccessToken;
+import dev.relaymail.secrets.oauth2.OAuth2Client;
+import dev.relaymail.secrets.oauth2.TokenEndpoint;
+
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
 import java.time.Clock;
@@ -18,7 +22,7 @@ import java.util.logging.Logger;
 public final class SecretsManagerCredentials implements CredentialsSource {
     private static final Logger LOG = Logger.getLogger(SecretsManagerCredentials.class.getName());
     /** Below this much time left, the secret is not read: the call could not finish. */
-    static final Duration MIN_TIME = Duration.ofMillis(100);
+    public static final Duration MIN_TIME = Duration.ofMillis(100);
 
     private final SecretReader reader;
     private final String secretId;

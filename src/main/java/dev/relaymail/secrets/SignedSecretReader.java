@@ -3,7 +3,7 @@ package dev.relaymail.secrets;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.relaymail.aws.AwsJsonClient;
 import dev.relaymail.core.Deadline;
-import dev.relaymail.core.JsonTrees;
+import dev.relaymail.json.JsonTrees;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;

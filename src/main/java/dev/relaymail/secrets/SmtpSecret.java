@@ -1,5 +1,8 @@
 package dev.relaymail.secrets;
 
+import dev.relaymail.secrets.oauth2.OAuth2Client;
+import dev.relaymail.secrets.oauth2.TokenGrant;
+
 /** What the SMTP credentials secret holds: a password, or the settings to get OAuth2 access tokens with. */
 sealed interface SmtpSecret permits SmtpSecret.Password, SmtpSecret.OAuth2 {
 

@@ -10,7 +10,7 @@ import dev.relaymail.core.Invocation;
 import dev.relaymail.core.MailException;
 import dev.relaymail.core.Sender;
 import dev.relaymail.core.RelayException;
-import dev.relaymail.core.RequestReader;
+import dev.relaymail.request.RequestReader;
 import dev.relaymail.core.SendRequest;
 import dev.relaymail.logging.LogFields;
 import dev.relaymail.logging.Metrics;

@@ -1,6 +1,6 @@
 package dev.relaymail.sqs;
 
-import dev.relaymail.config.AwsClients;
+import dev.relaymail.aws.AwsClients;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.MailException;
 import dev.relaymail.core.RelayException;

@@ -1,6 +1,6 @@
 package dev.relaymail.storage;
 
-import dev.relaymail.config.AwsClients;
+import dev.relaymail.aws.AwsClients;
 import dev.relaymail.core.Attachment;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.ObjectStore;

@@ -1,5 +1,8 @@
 package dev.relaymail.secrets;
 
+import dev.relaymail.secrets.oauth2.OAuth2Client;
+import dev.relaymail.secrets.oauth2.TokenGrant;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

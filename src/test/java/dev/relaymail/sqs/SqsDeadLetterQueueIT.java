@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.relaymail.config.AwsClients;
+import dev.relaymail.aws.AwsClients;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.testing.Moto;

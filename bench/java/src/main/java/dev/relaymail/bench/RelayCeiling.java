@@ -1,12 +1,12 @@
 package dev.relaymail.bench;
 
-import dev.relaymail.core.AttachmentPolicy;
+import dev.relaymail.request.AttachmentPolicy;
 import dev.relaymail.core.ComposedMessage;
 import dev.relaymail.core.Deadline;
-import dev.relaymail.core.MessageIds;
-import dev.relaymail.core.MimeComposer;
-import dev.relaymail.core.RequestLimits;
-import dev.relaymail.core.RequestReader;
+import dev.relaymail.mime.MessageIds;
+import dev.relaymail.mime.MimeComposer;
+import dev.relaymail.request.RequestLimits;
+import dev.relaymail.request.RequestReader;
 import dev.relaymail.relay.RelaySettings;
 import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.CredentialsSource;
