@@ -3,16 +3,16 @@ package dev.relaymail;
 import dev.relaymail.api.ApiGatewayAdapter;
 import dev.relaymail.config.Config;
 import dev.relaymail.core.Mailer;
-import dev.relaymail.mime.MessageIds;
-import dev.relaymail.mime.MimeComposer;
-import dev.relaymail.request.RequestReader;
 import dev.relaymail.core.Sender;
 import dev.relaymail.core.StoredAttachments;
 import dev.relaymail.idempotency.DynamoDbIdempotencyStore;
 import dev.relaymail.idempotency.IdempotencyStore;
 import dev.relaymail.idempotency.IdempotentSender;
 import dev.relaymail.logging.OutcomeLog;
+import dev.relaymail.mime.MessageIds;
+import dev.relaymail.mime.MimeComposer;
 import dev.relaymail.relay.SmtpRelay;
+import dev.relaymail.request.RequestReader;
 import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.sqs.DeadLetterQueue;
 import dev.relaymail.sqs.SqsBatchAdapter;
@@ -38,30 +38,52 @@ public record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup sta
      * failures to the SQS dead-letter queue, idempotency records in DynamoDB when a table is configured.
      */
     public static Components production(Config config, SmtpRelay relay, CredentialsSource credentials) {
-        return wire(config, relay, credentials,
+        return wire(
+                config,
+                relay,
+                credentials,
                 config.deadLetterQueueUrl().map(SqsDeadLetterQueue::create),
-                config.idempotencyTable().map(table -> DynamoDbIdempotencyStore.create(table, config.idempotencyTtl(),
-                        System.getenv())),
+                config.idempotencyTable()
+                        .map(table -> DynamoDbIdempotencyStore.create(table, config.idempotencyTtl(), System.getenv())),
                 Clock.systemUTC());
     }
 
-    public static Components wire(Config config, SmtpRelay relay, CredentialsSource credentials,
-            Optional<DeadLetterQueue> deadLetters, Optional<IdempotencyStore> idempotency, Clock clock) {
+    public static Components wire(
+            Config config,
+            SmtpRelay relay,
+            CredentialsSource credentials,
+            Optional<DeadLetterQueue> deadLetters,
+            Optional<IdempotencyStore> idempotency,
+            Clock clock) {
         Supplier<S3Client> s3 = S3ObjectStore.lazyClient();
         List<TemplateSource> templateSources = new ArrayList<>();
-        config.templates().bucket().ifPresent(bucket -> templateSources.add(
-                new S3Templates(s3, bucket, config.templates().prefix())));
+        config.templates()
+                .bucket()
+                .ifPresent(bucket -> templateSources.add(
+                        new S3Templates(s3, bucket, config.templates().prefix())));
         templateSources.add(new BundledTemplates());
-        RequestReader reader = new RequestReader(config.limits(), config.defaultFrom(), config.blockedAttachments(),
-                config.attachmentBuckets(), new MustacheTemplates(templateSources, config.templates().cacheTtl(), clock));
+        RequestReader reader = new RequestReader(
+                config.limits(),
+                config.defaultFrom(),
+                config.blockedAttachments(),
+                config.attachmentBuckets(),
+                new MustacheTemplates(templateSources, config.templates().cacheTtl(), clock));
         MessageIds messageIds = new MessageIds();
-        MimeComposer composer = new MimeComposer(messageIds, clock, config.limits().maxMessageBytes());
-        Sender mailer = new Mailer(config.allowedFrom(),
-                new StoredAttachments(new S3ObjectStore(s3), config.limits().maxMessageBytes()), composer, relay);
-        Sender sender = idempotency.<Sender>map(store -> new IdempotentSender(mailer, store, clock)).orElse(mailer);
+        MimeComposer composer =
+                new MimeComposer(messageIds, clock, config.limits().maxMessageBytes());
+        Sender mailer = new Mailer(
+                config.allowedFrom(),
+                new StoredAttachments(new S3ObjectStore(s3), config.limits().maxMessageBytes()),
+                composer,
+                relay);
+        Sender sender = idempotency
+                .<Sender>map(store -> new IdempotentSender(mailer, store, clock))
+                .orElse(mailer);
         OutcomeLog outcomes = new OutcomeLog();
-        return new Components(new ApiGatewayAdapter(reader, sender, outcomes, config.limits().maxMessageBytes()),
-                new SqsBatchAdapter(reader, sender, deadLetters, outcomes, config.relay().connections()),
+        return new Components(
+                new ApiGatewayAdapter(reader, sender, outcomes, config.limits().maxMessageBytes()),
+                new SqsBatchAdapter(
+                        reader, sender, deadLetters, outcomes, config.relay().connections()),
                 new Startup(reader, composer, messageIds, relay, credentials));
     }
 }

@@ -70,8 +70,10 @@ public final class MailHandler implements RequestStreamHandler {
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         JsonNode event = JsonTrees.read(input);
-        Invocation invocation = new Invocation(context.getAwsRequestId(),
-                Deadline.in(Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN)));
+        Invocation invocation = new Invocation(
+                context.getAwsRequestId(),
+                Deadline.in(
+                        Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN)));
         EventShape shape = EventShape.of(event);
         Metrics metrics = new Metrics(shape == EventShape.SQS ? "sqs" : "api");
         JsonNode answer = switch (shape) {
@@ -85,24 +87,30 @@ public final class MailHandler implements RequestStreamHandler {
 
     /** The three event shapes the function accepts. */
     enum EventShape {
-        SQS, REST_API, HTTP_API;
+        SQS,
+        REST_API,
+        HTTP_API;
 
         static EventShape of(JsonNode event) {
             if (event == null || !event.isObject()) {
                 throw new IllegalArgumentException("the event is not a JSON object");
             }
             JsonNode records = event.path("Records");
-            if (records.isArray() && (records.isEmpty() || "aws:sqs".equals(records.get(0).path("eventSource").asText()))) {
+            if (records.isArray()
+                    && (records.isEmpty()
+                            || "aws:sqs"
+                                    .equals(records.get(0).path("eventSource").asText()))) {
                 return SQS;
             }
-            if ("2.0".equals(event.path("version").asText()) && event.path("requestContext").has("http")) {
+            if ("2.0".equals(event.path("version").asText())
+                    && event.path("requestContext").has("http")) {
                 return HTTP_API;
             }
             if (event.has("httpMethod")) {
                 return REST_API;
             }
-            throw new IllegalArgumentException("unsupported event: expected an API Gateway REST or HTTP API event, "
-                    + "or an SQS batch");
+            throw new IllegalArgumentException(
+                    "unsupported event: expected an API Gateway REST or HTTP API event, " + "or an SQS batch");
         }
     }
 }

@@ -2,13 +2,13 @@ package dev.relaymail;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.relaymail.core.Deadline;
-import dev.relaymail.json.JsonTrees;
 import dev.relaymail.core.MailException;
+import dev.relaymail.core.RelayException;
+import dev.relaymail.json.JsonTrees;
 import dev.relaymail.mime.MessageIds;
 import dev.relaymail.mime.MimeComposer;
-import dev.relaymail.core.RelayException;
-import dev.relaymail.request.RequestReader;
 import dev.relaymail.relay.SmtpRelay;
+import dev.relaymail.request.RequestReader;
 import dev.relaymail.secrets.CredentialsSource;
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
@@ -43,12 +43,13 @@ final class Startup implements Resource {
     private static final Logger LOG = Logger.getLogger(Startup.class.getName());
     /** How long a cold start may spend opening the first connection before it goes on without. */
     static final Duration PREPARE_TIMEOUT = Duration.ofSeconds(3);
+
     private static final byte[] SAMPLE = ("{\"from\": \"Start <start@relaymail.invalid>\", "
-            + "\"to\": [\"Übung <a@relaymail.invalid>\", \"b@relaymail.invalid\"], \"subject\": \"Grüße – Start\", "
-            + "\"text\": \"Grüße\\n.\\n\", \"html\": \"<p>Grüße <img src=cid:i></p>\", \"attachments\": ["
-            + "{\"filename\": \"a.pdf\", \"content\": \"JVBERi0=\"},"
-            + "{\"filename\": \"i.png\", \"content\": \"iVBORw0=\", \"contentId\": \"i\"}],"
-            + "\"headers\": {\"X-Start\": \"1\"}, \"tags\": {\"t\": \"1\"}, \"idempotencyKey\": \"start\"}")
+                    + "\"to\": [\"Übung <a@relaymail.invalid>\", \"b@relaymail.invalid\"], \"subject\": \"Grüße – Start\", "
+                    + "\"text\": \"Grüße\\n.\\n\", \"html\": \"<p>Grüße <img src=cid:i></p>\", \"attachments\": ["
+                    + "{\"filename\": \"a.pdf\", \"content\": \"JVBERi0=\"},"
+                    + "{\"filename\": \"i.png\", \"content\": \"iVBORw0=\", \"contentId\": \"i\"}],"
+                    + "\"headers\": {\"X-Start\": \"1\"}, \"tags\": {\"t\": \"1\"}, \"idempotencyKey\": \"start\"}")
             .getBytes(StandardCharsets.UTF_8);
 
     private final RequestReader reader;
@@ -57,7 +58,11 @@ final class Startup implements Resource {
     private final SmtpRelay relay;
     private final CredentialsSource credentials;
 
-    Startup(RequestReader reader, MimeComposer composer, MessageIds messageIds, SmtpRelay relay,
+    Startup(
+            RequestReader reader,
+            MimeComposer composer,
+            MessageIds messageIds,
+            SmtpRelay relay,
             CredentialsSource credentials) {
         this.reader = reader;
         this.composer = composer;
@@ -69,7 +74,8 @@ final class Startup implements Resource {
     /** Runs the first send's code on the sample: no network, no secret, nothing sent. */
     void prime() {
         try {
-            String messageId = composer.compose(reader.read(SAMPLE, Optional.of("start"))).messageId();
+            String messageId =
+                    composer.compose(reader.read(SAMPLE, Optional.of("start"))).messageId();
             JsonTrees.read(JsonTrees.bytes(JsonNodeFactory.instance.objectNode().put("messageId", messageId)));
             SSLContext.getDefault().getSocketFactory();
         } catch (MailException | java.io.IOException | NoSuchAlgorithmException e) {
@@ -108,7 +114,9 @@ final class Startup implements Resource {
                 relay.openAhead(deadline);
             }
         } catch (RelayException e) {
-            LOG.log(Level.INFO, "could not open a relay connection at start ({0}); the first message will try again",
+            LOG.log(
+                    Level.INFO,
+                    "could not open a relay connection at start ({0}); the first message will try again",
                     e.getMessage());
         }
     }
@@ -131,15 +139,17 @@ final class Startup implements Resource {
          * failure is left for the first message to meet again.
          */
         static Early start(CredentialsSource credentials, SmtpRelay relay) {
-            CompletableFuture<Void> secret = CompletableFuture.runAsync(() -> {
-                try {
-                    credentials.current(Deadline.in(PREPARE_TIMEOUT));
-                } catch (RelayException e) {
-                    LOG.log(Level.INFO, "could not read the relay credentials at start ({0})", e.getMessage());
-                }
-            }, Startup::runOnDaemon);
-            CompletableFuture<Void> opened = CompletableFuture.runAsync(() -> startRelay(relay, false),
+            CompletableFuture<Void> secret = CompletableFuture.runAsync(
+                    () -> {
+                        try {
+                            credentials.current(Deadline.in(PREPARE_TIMEOUT));
+                        } catch (RelayException e) {
+                            LOG.log(Level.INFO, "could not read the relay credentials at start ({0})", e.getMessage());
+                        }
+                    },
                     Startup::runOnDaemon);
+            CompletableFuture<Void> opened =
+                    CompletableFuture.runAsync(() -> startRelay(relay, false), Startup::runOnDaemon);
             return new Early(secret.runAfterBothAsync(opened, () -> startRelay(relay, true), Startup::runOnDaemon));
         }
     }

@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.testing.Harness.JSON;
 import static dev.relaymail.testing.Harness.httpApiEvent;
 import static dev.relaymail.testing.Harness.message;
@@ -12,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.TestRelay;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +26,9 @@ class ApiAnswersIT {
 
     static void assertProblem(JsonNode answer, int status, String field) throws IOException {
         assertEquals(status, answer.get("statusCode").asInt(), answer.toString());
-        assertEquals("application/problem+json", answer.get("headers").get("Content-Type").asText());
+        assertEquals(
+                "application/problem+json",
+                answer.get("headers").get("Content-Type").asText());
         JsonNode problem = body(answer);
         assertEquals(status, problem.get("status").asInt());
         assertTrue(problem.get("type").asText().startsWith("urn:relaymail:problem:"));
@@ -54,8 +55,10 @@ class ApiAnswersIT {
     void httpApiEventsWorkTooIncludingBase64Bodies() throws Exception {
         try (Harness h = new Harness()) {
             ObjectNode event = httpApiEvent(message("ann@example.org", "Grüße"));
-            event.put("body", Base64.getEncoder().encodeToString(event.get("body").asText()
-                    .getBytes(StandardCharsets.UTF_8)));
+            event.put(
+                    "body",
+                    Base64.getEncoder()
+                            .encodeToString(event.get("body").asText().getBytes(StandardCharsets.UTF_8)));
             event.put("isBase64Encoded", true);
 
             assertEquals(202, h.invoke(event).get("statusCode").asInt());
@@ -109,7 +112,9 @@ class ApiAnswersIT {
     void answers413ForAComposedMessageOverTheLimit() throws Exception {
         try (Harness h = new Harness().with("MAX_MESSAGE_BYTES", "2048")) {
             ObjectNode big = message("ann@example.org", "x");
-            big.putArray("attachments").addObject().put("filename", "a.bin")
+            big.putArray("attachments")
+                    .addObject()
+                    .put("filename", "a.bin")
                     .put("content", Base64.getEncoder().encodeToString(new byte[1200]));
             assertProblem(h.invoke(restEvent(big)), 413, "message");
         }
@@ -127,7 +132,8 @@ class ApiAnswersIT {
     @Test
     void answers405ForAnotherMethod() throws Exception {
         try (Harness h = new Harness()) {
-            JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")).put("httpMethod", "GET"));
+            JsonNode answer =
+                    h.invoke(restEvent(message("ann@example.org", "x")).put("httpMethod", "GET"));
             assertProblem(answer, 405, null);
             assertEquals("POST", answer.get("headers").get("Allow").asText());
         }
@@ -173,7 +179,9 @@ class ApiAnswersIT {
         try (Harness h = new Harness().with("SMTP_SECRET_ID", "relaymail/test/missing")) {
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
             assertProblem(answer, 503, null);
-            assertEquals("urn:relaymail:problem:credentials_unavailable", body(answer).get("type").asText());
+            assertEquals(
+                    "urn:relaymail:problem:credentials_unavailable",
+                    body(answer).get("type").asText());
         }
     }
 }

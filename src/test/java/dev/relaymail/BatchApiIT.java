@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.ApiAnswersIT.assertProblem;
 import static dev.relaymail.ApiAnswersIT.body;
 import static dev.relaymail.testing.Harness.JSON;
@@ -13,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.ScriptedRelay;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -48,8 +47,8 @@ class BatchApiIT {
     void answers207WithOneResultPerMessageInOrder() throws Exception {
         try (Harness h = new Harness()) {
             ObjectNode invalid = message("not-an-address", "Second");
-            JsonNode answer = h.invoke(httpApiBatch(batch(message("ann@example.org", "First"), invalid,
-                    message("bob@example.org", "Third"))));
+            JsonNode answer = h.invoke(httpApiBatch(
+                    batch(message("ann@example.org", "First"), invalid, message("bob@example.org", "Third"))));
 
             assertEquals(207, answer.get("statusCode").asInt(), answer.toString());
             JsonNode body = body(answer);
@@ -60,11 +59,16 @@ class BatchApiIT {
             assertEquals(0, results.get(0).get("index").asInt());
             assertEquals(400, results.get(1).get("status").asInt());
             assertEquals("to", results.get(1).get("errors").get(0).get("field").asText());
-            assertEquals("urn:relaymail:problem:invalid_request", results.get(1).get("type").asText());
+            assertEquals(
+                    "urn:relaymail:problem:invalid_request",
+                    results.get(1).get("type").asText());
             assertEquals(202, results.get(2).get("status").asInt());
             assertEquals(2, h.relay.received().size());
             String first = new String(h.relay.received().get(0).data(), StandardCharsets.US_ASCII);
-            assertTrue(first.contains("Message-ID: " + results.get(0).get("messageId").asText()), first);
+            assertTrue(
+                    first.contains(
+                            "Message-ID: " + results.get(0).get("messageId").asText()),
+                    first);
             assertEquals(1, h.relay.connections(), "one relay connection for the whole batch");
         }
     }
@@ -98,7 +102,9 @@ class BatchApiIT {
             for (int i = 0; i < 2; i++) {
                 assertFalse(first.get("results").get(i).has("replayed"));
                 assertTrue(again.get("results").get(i).get("replayed").asBoolean(), again.toString());
-                assertEquals(first.get("results").get(i).get("messageId"), again.get("results").get(i).get("messageId"));
+                assertEquals(
+                        first.get("results").get(i).get("messageId"),
+                        again.get("results").get(i).get("messageId"));
             }
         }
     }
@@ -106,18 +112,22 @@ class BatchApiIT {
     @Test
     void onceTheRelayIsDownTheRestIsNotTried() throws Exception {
         try (ScriptedRelay relay = new ScriptedRelay();
-             Harness h = new Harness(relay, "user", "secret").with("SMTP_CONNECTIONS", "1")) {
+                Harness h = new Harness(relay, "user", "secret").with("SMTP_CONNECTIONS", "1")) {
             relay.on("EHLO", c -> new ScriptedRelay.Drop());
 
-            JsonNode body = body(h.invoke(httpApiBatch(batch(message("ann@example.org", "1"),
-                    message("bob@example.org", "2"), message("carl@example.org", "3")))));
+            JsonNode body = body(h.invoke(httpApiBatch(batch(
+                    message("ann@example.org", "1"),
+                    message("bob@example.org", "2"),
+                    message("carl@example.org", "3")))));
 
             JsonNode results = body.get("results");
             assertEquals(503, results.get(0).get("status").asInt(), body.toString());
             assertTrue(results.get(0).get("retryable").asBoolean());
             for (int i = 1; i < 3; i++) {
                 assertEquals(503, results.get(i).get("status").asInt());
-                assertEquals("urn:relaymail:problem:not_attempted", results.get(i).get("type").asText());
+                assertEquals(
+                        "urn:relaymail:problem:not_attempted",
+                        results.get(i).get("type").asText());
                 assertTrue(results.get(i).get("retryable").asBoolean());
             }
             assertEquals(0, body.get("accepted").asInt());
@@ -138,7 +148,8 @@ class BatchApiIT {
         log.addHandler(capture);
         try (Harness h = new Harness()) {
             byte[] event = httpApiBatch(batch(message("ann@example.org", "1"), message("bob@example.org", "2")))
-                    .toString().getBytes(StandardCharsets.UTF_8);
+                    .toString()
+                    .getBytes(StandardCharsets.UTF_8);
 
             JsonNode body = body(h.invoke(event, MailHandler.SAFETY_MARGIN.plusMillis(900)));
 
@@ -147,7 +158,9 @@ class BatchApiIT {
 
             for (JsonNode result : body.get("results")) {
                 assertEquals(503, result.get("status").asInt(), body.toString());
-                assertEquals("urn:relaymail:problem:not_attempted", result.get("type").asText());
+                assertEquals(
+                        "urn:relaymail:problem:not_attempted",
+                        result.get("type").asText());
                 assertTrue(result.get("retryable").asBoolean());
             }
             assertEquals(2, body.get("failed").asInt());

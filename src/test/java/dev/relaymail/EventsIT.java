@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.testing.Harness.JSON;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,6 +15,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relaymail.mime.MessageIds;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.Moto;
 import dev.relaymail.testing.TestRelay;
 import jakarta.mail.BodyPart;
@@ -40,7 +39,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.sqs.model.Message.Builder;
 
 /**
  * Every sample in {@code events/} through the real handler, configured by {@code events/env.json}, to a relay that
@@ -48,17 +46,24 @@ import software.amazon.awssdk.services.sqs.model.Message.Builder;
  * they deserialise into the official event classes with Lambda's own serialization, and so do the answers.
  */
 class EventsIT {
-    private static final Set<String> COVERED = Set.of("api-rest-invoice.json", "api-http-welcome.json",
-            "api-http-template.json", "api-http-batch.json", "sqs-batch.json", "sqs-fifo-batch.json",
-            "sqs-s3-attachment.json", "env.json");
+    private static final Set<String> COVERED = Set.of(
+            "api-rest-invoice.json",
+            "api-http-welcome.json",
+            "api-http-template.json",
+            "api-http-batch.json",
+            "sqs-batch.json",
+            "sqs-fifo-batch.json",
+            "sqs-s3-attachment.json",
+            "env.json");
     /** The files the attachment-by-reference sample refers to, as {@code objects/<bucket>/<key>}. */
     private static final Path OBJECTS = Path.of("events", "objects");
 
     private static Harness harness(String function) throws IOException {
         Harness h = new Harness();
-        JsonNode env = JSON.readTree(Files.readString(Path.of("events", "env.json"))).get(function);
-        for (String name : List.of("DEFAULT_FROM", "ALLOWED_FROM", "MAX_RECIPIENTS", "MAX_MESSAGE_BYTES",
-                "ATTACHMENT_BUCKETS")) {
+        JsonNode env =
+                JSON.readTree(Files.readString(Path.of("events", "env.json"))).get(function);
+        for (String name :
+                List.of("DEFAULT_FROM", "ALLOWED_FROM", "MAX_RECIPIENTS", "MAX_MESSAGE_BYTES", "ATTACHMENT_BUCKETS")) {
             h.with(name, env.get(name).asText());
         }
         return h;
@@ -77,7 +82,8 @@ class EventsIT {
     }
 
     private static <T> T lambdaReads(Class<T> type, String json) {
-        return LambdaEventSerializers.serializerFor(type, EventsIT.class.getClassLoader()).fromJson(json);
+        return LambdaEventSerializers.serializerFor(type, EventsIT.class.getClassLoader())
+                .fromJson(json);
     }
 
     @Test
@@ -99,13 +105,17 @@ class EventsIT {
 
             APIGatewayProxyResponseEvent response = lambdaReads(APIGatewayProxyResponseEvent.class, answer.toString());
             assertEquals(202, response.getStatusCode());
-            String messageId = JSON.readTree(response.getBody()).get("messageId").asText();
-            assertEquals(new MessageIds().next(Optional.of("order-1234-receipt"), "example.com"), messageId,
+            String messageId =
+                    JSON.readTree(response.getBody()).get("messageId").asText();
+            assertEquals(
+                    new MessageIds().next(Optional.of("order-1234-receipt"), "example.com"),
+                    messageId,
                     "derived from the Idempotency-Key header");
 
             TestRelay.Received received = h.relay.received().get(0);
             assertEquals("billing@example.com", received.envelopeFrom());
-            assertEquals(List.of("ann@example.org", "bob@example.net", "carol@example.org", "audit@example.com"),
+            assertEquals(
+                    List.of("ann@example.org", "bob@example.net", "carol@example.org", "audit@example.com"),
                     received.recipients());
             MimeMessage m = parse(received);
             assertEquals(messageId, m.getMessageID());
@@ -125,12 +135,22 @@ class EventsIT {
             BodyPart logo = related.getBodyPart(1);
             assertEquals("<logo>", logo.getHeader("Content-ID")[0]);
             assertEquals(Part.INLINE, logo.getDisposition());
-            assertArrayEquals(Base64.getDecoder().decode(request.get("attachments").get(1).get("content").asText()),
+            assertArrayEquals(
+                    Base64.getDecoder()
+                            .decode(request.get("attachments")
+                                    .get(1)
+                                    .get("content")
+                                    .asText()),
                     logo.getInputStream().readAllBytes());
             BodyPart pdf = mixed.getBodyPart(1);
             assertEquals("rechnung-märz.pdf", pdf.getFileName());
             assertTrue(pdf.isMimeType("application/pdf"));
-            assertArrayEquals(Base64.getDecoder().decode(request.get("attachments").get(0).get("content").asText()),
+            assertArrayEquals(
+                    Base64.getDecoder()
+                            .decode(request.get("attachments")
+                                    .get(0)
+                                    .get("content")
+                                    .asText()),
                     pdf.getInputStream().readAllBytes());
         }
     }
@@ -141,7 +161,10 @@ class EventsIT {
         try (Harness h = harness("MailApiFunction")) {
             JsonNode answer = invoke(h, "api-http-welcome.json");
 
-            assertEquals(202, lambdaReads(APIGatewayV2HTTPResponse.class, answer.toString()).getStatusCode());
+            assertEquals(
+                    202,
+                    lambdaReads(APIGatewayV2HTTPResponse.class, answer.toString())
+                            .getStatusCode());
             TestRelay.Received received = h.relay.received().get(0);
             assertEquals("noreply@example.com", received.envelopeFrom());
             assertEquals(List.of("dana@example.org"), received.recipients());
@@ -158,14 +181,19 @@ class EventsIT {
         try (Harness h = harness("MailQueueFunction")) {
             JsonNode answer = invoke(h, "sqs-batch.json");
 
-            assertEquals(List.of(), lambdaReads(SQSBatchResponse.class, answer.toString()).getBatchItemFailures());
+            assertEquals(
+                    List.of(),
+                    lambdaReads(SQSBatchResponse.class, answer.toString()).getBatchItemFailures());
             assertEquals(List.of("erik@example.net"), h.relay.received().get(0).recipients());
             assertEquals(1, h.relay.received().size());
-            software.amazon.awssdk.services.sqs.model.Message kept = h.deadLetters().get(0);
+            software.amazon.awssdk.services.sqs.model.Message kept =
+                    h.deadLetters().get(0);
             assertEquals(event.getRecords().get(1).getBody(), kept.body());
-            assertEquals("invalid_request", kept.messageAttributes().get("error").stringValue());
+            assertEquals(
+                    "invalid_request", kept.messageAttributes().get("error").stringValue());
             assertTrue(kept.messageAttributes().get("detail").stringValue().contains("subjekt"));
-            assertEquals(event.getRecords().get(1).getMessageId(),
+            assertEquals(
+                    event.getRecords().get(1).getMessageId(),
                     kept.messageAttributes().get("sourceMessageId").stringValue());
         }
     }
@@ -176,18 +204,24 @@ class EventsIT {
         try (Harness h = harness("MailQueueFunction")) {
             JsonNode answer = invoke(h, "sqs-fifo-batch.json");
 
-            assertEquals(List.of(), lambdaReads(SQSBatchResponse.class, answer.toString()).getBatchItemFailures());
-            List<MimeMessage> received = h.relay.received().stream().map(r -> {
-                try {
-                    return parse(r);
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            }).toList();
+            assertEquals(
+                    List.of(),
+                    lambdaReads(SQSBatchResponse.class, answer.toString()).getBatchItemFailures());
+            List<MimeMessage> received = h.relay.received().stream()
+                    .map(r -> {
+                        try {
+                            return parse(r);
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    })
+                    .toList();
             assertEquals(3, received.size());
             for (int i = 0; i < 3; i++) {
-                assertEquals("Schritt " + (i + 1) + " von 3.\r\n", received.get(i).getContent());
-                assertEquals(new MessageIds().next(Optional.of("onboarding-gina-" + (i + 1)), "example.com"),
+                assertEquals(
+                        "Schritt " + (i + 1) + " von 3.\r\n", received.get(i).getContent());
+                assertEquals(
+                        new MessageIds().next(Optional.of("onboarding-gina-" + (i + 1)), "example.com"),
                         received.get(i).getMessageID());
             }
             assertEquals("Ihr Konto wurde eröffnet", received.get(0).getSubject());
@@ -198,8 +232,10 @@ class EventsIT {
     void sampleBodiesAreValidUtf8() throws IOException {
         for (String name : COVERED) {
             byte[] bytes = eventBytes(name);
-            assertEquals(new String(bytes, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8).length,
-                    bytes.length, name);
+            assertEquals(
+                    new String(bytes, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8).length,
+                    bytes.length,
+                    name);
         }
     }
 
@@ -209,7 +245,10 @@ class EventsIT {
         try (Harness h = harness("MailApiFunction")) {
             JsonNode answer = invoke(h, "api-http-template.json");
 
-            assertEquals(202, lambdaReads(APIGatewayV2HTTPResponse.class, answer.toString()).getStatusCode());
+            assertEquals(
+                    202,
+                    lambdaReads(APIGatewayV2HTTPResponse.class, answer.toString())
+                            .getStatusCode());
             MimeMessage m = parse(h.relay.received().get(0));
             assertEquals("Welcome to Acme, Dana", m.getSubject());
             assertEquals("List-Unsubscribe=One-Click", m.getHeader("List-Unsubscribe-Post", null));
@@ -230,11 +269,16 @@ class EventsIT {
             assertEquals(207, response.getStatusCode());
             JsonNode body = JSON.readTree(response.getBody());
             assertEquals(3, body.get("accepted").asInt(), body.toString());
-            assertEquals(new MessageIds().next(Optional.of("export-77-ann"), "example.com"),
-                    body.get("results").get(0).get("messageId").asText(), "the message's own key");
-            assertEquals(new MessageIds().next(Optional.of("nightly-2026-11-26/1"), "example.com"),
-                    body.get("results").get(1).get("messageId").asText(), "the batch key with the index");
-            assertEquals(List.of("ann@example.org", "bob@example.net", "carol@example.org"),
+            assertEquals(
+                    new MessageIds().next(Optional.of("export-77-ann"), "example.com"),
+                    body.get("results").get(0).get("messageId").asText(),
+                    "the message's own key");
+            assertEquals(
+                    new MessageIds().next(Optional.of("nightly-2026-11-26/1"), "example.com"),
+                    body.get("results").get(1).get("messageId").asText(),
+                    "the batch key with the index");
+            assertEquals(
+                    List.of("ann@example.org", "bob@example.net", "carol@example.org"),
                     h.relay.received().stream().map(r -> r.recipients().get(0)).toList());
             assertEquals(1, h.relay.connections());
         }
@@ -245,12 +289,16 @@ class EventsIT {
         lambdaReads(SQSEvent.class, Files.readString(Path.of("events", "sqs-s3-attachment.json")));
         Path pdf = OBJECTS.resolve("relaymail-sample-attachments/reports/2026/q3-report.pdf");
         Moto.createBucket("relaymail-sample-attachments");
-        Moto.s3().putObject(r -> r.bucket("relaymail-sample-attachments").key("reports/2026/q3-report.pdf"),
-                RequestBody.fromFile(pdf));
+        Moto.s3()
+                .putObject(
+                        r -> r.bucket("relaymail-sample-attachments").key("reports/2026/q3-report.pdf"),
+                        RequestBody.fromFile(pdf));
         try (Harness h = harness("MailQueueFunction")) {
             JsonNode answer = invoke(h, "sqs-s3-attachment.json");
 
-            assertEquals(List.of(), lambdaReads(SQSBatchResponse.class, answer.toString()).getBatchItemFailures());
+            assertEquals(
+                    List.of(),
+                    lambdaReads(SQSBatchResponse.class, answer.toString()).getBatchItemFailures());
             BodyPart attached = ((Multipart) parse(h.relay.received().get(0)).getContent()).getBodyPart(1);
             assertEquals("q3-report.pdf", attached.getFileName());
             assertArrayEquals(Files.readAllBytes(pdf), attached.getInputStream().readAllBytes());

@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.testing.Harness.JSON;
 import static dev.relaymail.testing.Harness.failures;
 import static dev.relaymail.testing.Harness.ids;
@@ -14,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.ScriptedRelay;
 import java.net.ServerSocket;
 import java.util.Base64;
@@ -33,11 +32,14 @@ class FaultInjectionIT {
 
     static void assertAnswer(JsonNode answer, int status, String code) throws Exception {
         assertEquals(status, answer.get("statusCode").asInt(), answer.toString());
-        assertEquals("urn:relaymail:problem:" + code, problem(answer).get("type").asText(), answer.toString());
+        assertEquals(
+                "urn:relaymail:problem:" + code, problem(answer).get("type").asText(), answer.toString());
     }
 
     static Harness harness(ScriptedRelay relay) {
-        return new Harness(relay, "u", "p").with("SMTP_CONNECT_TIMEOUT_MS", "1000").with("SMTP_TIMEOUT_MS", "1000");
+        return new Harness(relay, "u", "p")
+                .with("SMTP_CONNECT_TIMEOUT_MS", "1000")
+                .with("SMTP_TIMEOUT_MS", "1000");
     }
 
     static ObjectNode keyed(ObjectNode body, String key) {
@@ -50,7 +52,8 @@ class FaultInjectionIT {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        try (ScriptedRelay unused = new ScriptedRelay(); Harness h = harness(unused)) {
+        try (ScriptedRelay unused = new ScriptedRelay();
+                Harness h = harness(unused)) {
             h.with("SMTP_PORT", Integer.toString(port));
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
             assertAnswer(answer, 503, "relay_unreachable");
@@ -62,7 +65,8 @@ class FaultInjectionIT {
 
     @Test
     void greetingNeverComes() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay)) {
             relay.on("CONNECT", c -> new ScriptedRelay.Silence());
             assertAnswer(h.invoke(restEvent(message("ann@example.org", "x"))), 503, "relay_unreachable");
             assertEquals(List.of(), relay.commands());
@@ -71,7 +75,8 @@ class FaultInjectionIT {
 
     @Test
     void slowRcptPastTheTimeout() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay)) {
             relay.on("RCPT", c -> new ScriptedRelay.Silence());
             assertAnswer(h.invoke(restEvent(message("ann@example.org", "x"))), 503, "relay_unreachable");
             assertEquals(0, relay.count("DATA"));
@@ -80,10 +85,11 @@ class FaultInjectionIT {
 
     @Test
     void a421MidBatchGetsOneFreshConnectionAndTheBatchGoesOn() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay).with("SMTP_CONNECTIONS", "1")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay).with("SMTP_CONNECTIONS", "1")) {
             relay.on("MAIL", c -> c.occurrence() == 1 ? reply("421 4.3.2 Service shutting down") : null);
-            JsonNode event = sqsEvent(QUEUE, message("a@example.org", "1"), message("b@example.org", "2"),
-                    message("c@example.org", "3"));
+            JsonNode event = sqsEvent(
+                    QUEUE, message("a@example.org", "1"), message("b@example.org", "2"), message("c@example.org", "3"));
 
             assertEquals(List.of(), failures(h.invoke(event)));
             assertEquals(3, relay.payloads().size());
@@ -93,7 +99,8 @@ class FaultInjectionIT {
 
     @Test
     void a421OnTheFreshConnectionTooIsReportedForRetry() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay).with("SMTP_CONNECTIONS", "1")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay).with("SMTP_CONNECTIONS", "1")) {
             relay.on("MAIL", c -> c.occurrence() < 2 ? reply("421 4.3.2 Service shutting down") : null);
             JsonNode event = sqsEvent(QUEUE, message("a@example.org", "1"), message("b@example.org", "2"));
 
@@ -107,7 +114,8 @@ class FaultInjectionIT {
     @Test
     void transientRepliesAtRcpt() throws Exception {
         for (int code : new int[] {450, 451, 452}) {
-            try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+            try (ScriptedRelay relay = new ScriptedRelay();
+                    Harness h = harness(relay)) {
                 relay.on("RCPT", c -> reply(code + " 4.2.0 try again later"));
                 JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
                 assertAnswer(answer, 503, "relay_deferred");
@@ -122,7 +130,8 @@ class FaultInjectionIT {
 
     @Test
     void a454AtAuthIsTransientAndDoesNotRereadTheSecret() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay)) {
             relay.on("AUTH", c -> reply("454 4.7.0 Temporary authentication failure"));
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
             assertAnswer(answer, 503, "relay_auth_failed");
@@ -133,7 +142,8 @@ class FaultInjectionIT {
 
     @Test
     void a550ForOneOfThreeRecipientsSendsToNoneAndIsPermanent() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay)) {
             relay.on("RCPT", c -> c.line().contains("bob@") ? reply("550 5.1.1 <bob@example.net>: unknown") : null);
             ObjectNode request = message("ann@example.org", "x");
             request.putArray("cc").add("bob@example.net").add("carol@example.org");
@@ -147,13 +157,16 @@ class FaultInjectionIT {
 
             JsonNode event = sqsEvent(QUEUE, request);
             assertEquals(List.of(), failures(h.invoke(event)));
-            assertEquals("550", h.deadLetters().get(0).messageAttributes().get("smtpCode").stringValue());
+            assertEquals(
+                    "550",
+                    h.deadLetters().get(0).messageAttributes().get("smtpCode").stringValue());
         }
     }
 
     @Test
     void a552ForTheSizeIsPermanent() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay)) {
             relay.on("DOT", c -> reply("552 5.3.4 Message size exceeds fixed limit"));
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
             assertAnswer(answer, 502, "relay_rejected");
@@ -164,9 +177,14 @@ class FaultInjectionIT {
 
     @Test
     void a535ThenSuccessSendsAfterReadingTheSecretAgain() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay)) {
             relay.on("AUTH", c -> c.occurrence() == 0 ? reply("535 5.7.8 Authentication credentials invalid") : null);
-            assertEquals(202, h.invoke(restEvent(message("ann@example.org", "x"))).get("statusCode").asInt());
+            assertEquals(
+                    202,
+                    h.invoke(restEvent(message("ann@example.org", "x")))
+                            .get("statusCode")
+                            .asInt());
             assertEquals(2, relay.count("AUTH"));
             assertEquals(2, relay.connections());
             assertEquals(1, relay.payloads().size());
@@ -175,10 +193,13 @@ class FaultInjectionIT {
 
     @Test
     void aConnectionDroppedDuringDataIsTransientAndKnownNotDelivered() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay)) {
             relay.on("DATA", c -> new ScriptedRelay.DropDuringData());
             ObjectNode big = message("ann@example.org", "big");
-            big.putArray("attachments").addObject().put("filename", "big.bin")
+            big.putArray("attachments")
+                    .addObject()
+                    .put("filename", "big.bin")
                     .put("content", Base64.getEncoder().encodeToString(new byte[4_000_000]));
 
             JsonNode answer = h.invoke(restEvent(big));
@@ -192,7 +213,8 @@ class FaultInjectionIT {
 
     @Test
     void aConnectionDroppedAfterTheFinalDotIsAnUnknownOutcome() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay)) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay)) {
             relay.on("DOT", c -> new ScriptedRelay.Drop());
 
             JsonNode unkeyed = h.invoke(restEvent(message("ann@example.org", "x")));
@@ -212,7 +234,8 @@ class FaultInjectionIT {
 
     @Test
     void aBatchThatRunsOutOfTimeReportsTheRestInsteadOfBeingCutOff() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay).with("SMTP_CONNECTIONS", "1")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay).with("SMTP_CONNECTIONS", "1")) {
             relay.on("DOT", c -> {
                 try {
                     Thread.sleep(600);
@@ -228,7 +251,8 @@ class FaultInjectionIT {
             JsonNode event = sqsEvent(QUEUE, bodies);
 
             long start = System.nanoTime();
-            List<String> reported = failures(h.invoke(event.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            List<String> reported = failures(h.invoke(
+                    event.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                     java.time.Duration.ofSeconds(4)));
             long millis = (System.nanoTime() - start) / 1_000_000;
 

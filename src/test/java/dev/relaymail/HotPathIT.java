@@ -1,12 +1,11 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.testing.Harness.message;
 import static dev.relaymail.testing.Harness.sqsEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.Harness;
 import java.security.Permission;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,8 +32,7 @@ class HotPathIT {
         }
 
         @Override
-        public void checkPermission(Permission permission) {
-        }
+        public void checkPermission(Permission permission) {}
     }
 
     static ObjectNode[] bodies(int count) {
@@ -50,13 +48,17 @@ class HotPathIT {
     void aWarmContainerLooksUpNoHostPerMessage() {
         try (Harness h = new Harness().with("SMTP_CONNECTIONS", "1")) {
             MailHandler handler = h.newContainer();
-            Harness.invoke(handler, sqsEvent(QUEUE, bodies(1)).toString().getBytes(
-                    java.nio.charset.StandardCharsets.UTF_8), java.time.Duration.ofSeconds(30));
+            Harness.invoke(
+                    handler,
+                    sqsEvent(QUEUE, bodies(1)).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    java.time.Duration.ofSeconds(30));
             LookupCounter counter = new LookupCounter();
             System.setSecurityManager(counter);
             try {
-                Harness.invoke(handler, sqsEvent(QUEUE, bodies(10)).toString().getBytes(
-                        java.nio.charset.StandardCharsets.UTF_8), java.time.Duration.ofSeconds(30));
+                Harness.invoke(
+                        handler,
+                        sqsEvent(QUEUE, bodies(10)).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        java.time.Duration.ofSeconds(30));
             } finally {
                 System.setSecurityManager(null);
             }
@@ -78,12 +80,10 @@ class HotPathIT {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         jakarta.setLevel(Level.CONFIG);
         jakarta.addHandler(capture);
@@ -91,8 +91,10 @@ class HotPathIT {
             MailHandler handler = h.newContainer();
             int atStart = sessions.size();
             for (int i = 0; i < 3; i++) {
-                Harness.invoke(handler, sqsEvent(QUEUE, bodies(5)).toString().getBytes(
-                        java.nio.charset.StandardCharsets.UTF_8), java.time.Duration.ofSeconds(30));
+                Harness.invoke(
+                        handler,
+                        sqsEvent(QUEUE, bodies(5)).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        java.time.Duration.ofSeconds(30));
             }
             assertEquals(2, atStart, "one Session to compose, one to send");
             assertEquals(atStart, sessions.size(), "none per message");

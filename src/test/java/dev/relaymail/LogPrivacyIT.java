@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.testing.Harness.message;
 import static dev.relaymail.testing.Harness.restEvent;
 import static dev.relaymail.testing.Harness.sqsEvent;
@@ -11,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relaymail.logging.JsonLogging;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.OAuth2Secrets;
 import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.ServiceAccountKey;
@@ -69,9 +68,12 @@ class LogPrivacyIT {
     }
 
     private static ObjectNode sensitiveRequest() {
-        ObjectNode request = message("Victim Person <" + RECIPIENT + ">", "Quarterly numbers").put("text", BODY)
+        ObjectNode request = message("Victim Person <" + RECIPIENT + ">", "Quarterly numbers")
+                .put("text", BODY)
                 .put("html", "<p>" + HTML + "</p>");
-        request.putArray("attachments").addObject().put("filename", "numbers.pdf")
+        request.putArray("attachments")
+                .addObject()
+                .put("filename", "numbers.pdf")
                 .put("content", Base64.getEncoder().encodeToString(ATTACHMENT));
         return request;
     }
@@ -79,11 +81,19 @@ class LogPrivacyIT {
     @Test
     void nothingSensitiveIsWrittenWhileSendingFailingAuthAndDeadLettering() throws Exception {
         List<String> authLines;
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, USER, PASSWORD)) {
-            assertEquals(202, h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
-            try (ScriptedRelay rejecting = new ScriptedRelay(); Harness h2 = new Harness(rejecting, USER, PASSWORD)) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, USER, PASSWORD)) {
+            assertEquals(
+                    202,
+                    h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
+            try (ScriptedRelay rejecting = new ScriptedRelay();
+                    Harness h2 = new Harness(rejecting, USER, PASSWORD)) {
                 rejecting.on("AUTH", c -> ScriptedRelay.reply("535 5.7.8 Authentication credentials invalid"));
-                assertEquals(503, h2.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
+                assertEquals(
+                        503,
+                        h2.invoke(restEvent(sensitiveRequest()))
+                                .get("statusCode")
+                                .asInt());
                 ObjectNode invalid = sensitiveRequest().put("unknownField", BODY);
                 h2.invoke(sqsEvent("arn:aws:sqs:eu-central-1:123456789012:q", invalid));
                 authLines = new java.util.ArrayList<>(relay.transcript());
@@ -95,9 +105,16 @@ class LogPrivacyIT {
         assertTrue(logs.contains("message accepted by the relay"), "the capture works: " + logs);
         assertTrue(logs.contains("v***@example.org"), "recipients appear masked");
         assertTrue(logs.contains("relay_auth_failed"), "the failed AUTH is logged");
-        for (String secret : List.of(PASSWORD, b64(PASSWORD), b64("\0" + USER + "\0" + PASSWORD), BODY, HTML,
-                new String(ATTACHMENT, StandardCharsets.US_ASCII), Base64.getEncoder().encodeToString(ATTACHMENT),
-                RECIPIENT, "victim.person")) {
+        for (String secret : List.of(
+                PASSWORD,
+                b64(PASSWORD),
+                b64("\0" + USER + "\0" + PASSWORD),
+                BODY,
+                HTML,
+                new String(ATTACHMENT, StandardCharsets.US_ASCII),
+                Base64.getEncoder().encodeToString(ATTACHMENT),
+                RECIPIENT,
+                "victim.person")) {
             assertFalse(logs.contains(secret), "leaked: " + secret);
         }
         for (String line : authLines) {
@@ -111,17 +128,27 @@ class LogPrivacyIT {
 
     @Test
     void nothingSensitiveIsWrittenOnTheOAuth2Path() throws Exception {
-        List<String> secrets = new ArrayList<>(List.of(CLIENT_SECRET,
-                URLEncoder.encode(CLIENT_SECRET, StandardCharsets.UTF_8), BODY, RECIPIENT));
-        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start(); ScriptedRelay relay = new ScriptedRelay();
+        List<String> secrets = new ArrayList<>(
+                List.of(CLIENT_SECRET, URLEncoder.encode(CLIENT_SECRET, StandardCharsets.UTF_8), BODY, RECIPIENT));
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start();
+                ScriptedRelay relay = new ScriptedRelay();
                 Harness h = new Harness(relay, oauth2Secret(endpoint))) {
             Xoauth2Relay.acceptOnly(relay, USER, t -> endpoint.issued().indexOf(t) == 1);
-            assertEquals(202, h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt(), "after one 535");
-            try (TestTokenEndpoint refusing = TestTokenEndpoint.start(); Harness h2 = new Harness(relay,
-                    oauth2Secret(refusing))) {
-                refusing.answer(401, "{\"error\": \"invalid_client\", \"error_description\": \"secret "
-                        + CLIENT_SECRET + " is wrong\"}");
-                assertEquals(503, h2.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
+            assertEquals(
+                    202,
+                    h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt(),
+                    "after one 535");
+            try (TestTokenEndpoint refusing = TestTokenEndpoint.start();
+                    Harness h2 = new Harness(relay, oauth2Secret(refusing))) {
+                refusing.answer(
+                        401,
+                        "{\"error\": \"invalid_client\", \"error_description\": \"secret " + CLIENT_SECRET
+                                + " is wrong\"}");
+                assertEquals(
+                        503,
+                        h2.invoke(restEvent(sensitiveRequest()))
+                                .get("statusCode")
+                                .asInt());
                 h2.invoke(sqsEvent("arn:aws:sqs:eu-central-1:123456789012:q", sensitiveRequest()));
             }
             for (String token : endpoint.issued()) {
@@ -143,16 +170,24 @@ class LogPrivacyIT {
     @Test
     void nothingSensitiveIsWrittenOnTheRefreshTokenPath() throws Exception {
         String refreshToken = "1//0gRefresh-T0ken_value";
-        List<String> secrets = new ArrayList<>(List.of(refreshToken, URLEncoder.encode(refreshToken,
-                StandardCharsets.UTF_8), CLIENT_SECRET, BODY, RECIPIENT));
+        List<String> secrets = new ArrayList<>(List.of(
+                refreshToken, URLEncoder.encode(refreshToken, StandardCharsets.UTF_8), CLIENT_SECRET, BODY, RECIPIENT));
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().refreshable(refreshToken);
                 ScriptedRelay relay = new ScriptedRelay()) {
             try (Harness h = new Harness(relay, oauth2Secret(endpoint).put("refreshToken", refreshToken))) {
                 Xoauth2Relay.acceptOnly(relay, USER, t -> endpoint.issued().contains(t));
-                assertEquals(202, h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
+                assertEquals(
+                        202,
+                        h.invoke(restEvent(sensitiveRequest()))
+                                .get("statusCode")
+                                .asInt());
             }
             try (Harness h = new Harness(relay, oauth2Secret(endpoint).put("refreshToken", "revoked" + refreshToken))) {
-                assertEquals(503, h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
+                assertEquals(
+                        503,
+                        h.invoke(restEvent(sensitiveRequest()))
+                                .get("statusCode")
+                                .asInt());
             }
             for (String token : endpoint.issued()) {
                 secrets.add(token);
@@ -179,7 +214,11 @@ class LogPrivacyIT {
                 ScriptedRelay relay = new ScriptedRelay()) {
             try (Harness h = new Harness(relay, OAuth2Secrets.serviceAccount(USER, account, endpoint.uri()))) {
                 Xoauth2Relay.acceptOnly(relay, USER, t -> endpoint.issued().contains(t));
-                assertEquals(202, h.invoke(restEvent(sensitiveRequest())).get("statusCode").asInt());
+                assertEquals(
+                        202,
+                        h.invoke(restEvent(sensitiveRequest()))
+                                .get("statusCode")
+                                .asInt());
             }
             String assertion = endpoint.requests().get(0).form().get("assertion");
             secrets.add(assertion.substring(assertion.lastIndexOf('.') + 1));

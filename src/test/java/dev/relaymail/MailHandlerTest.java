@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.testing.Harness.JSON;
 import static dev.relaymail.testing.Harness.message;
 import static dev.relaymail.testing.Harness.restEvent;
@@ -11,11 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.relaymail.core.Deadline;
 import dev.relaymail.config.Config;
+import dev.relaymail.core.Deadline;
 import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.TestContext;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -40,15 +39,19 @@ class MailHandlerTest {
         }
     };
 
-    private static final Config CONFIG = Config.fromEnvironment(Map.of(
-            "SMTP_HOST", "localhost", "SMTP_SECRET_ID", "unused", "DEFAULT_FROM", "noreply@example.com"));
-    private final MailHandler handler = new MailHandler(Components.wire(CONFIG, new SmtpRelay(CONFIG.relay(), BROKEN),
-            BROKEN, Optional.empty(), Optional.empty(), Clock.systemUTC()));
+    private static final Config CONFIG = Config.fromEnvironment(
+            Map.of("SMTP_HOST", "localhost", "SMTP_SECRET_ID", "unused", "DEFAULT_FROM", "noreply@example.com"));
+    private final MailHandler handler = new MailHandler(Components.wire(
+            CONFIG,
+            new SmtpRelay(CONFIG.relay(), BROKEN),
+            BROKEN,
+            Optional.empty(),
+            Optional.empty(),
+            Clock.systemUTC()));
 
     private JsonNode invoke(String event) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        handler.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), out,
-                new TestContext());
+        handler.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), out, new TestContext());
         return JSON.readTree(out.toByteArray());
     }
 
@@ -76,7 +79,6 @@ class MailHandlerTest {
     void refusesEventsItDoesNotKnow() {
         assertThrows(IllegalArgumentException.class, () -> invoke("{\"detail-type\": \"Scheduled Event\"}"));
         assertThrows(IllegalArgumentException.class, () -> invoke("[]"));
-        assertThrows(IllegalArgumentException.class, () -> invoke(
-                "{\"Records\": [{\"eventSource\": \"aws:s3\"}]}"));
+        assertThrows(IllegalArgumentException.class, () -> invoke("{\"Records\": [{\"eventSource\": \"aws:s3\"}]}"));
     }
 }

@@ -1,20 +1,19 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.ApiAnswersIT.assertProblem;
 import static dev.relaymail.ApiAnswersIT.body;
+import static dev.relaymail.SecurityIT.parse;
+import static dev.relaymail.SqsBatchIT.attribute;
 import static dev.relaymail.testing.Harness.JSON;
 import static dev.relaymail.testing.Harness.failures;
 import static dev.relaymail.testing.Harness.httpApiEvent;
 import static dev.relaymail.testing.Harness.sqsEvent;
-import static dev.relaymail.SecurityIT.parse;
-import static dev.relaymail.SqsBatchIT.attribute;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.Moto;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
@@ -80,7 +79,9 @@ class MessageTemplatesIT {
             JsonNode response = h.invoke(sqsEvent(QUEUE, welcome("Bob"), missing));
 
             assertEquals(List.of(), failures(response));
-            assertEquals("Welcome to Acme Cloud, Bob", parse(h.relay.received().get(0).data()).getSubject());
+            assertEquals(
+                    "Welcome to Acme Cloud, Bob",
+                    parse(h.relay.received().get(0).data()).getSubject());
             assertEquals(1, h.relay.received().size());
             String detail = attribute(h.deadLetters().get(0), "detail");
             assertTrue(detail.contains("data.loginUrl: is used by template welcome (html.mustache, line 12)"), detail);
@@ -97,16 +98,20 @@ class MessageTemplatesIT {
         put(bucket, "mail/receipt/text.mustache", "Total: {{total}}");
         try (Harness h = new Harness().with("TEMPLATE_BUCKET", bucket).with("TEMPLATE_PREFIX", "mail")) {
             JsonNode answer = h.invoke(httpApiEvent(welcome("Ada")));
-            ObjectNode receipt = JSON.createObjectNode().put("to", "ada@example.org").put("template", "receipt");
+            ObjectNode receipt =
+                    JSON.createObjectNode().put("to", "ada@example.org").put("template", "receipt");
             receipt.putObject("data").put("number", "R-17").put("total", "12.50 EUR");
             JsonNode second = h.invoke(sqsEvent(QUEUE, receipt));
 
             assertEquals(202, answer.get("statusCode").asInt(), answer.toString());
             assertEquals(List.of(), failures(second));
-            assertEquals("Hi Ada, from S3", parse(h.relay.received().get(0).data()).getSubject());
+            assertEquals(
+                    "Hi Ada, from S3", parse(h.relay.received().get(0).data()).getSubject());
             MimeMessage m = parse(h.relay.received().get(1).data());
             assertEquals("Receipt R-17", m.getSubject());
-            assertEquals("Total: 12.50 EUR", ((Multipart) m.getContent()).getBodyPart(0).getContent());
+            assertEquals(
+                    "Total: 12.50 EUR",
+                    ((Multipart) m.getContent()).getBodyPart(0).getContent());
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.testing.Harness.JSON;
 import static dev.relaymail.testing.Harness.message;
 import static dev.relaymail.testing.Harness.sqsEvent;
@@ -11,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relaymail.logging.JsonLogFormatter;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.ScriptedRelay;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -36,14 +35,21 @@ class MetricsIT {
         try (ScriptedRelay relay = new ScriptedRelay();
                 Harness h = new Harness(relay, "u", "p").with("SMTP_CONNECTIONS", "1")) {
             h.withIdempotency();
-            relay.on("RCPT", c -> c.line().contains("busy@") ? reply("451 4.3.0 later")
-                    : c.line().contains("gone@") ? reply("550 5.1.1 unknown") : null);
+            relay.on(
+                    "RCPT",
+                    c -> c.line().contains("busy@")
+                            ? reply("451 4.3.0 later")
+                            : c.line().contains("gone@") ? reply("550 5.1.1 unknown") : null);
             relay.on("DOT", c -> c.occurrence() == 2 ? new ScriptedRelay.Drop() : null);
             JsonNode first = sqsEvent(QUEUE, message("a@example.org", "sent 1"), message("b@example.org", "sent 2"));
             h.invoke(first);
-            JsonNode second = sqsEvent(QUEUE, message("busy@example.org", "transient"),
-                    message("gone@example.org", "permanent"), message("c@example.org", "unknown"));
-            ((com.fasterxml.jackson.databind.node.ArrayNode) second.get("Records")).add(first.get("Records").get(0));
+            JsonNode second = sqsEvent(
+                    QUEUE,
+                    message("busy@example.org", "transient"),
+                    message("gone@example.org", "permanent"),
+                    message("c@example.org", "unknown"));
+            ((com.fasterxml.jackson.databind.node.ArrayNode) second.get("Records"))
+                    .add(first.get("Records").get(0));
             h.invoke(second);
         } finally {
             capture.flush();
@@ -64,8 +70,15 @@ class MetricsIT {
         JsonNode directive = metrics.get(1).at("/_aws/CloudWatchMetrics/0");
         assertEquals("relaymail", directive.path("Namespace").asText());
         assertEquals("[[\"Trigger\"]]", directive.path("Dimensions").toString());
-        assertEquals(List.of("Sent", "TransientFailures", "PermanentFailures", "UnknownOutcomes",
-                "DuplicatesSuppressed", "SendLatency"), directive.path("Metrics").findValuesAsText("Name"));
+        assertEquals(
+                List.of(
+                        "Sent",
+                        "TransientFailures",
+                        "PermanentFailures",
+                        "UnknownOutcomes",
+                        "DuplicatesSuppressed",
+                        "SendLatency"),
+                directive.path("Metrics").findValuesAsText("Name"));
         assertTrue(metrics.get(1).at("/_aws/Timestamp").asLong() > 0);
         assertEquals("sqs", metrics.get(1).path("Trigger").asText());
         assertEquals(2, metrics.get(0).path("Sent").asInt());
@@ -77,7 +90,8 @@ class MetricsIT {
         assertEquals(1, second.path("UnknownOutcomes").asInt());
         assertEquals(1, second.path("DuplicatesSuppressed").asInt());
 
-        assertEquals(List.of("accepted", "accepted", "transient", "permanent", "unknown", "duplicate"),
+        assertEquals(
+                List.of("accepted", "accepted", "transient", "permanent", "unknown", "duplicate"),
                 outcomes.stream().map(o -> o.path("outcome").asText()).toList());
         for (JsonNode outcome : outcomes) {
             for (String field : List.of("requestId", "sqsMessageId", "outcome", "recipientCount", "durationMs")) {

@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.FaultInjectionIT.assertAnswer;
 import static dev.relaymail.FaultInjectionIT.problem;
 import static dev.relaymail.testing.Harness.JSON;
@@ -17,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.OAuth2Secrets;
 import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.ServiceAccountKey;
@@ -44,26 +43,31 @@ class OAuth2IT {
     static final String CLIENT_SECRET = "cl1ent~S3CRET+&=/value";
     static final String SCOPE = "https://outlook.office365.com/.default";
     /** Gmail's answer to a token it does not take: an error challenge, base64 JSON, instead of 535 at once. */
-    private static final String GMAIL_CHALLENGE = "334 eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJodHRw"
-            + "czovL21haWwuZ29vZ2xlLmNvbS8ifQ==";
+    private static final String GMAIL_CHALLENGE =
+            "334 eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJodHRw" + "czovL21haWwuZ29vZ2xlLmNvbS8ifQ==";
 
     static ObjectNode oauth2Secret(String tokenEndpoint) {
-        return OAuth2Secrets.clientCredentials(USER, tokenEndpoint, CLIENT_ID, CLIENT_SECRET).put("scope", SCOPE);
+        return OAuth2Secrets.clientCredentials(USER, tokenEndpoint, CLIENT_ID, CLIENT_SECRET)
+                .put("scope", SCOPE);
     }
 
     static Harness harness(ScriptedRelay relay, TestTokenEndpoint endpoint) {
-        return new Harness(relay, oauth2Secret(endpoint.uri().toString())).with("SMTP_CONNECT_TIMEOUT_MS", "1000")
+        return new Harness(relay, oauth2Secret(endpoint.uri().toString()))
+                .with("SMTP_CONNECT_TIMEOUT_MS", "1000")
                 .with("SMTP_TIMEOUT_MS", "1000");
     }
 
     /** The token each AUTH command carried, in order (empty for a command that was not a well-formed XOAUTH2). */
     static List<Optional<String>> bearers(ScriptedRelay relay) {
-        return Xoauth2Relay.authLines(relay).stream().map(line -> Xoauth2Relay.bearer(line, USER)).toList();
+        return Xoauth2Relay.authLines(relay).stream()
+                .map(line -> Xoauth2Relay.bearer(line, USER))
+                .toList();
     }
 
     @Test
     void aSendGetsATokenWithTheClientCredentialsGrantAndAuthenticatesWithXoauth2() throws Exception {
-        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start(); ScriptedRelay relay = new ScriptedRelay();
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start();
+                ScriptedRelay relay = new ScriptedRelay();
                 Harness h = harness(relay, endpoint)) {
             Xoauth2Relay.acceptOnly(relay, USER, t -> endpoint.issued().contains(t));
 
@@ -74,9 +78,20 @@ class OAuth2IT {
             assertEquals(1, endpoint.requests().size());
             assertEquals("POST", request.method());
             assertEquals("application/x-www-form-urlencoded", request.contentType());
-            assertEquals(Map.of("grant_type", "client_credentials", "client_id", CLIENT_ID,
-                    "client_secret", CLIENT_SECRET, "scope", SCOPE), request.form());
-            assertEquals(List.of(Optional.of(endpoint.issued().get(0))), bearers(relay),
+            assertEquals(
+                    Map.of(
+                            "grant_type",
+                            "client_credentials",
+                            "client_id",
+                            CLIENT_ID,
+                            "client_secret",
+                            CLIENT_SECRET,
+                            "scope",
+                            SCOPE),
+                    request.form());
+            assertEquals(
+                    List.of(Optional.of(endpoint.issued().get(0))),
+                    bearers(relay),
                     "one AUTH XOAUTH2 with user=" + USER + " and the issued token: " + relay.transcript());
             assertEquals(1, relay.accepted().size());
         }
@@ -85,7 +100,8 @@ class OAuth2IT {
     @Test
     void aStartTlsRelayThatTakesOnlyXoauth2GetsMessagesFromTheApiAndTheQueue() throws Exception {
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start()) {
-            sendsFromTheApiAndTheQueueWithOneToken(endpoint, oauth2Secret(endpoint.uri().toString()));
+            sendsFromTheApiAndTheQueueWithOneToken(
+                    endpoint, oauth2Secret(endpoint.uri().toString()));
         }
     }
 
@@ -93,8 +109,8 @@ class OAuth2IT {
     void aGoogleServiceAccountSignsAnAssertionForTheMailboxAndSendsFromTheApiAndTheQueue() throws Exception {
         ServiceAccountKey account = ServiceAccountKey.generate();
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().trust(account)) {
-            sendsFromTheApiAndTheQueueWithOneToken(endpoint,
-                    OAuth2Secrets.serviceAccount(USER, account, endpoint.uri()));
+            sendsFromTheApiAndTheQueueWithOneToken(
+                    endpoint, OAuth2Secrets.serviceAccount(USER, account, endpoint.uri()));
 
             TestTokenEndpoint.Request request = endpoint.requests().get(0);
             assertEquals(Set.of("grant_type", "assertion"), request.form().keySet(), "no client secret");
@@ -114,8 +130,9 @@ class OAuth2IT {
     void aRefreshTokenGetsTheAccessTokenForAPersonalMailbox(boolean clientSecret, String scope) throws Exception {
         String refreshToken = "1//0refresh-token-from-consent";
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().refreshable(refreshToken)) {
-            ObjectNode secret = OAuth2Secrets.clientCredentials(USER, endpoint.uri().toString(), CLIENT_ID,
-                    CLIENT_SECRET).put("refreshToken", refreshToken);
+            ObjectNode secret = OAuth2Secrets.clientCredentials(
+                            USER, endpoint.uri().toString(), CLIENT_ID, CLIENT_SECRET)
+                    .put("refreshToken", refreshToken);
             if (!clientSecret) {
                 secret.remove("clientSecret");
             }
@@ -138,8 +155,10 @@ class OAuth2IT {
     void aRevokedRefreshTokenIsA503AndTheRelayGetsNothing() throws Exception {
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().refreshable("the-current-one");
                 ScriptedRelay relay = new ScriptedRelay();
-                Harness h = new Harness(relay, OAuth2Secrets.clientCredentials(USER, endpoint.uri().toString(),
-                        CLIENT_ID, CLIENT_SECRET).put("refreshToken", "a-revoked-one"))) {
+                Harness h = new Harness(
+                        relay,
+                        OAuth2Secrets.clientCredentials(USER, endpoint.uri().toString(), CLIENT_ID, CLIENT_SECRET)
+                                .put("refreshToken", "a-revoked-one"))) {
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "revoked")));
 
             assertCredentialsUnavailable(answer, "HTTP 400 (invalid_grant)");
@@ -153,12 +172,19 @@ class OAuth2IT {
             throws Exception {
         TestRelay xoauth2Only = TestRelay.withXoauth2(t -> endpoint.issued().contains(t));
         try (Harness h = new Harness(xoauth2Only, secret)) {
-            assertEquals(202, h.invoke(restEvent(message("ann@example.org", "api"))).get("statusCode").asInt());
+            assertEquals(
+                    202,
+                    h.invoke(restEvent(message("ann@example.org", "api")))
+                            .get("statusCode")
+                            .asInt());
             JsonNode response = h.invoke(sqsEvent(QUEUE, message("bob@example.org", "queue")));
 
             assertEquals(List.of(), response.get("batchItemFailures").findValuesAsText("itemIdentifier"));
-            assertEquals(List.of(Optional.of(USER), Optional.of(USER)),
-                    xoauth2Only.received().stream().map(TestRelay.Received::user).toList());
+            assertEquals(
+                    List.of(Optional.of(USER), Optional.of(USER)),
+                    xoauth2Only.received().stream()
+                            .map(TestRelay.Received::user)
+                            .toList());
             assertEquals(1, endpoint.issued().size(), "one token for both sends");
         }
     }
@@ -167,8 +193,8 @@ class OAuth2IT {
     void aServiceAccountKeyTheEndpointDoesNotKnowIsA503AndTheRelayGetsNothing() throws Exception {
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().trust(ServiceAccountKey.generate());
                 ScriptedRelay relay = new ScriptedRelay();
-                Harness h = new Harness(relay,
-                        OAuth2Secrets.serviceAccount(USER, ServiceAccountKey.generate(), endpoint.uri()))) {
+                Harness h = new Harness(
+                        relay, OAuth2Secrets.serviceAccount(USER, ServiceAccountKey.generate(), endpoint.uri()))) {
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "unknown key")));
 
             assertCredentialsUnavailable(answer, "HTTP 400 (invalid_grant)");
@@ -179,15 +205,20 @@ class OAuth2IT {
 
     @Test
     void theTokenIsKeptForMoreSendsAndAReconnectWhileItIsValid() throws Exception {
-        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start(); ScriptedRelay relay = new ScriptedRelay();
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start();
+                ScriptedRelay relay = new ScriptedRelay();
                 Harness h = harness(relay, endpoint).with("SMTP_CONNECTIONS", "1")) {
             Xoauth2Relay.acceptOnly(relay, USER, t -> endpoint.issued().contains(t));
             relay.on("MAIL", c -> c.occurrence() == 1 ? reply("421 4.3.2 Service shutting down") : null);
 
-            JsonNode batch = sqsEvent(QUEUE, message("a@example.org", "1"), message("b@example.org", "2"),
-                    message("c@example.org", "3"));
+            JsonNode batch = sqsEvent(
+                    QUEUE, message("a@example.org", "1"), message("b@example.org", "2"), message("c@example.org", "3"));
             assertEquals(List.of(), failures(h.invoke(batch)));
-            assertEquals(202, h.invoke(restEvent(message("d@example.org", "4"))).get("statusCode").asInt());
+            assertEquals(
+                    202,
+                    h.invoke(restEvent(message("d@example.org", "4")))
+                            .get("statusCode")
+                            .asInt());
 
             assertEquals(4, relay.accepted().size());
             assertEquals(2, relay.connections(), "a 421 made the function reconnect");
@@ -199,8 +230,9 @@ class OAuth2IT {
 
     @Test
     void aTokenAboutToExpireIsNotUsedForANewConnection() throws Exception {
-        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().expiresIn(30); ScriptedRelay relay =
-                new ScriptedRelay(); Harness h = harness(relay, endpoint).with("SMTP_CONNECTIONS", "1")) {
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().expiresIn(30);
+                ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay, endpoint).with("SMTP_CONNECTIONS", "1")) {
             Xoauth2Relay.acceptOnly(relay, USER, t -> endpoint.issued().contains(t));
             relay.on("MAIL", c -> c.occurrence() == 1 ? reply("421 4.3.2 Service shutting down") : null);
 
@@ -215,7 +247,8 @@ class OAuth2IT {
 
     @Test
     void a535ToTheFirstTokenGetsOneNewTokenAndTheMessageIsSent() throws Exception {
-        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start(); ScriptedRelay relay = new ScriptedRelay();
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start();
+                ScriptedRelay relay = new ScriptedRelay();
                 Harness h = harness(relay, endpoint)) {
             Xoauth2Relay.acceptOnly(relay, USER, t -> endpoint.issued().indexOf(t) == 1);
 
@@ -230,7 +263,8 @@ class OAuth2IT {
 
     @Test
     void aRejectedNewTokenIsA503AfterExactlyOneNewToken() throws Exception {
-        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start(); ScriptedRelay relay = new ScriptedRelay();
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start();
+                ScriptedRelay relay = new ScriptedRelay();
                 Harness h = harness(relay, endpoint)) {
             Xoauth2Relay.acceptOnly(relay, USER, t -> false);
 
@@ -245,36 +279,51 @@ class OAuth2IT {
 
     @Test
     void aGmailStyleErrorChallengeCountsAsARejectedToken() throws Exception {
-        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start(); ScriptedRelay relay = new ScriptedRelay();
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start();
+                ScriptedRelay relay = new ScriptedRelay();
                 Harness h = harness(relay, endpoint)) {
             relay.extensions(Xoauth2Relay.EXTENSIONS);
             relay.on("AUTH", c -> c.occurrence() == 0 ? reply(GMAIL_CHALLENGE) : reply("235 2.7.0 Accepted"));
-            relay.on(ScriptedRelay.ANY, c -> c.line().isEmpty()
-                    ? reply("535-5.7.8 Username and Password not accepted.\r\n535 5.7.8 Learn more") : null);
+            relay.on(
+                    ScriptedRelay.ANY,
+                    c -> c.line().isEmpty()
+                            ? reply("535-5.7.8 Username and Password not accepted.\r\n535 5.7.8 Learn more")
+                            : null);
 
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "gmail")));
 
             assertEquals(202, answer.get("statusCode").asInt(), answer.toString());
             assertEquals(2, endpoint.requests().size());
-            List<String> lines = relay.commands().stream().map(ScriptedRelay.Command::line).toList();
-            assertEquals("", lines.get(lines.indexOf(lines.stream().filter(l -> l.startsWith("AUTH")).findFirst()
-                    .orElseThrow()) + 1), "the error challenge was answered with an empty line: " + lines);
+            List<String> lines =
+                    relay.commands().stream().map(ScriptedRelay.Command::line).toList();
+            assertEquals(
+                    "",
+                    lines.get(lines.indexOf(lines.stream()
+                                    .filter(l -> l.startsWith("AUTH"))
+                                    .findFirst()
+                                    .orElseThrow())
+                            + 1),
+                    "the error challenge was answered with an empty line: " + lines);
         }
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "401 | {\"error\": \"invalid_client\", \"error_description\": \"bad cl1ent~S3CRET+&=/value\"}"
-            + " | HTTP 401 (invalid_client)",
-        "500 | oops | HTTP 500",
-        "200 | not json | not JSON",
-        "200 | {\"token_type\": \"Bearer\", \"expires_in\": 3599} | no access_token",
-        "200 | {\"access_token\": \"a b\", \"expires_in\": 3599} | not a bearer token",
-        "200 | {\"access_token\": \"abc\", \"expires_in\": \"soon\"} | expires_in"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "401 | {\"error\": \"invalid_client\", \"error_description\": \"bad cl1ent~S3CRET+&=/value\"}"
+                        + " | HTTP 401 (invalid_client)",
+                "500 | oops | HTTP 500",
+                "200 | not json | not JSON",
+                "200 | {\"token_type\": \"Bearer\", \"expires_in\": 3599} | no access_token",
+                "200 | {\"access_token\": \"a b\", \"expires_in\": 3599} | not a bearer token",
+                "200 | {\"access_token\": \"abc\", \"expires_in\": \"soon\"} | expires_in"
+            })
     void aTokenEndpointThatDoesNotIssueATokenIsA503AndTheRelayGetsNothing(int status, String body, String detail)
             throws Exception {
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().answer(status, body);
-                ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay, endpoint)) {
+                ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay, endpoint)) {
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "no token")));
 
             assertCredentialsUnavailable(answer, detail);
@@ -287,10 +336,11 @@ class OAuth2IT {
     @Test
     void aTokenEndpointThatStallsIsCutOffBeforeTheInvocationsDeadline() throws Exception {
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().stall(Duration.ofSeconds(4));
-                ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay, endpoint)) {
+                ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay, endpoint)) {
             long start = System.nanoTime();
-            JsonNode answer = h.invoke(JSON.writeValueAsBytes(restEvent(message("ann@example.org", "slow"))),
-                    Duration.ofMillis(2500));
+            JsonNode answer = h.invoke(
+                    JSON.writeValueAsBytes(restEvent(message("ann@example.org", "slow"))), Duration.ofMillis(2500));
             long tookMillis = (System.nanoTime() - start) / 1_000_000;
 
             assertTrue(tookMillis < 2500, "answered within the invocation's time: " + tookMillis + " ms");
@@ -303,7 +353,8 @@ class OAuth2IT {
     void anUnreachableTokenEndpointIsA503AndTheRelayGetsNothing() throws Exception {
         TestTokenEndpoint closed = TestTokenEndpoint.start();
         closed.close();
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = harness(relay, closed)) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = harness(relay, closed)) {
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "down")));
             assertCredentialsUnavailable(answer, "could not be reached");
             assertEquals(0, relay.connections());
@@ -311,8 +362,11 @@ class OAuth2IT {
     }
 
     @ParameterizedTest
-    @CsvSource({"http://login.contoso.example/tenant/oauth2/v2.0/token", "ftp://127.0.0.1/token",
-        "/tenant/oauth2/v2.0/token"})
+    @CsvSource({
+        "http://login.contoso.example/tenant/oauth2/v2.0/token",
+        "ftp://127.0.0.1/token",
+        "/tenant/oauth2/v2.0/token"
+    })
     void aTokenEndpointThatIsNotHttpsIsRefused(String tokenEndpoint) throws Exception {
         try (ScriptedRelay relay = new ScriptedRelay();
                 Harness h = new Harness(relay, oauth2Secret(tokenEndpoint))) {
@@ -326,7 +380,8 @@ class OAuth2IT {
         ObjectNode partial = oauth2Secret("https://login.microsoftonline.com/t/oauth2/v2.0/token");
         partial.remove("clientSecret");
         partial.put("password", CLIENT_SECRET);
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, partial)) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, partial)) {
             assertCredentialsUnavailable(h.invoke(restEvent(message("ann@example.org", "x"))), "password and OAuth2");
             assertEquals(0, relay.connections());
         }
@@ -334,7 +389,8 @@ class OAuth2IT {
 
     @Test
     void aRelayThatDoesNotOfferXoauth2GetsNoToken() throws Exception {
-        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start(); ScriptedRelay relay = new ScriptedRelay();
+        try (TestTokenEndpoint endpoint = TestTokenEndpoint.start();
+                ScriptedRelay relay = new ScriptedRelay();
                 Harness h = harness(relay, endpoint)) {
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
 
@@ -346,10 +402,15 @@ class OAuth2IT {
 
     @Test
     void aPasswordStillGoesWithPlainWhenTheRelayOffersXoauth2First() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "relay-user", "pw")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "relay-user", "pw")) {
             relay.extensions("250-scripted.example\r\n250-AUTH XOAUTH2 LOGIN PLAIN\r\n250 SIZE 52428800");
 
-            assertEquals(202, h.invoke(restEvent(message("ann@example.org", "x"))).get("statusCode").asInt());
+            assertEquals(
+                    202,
+                    h.invoke(restEvent(message("ann@example.org", "x")))
+                            .get("statusCode")
+                            .asInt());
 
             List<String> auth = Xoauth2Relay.authLines(relay);
             assertEquals(1, auth.size());

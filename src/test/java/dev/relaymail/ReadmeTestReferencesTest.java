@@ -20,7 +20,8 @@ class ReadmeTestReferencesTest {
     @Test
     void everyTestNamedInTheReadmeExists() throws IOException {
         String table = Files.readString(Path.of("README.md"));
-        Matcher reference = Pattern.compile("`([A-Z][A-Za-z]+(?:Test|IT))(?:\\.([A-Za-z0-9]+)(…)?)?`").matcher(table);
+        Matcher reference = Pattern.compile("`([A-Z][A-Za-z]+(?:Test|IT))(?:\\.([A-Za-z0-9]+)(…)?)?`")
+                .matcher(table);
         List<String> checked = new ArrayList<>();
         while (reference.find()) {
             String source = findSource(reference.group(1))
@@ -28,7 +29,8 @@ class ReadmeTestReferencesTest {
             if (reference.group(2) != null) {
                 String method = reference.group(2);
                 String pattern = reference.group(3) != null ? "void " + method + "\\w*\\(" : "void " + method + "\\(";
-                assertTrue(Pattern.compile(pattern).matcher(source).find(),
+                assertTrue(
+                        Pattern.compile(pattern).matcher(source).find(),
                         "no test " + reference.group(1) + "." + method);
             }
             checked.add(reference.group());
@@ -38,7 +40,8 @@ class ReadmeTestReferencesTest {
 
     private static Optional<String> findSource(String className) throws IOException {
         try (Stream<Path> files = Files.walk(Path.of("src", "test", "java"))) {
-            Optional<Path> file = files.filter(p -> p.getFileName().toString().equals(className + ".java")).findFirst();
+            Optional<Path> file = files.filter(p -> p.getFileName().toString().equals(className + ".java"))
+                    .findFirst();
             return file.isPresent() ? Optional.of(Files.readString(file.get())) : Optional.empty();
         }
     }

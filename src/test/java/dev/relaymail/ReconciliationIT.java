@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.testing.Harness.JSON;
 import static dev.relaymail.testing.Harness.failures;
 import static dev.relaymail.testing.Harness.message;
@@ -9,9 +7,9 @@ import static dev.relaymail.testing.ScriptedRelay.reply;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.ScriptedRelay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -56,11 +54,15 @@ class ReconciliationIT {
     void everyRecordIsDeliveredOnceKeptWithAReasonOrLeftToTheRedrivePolicy() throws Exception {
         Random random = new Random(20261126);
         Set<String> lostAnswers = ConcurrentHashMap.newKeySet();
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p")) {
             h.withIdempotency();
             relay.on("MAIL", c -> chance(random, 0.02) ? reply("421 4.3.2 closing") : null);
-            relay.on("RCPT", c -> c.line().contains("bounce-") ? reply("550 5.1.1 no such user")
-                    : chance(random, 0.05) ? reply("451 4.3.0 try later") : null);
+            relay.on(
+                    "RCPT",
+                    c -> c.line().contains("bounce-")
+                            ? reply("550 5.1.1 no such user")
+                            : chance(random, 0.05) ? reply("451 4.3.0 try later") : null);
             relay.on("DOT", c -> {
                 if (chance(random, 0.03)) {
                     lostAnswers.add(subject(relay.payloadEndedBy(c)));
@@ -75,13 +77,15 @@ class ReconciliationIT {
             for (int i = 0; i < RECORDS; i++) {
                 String name = "rec-" + i;
                 double dice = random.nextDouble();
-                ObjectNode body = message(dice < 0.05 ? "bounce-" + i + "@example.org" : "r" + i + "@example.org", name);
+                ObjectNode body =
+                        message(dice < 0.05 ? "bounce-" + i + "@example.org" : "r" + i + "@example.org", name);
                 if (dice >= 0.05 && dice < 0.08) {
                     body.remove("subject");
                     body.put("subjekt", name);
                 }
                 kind.put(name, dice < 0.05 ? "bounce" : dice < 0.08 ? "invalid" : "valid");
-                ObjectNode record = (ObjectNode) Harness.sqsEvent(QUEUE, body).get("Records").get(0);
+                ObjectNode record = (ObjectNode)
+                        Harness.sqsEvent(QUEUE, body).get("Records").get(0);
                 record.put("messageId", name);
                 queue.add(new Queued(record, 0));
             }
@@ -98,13 +102,13 @@ class ReconciliationIT {
                 ArrayNode records = event.putArray("Records");
                 for (Queued q : batch) {
                     ObjectNode copy = q.record().deepCopy();
-                    ((ObjectNode) copy.get("attributes")).put("ApproximateReceiveCount",
-                            Integer.toString(q.receives() + 1));
+                    ((ObjectNode) copy.get("attributes"))
+                            .put("ApproximateReceiveCount", Integer.toString(q.receives() + 1));
                     records.add(copy);
                 }
                 MailHandler container = containers.get(random.nextInt(containers.size()));
-                Set<String> failed = new HashSet<>(failures(Harness.invoke(container,
-                        event.toString().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(60))));
+                Set<String> failed = new HashSet<>(failures(Harness.invoke(
+                        container, event.toString().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(60))));
                 invocations++;
                 for (Queued q : batch) {
                     Queued next = new Queued(q.record(), q.receives() + 1);
@@ -124,7 +128,9 @@ class ReconciliationIT {
 
             Map<String, List<String>> delivered = new HashMap<>();
             for (byte[] payload : relay.accepted()) {
-                delivered.computeIfAbsent(subject(payload), k -> new ArrayList<>()).add(messageId(payload));
+                delivered
+                        .computeIfAbsent(subject(payload), k -> new ArrayList<>())
+                        .add(messageId(payload));
             }
             Map<String, Message> deadLetters = new HashMap<>();
             for (List<Message> page = h.deadLetters(); !page.isEmpty(); page = h.deadLetters()) {
@@ -145,15 +151,31 @@ class ReconciliationIT {
                 // could not know), and every later attempt failed until the queue's redrive policy moved it
                 boolean lostThenRedriven = lostAnswers.contains(name) && !ids.isEmpty() && left;
                 deliveredAndRedriven += lostThenRedriven ? 1 : 0;
-                assertEquals(1, (ids.isEmpty() ? 0 : 1) + (kept ? 1 : 0) + (left && !lostThenRedriven ? 1 : 0),
+                assertEquals(
+                        1,
+                        (ids.isEmpty() ? 0 : 1) + (kept ? 1 : 0) + (left && !lostThenRedriven ? 1 : 0),
                         name + " is in exactly one place: delivered " + ids + ", kept " + kept + ", redriven " + left
                                 + ", an answer lost " + lostAnswers.contains(name));
                 switch (kind.get(name)) {
                     case "valid" -> assertTrue(!ids.isEmpty() || left, name + " was not lost");
-                    case "bounce" -> assertEquals("relay_rejected",
-                            deadLetters.get(name).messageAttributes().get("error").stringValue(), name);
-                    default -> assertEquals("invalid_request",
-                            deadLetters.get(name).messageAttributes().get("error").stringValue(), name);
+                    case "bounce" ->
+                        assertEquals(
+                                "relay_rejected",
+                                deadLetters
+                                        .get(name)
+                                        .messageAttributes()
+                                        .get("error")
+                                        .stringValue(),
+                                name);
+                    default ->
+                        assertEquals(
+                                "invalid_request",
+                                deadLetters
+                                        .get(name)
+                                        .messageAttributes()
+                                        .get("error")
+                                        .stringValue(),
+                                name);
                 }
                 if (ids.size() > 1) {
                     assertTrue(lostAnswers.contains(name), name + " was sent twice without a lost answer");
@@ -163,13 +185,17 @@ class ReconciliationIT {
                     once++;
                 }
             }
-            assertEquals(RECORDS, once + twice + deadLetters.size() + redriven.size() - deliveredAndRedriven,
+            assertEquals(
+                    RECORDS,
+                    once + twice + deadLetters.size() + redriven.size() - deliveredAndRedriven,
                     "the counts add up");
-            assertTrue(redeliveries > 20 && lostAnswers.size() > 5, "the faults happened: " + redeliveries
-                    + " redeliveries, " + lostAnswers.size() + " lost answers");
-            System.out.printf("reconciliation: %d delivered once, %d twice after a lost answer, %d dead-lettered,"
-                    + " %d redriven; %d redeliveries suppressed, %d invocations%n", once, twice, deadLetters.size(),
-                    redriven.size(), redeliveries, invocations);
+            assertTrue(
+                    redeliveries > 20 && lostAnswers.size() > 5,
+                    "the faults happened: " + redeliveries + " redeliveries, " + lostAnswers.size() + " lost answers");
+            System.out.printf(
+                    "reconciliation: %d delivered once, %d twice after a lost answer, %d dead-lettered,"
+                            + " %d redriven; %d redeliveries suppressed, %d invocations%n",
+                    once, twice, deadLetters.size(), redriven.size(), redeliveries, invocations);
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.FaultInjectionIT.assertAnswer;
 import static dev.relaymail.FaultInjectionIT.harness;
 import static dev.relaymail.FaultInjectionIT.problem;
@@ -17,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relaymail.logging.JsonLogFormatter;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.ScriptedRelay;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -54,12 +53,18 @@ class RelayFailoverIT {
     @Test
     void aPrimaryThatRefusesConnectionsSendsTheMessageToTheBackup() throws Exception {
         List<JsonNode> outcomes;
-        try (ScriptedRelay backup = new ScriptedRelay(); Harness h = failover(closedPort(), backup);
+        try (ScriptedRelay backup = new ScriptedRelay();
+                Harness h = failover(closedPort(), backup);
                 OutcomeLines lines = new OutcomeLines()) {
-            assertEquals(202, h.invoke(restEvent(message("ann@example.org", "x"))).get("statusCode").asInt());
+            assertEquals(
+                    202,
+                    h.invoke(restEvent(message("ann@example.org", "x")))
+                            .get("statusCode")
+                            .asInt());
             assertEquals(1, backup.accepted().size());
             outcomes = lines.read();
-            assertEquals("localhost:" + backup.port(), outcomes.get(0).path("relay").asText(), outcomes.toString());
+            assertEquals(
+                    "localhost:" + backup.port(), outcomes.get(0).path("relay").asText(), outcomes.toString());
         }
         assertEquals("accepted", outcomes.get(0).path("outcome").asText());
     }
@@ -67,11 +72,16 @@ class RelayFailoverIT {
     @ParameterizedTest
     @ValueSource(strings = {"CONNECT", "MAIL"})
     void a421FromThePrimarySendsTheMessageToTheBackup(String verb) throws Exception {
-        try (ScriptedRelay primary = new ScriptedRelay(); ScriptedRelay backup = new ScriptedRelay();
+        try (ScriptedRelay primary = new ScriptedRelay();
+                ScriptedRelay backup = new ScriptedRelay();
                 Harness h = failover(primary.port(), backup)) {
             primary.on(verb, c -> reply("421 4.3.2 Service shutting down"));
 
-            assertEquals(202, h.invoke(restEvent(message("ann@example.org", "x"))).get("statusCode").asInt());
+            assertEquals(
+                    202,
+                    h.invoke(restEvent(message("ann@example.org", "x")))
+                            .get("statusCode")
+                            .asInt());
             JsonNode event = sqsEvent(QUEUE, message("bob@example.org", "y"));
             assertEquals(List.of(), failures(h.invoke(event)));
 
@@ -85,11 +95,14 @@ class RelayFailoverIT {
      * (greylisting, a full mailbox), which another relay would not mend for the recipient: it stays transient here.
      */
     @ParameterizedTest
-    @CsvSource({"'550 5.1.1 <ann@example.org>: unknown user', 502, relay_rejected, dead_letter",
-            "'451 4.7.1 greylisted, try again later', 503, relay_deferred, retry"})
-    void aRefusedRecipientStaysWithThePrimaryAndNeverReachesTheBackup(String reply, int status, String code,
-            String sqsOutcome) throws Exception {
-        try (ScriptedRelay primary = new ScriptedRelay(); ScriptedRelay backup = new ScriptedRelay();
+    @CsvSource({
+        "'550 5.1.1 <ann@example.org>: unknown user', 502, relay_rejected, dead_letter",
+        "'451 4.7.1 greylisted, try again later', 503, relay_deferred, retry"
+    })
+    void aRefusedRecipientStaysWithThePrimaryAndNeverReachesTheBackup(
+            String reply, int status, String code, String sqsOutcome) throws Exception {
+        try (ScriptedRelay primary = new ScriptedRelay();
+                ScriptedRelay backup = new ScriptedRelay();
                 Harness h = failover(primary.port(), backup)) {
             primary.on("RCPT", c -> reply(reply));
 
@@ -108,9 +121,9 @@ class RelayFailoverIT {
     /** The reply to the final dot lost to a dropped connection, or to a broken TLS record in its place. */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
-    void aReplyLostAfterTheFinalDotAtThePrimaryIsUnknownAndNotSentAgainElsewhere(boolean brokenTls)
-            throws Exception {
-        try (ScriptedRelay primary = new ScriptedRelay(); ScriptedRelay backup = new ScriptedRelay();
+    void aReplyLostAfterTheFinalDotAtThePrimaryIsUnknownAndNotSentAgainElsewhere(boolean brokenTls) throws Exception {
+        try (ScriptedRelay primary = new ScriptedRelay();
+                ScriptedRelay backup = new ScriptedRelay();
                 Harness h = failover(primary.port(), backup)) {
             primary.on("DOT", c -> brokenTls ? new ScriptedRelay.BrokenTls() : new ScriptedRelay.Drop());
 
@@ -126,12 +139,14 @@ class RelayFailoverIT {
     @Test
     void whenBothRelaysAreDownTheAnswerIs503AndSaysBothWereTried() throws Exception {
         String backup = "localhost:" + closedPort();
-        try (ScriptedRelay unused = new ScriptedRelay(); OutcomeLines lines = new OutcomeLines();
+        try (ScriptedRelay unused = new ScriptedRelay();
+                OutcomeLines lines = new OutcomeLines();
                 Harness h = harness(unused).with("SMTP_HOST", "localhost:" + closedPort() + "," + backup)) {
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
 
             assertAnswer(answer, 503, "relay_unreachable");
-            assertTrue(problem(answer).get("detail").asText().startsWith("all 2 relays were tried and failed"),
+            assertTrue(
+                    problem(answer).get("detail").asText().startsWith("all 2 relays were tried and failed"),
                     answer.toString());
             assertEquals(true, problem(answer).get("retryable").asBoolean());
             assertEquals(backup, lines.read().get(0).path("relay").asText(), "the outcome names the last relay");

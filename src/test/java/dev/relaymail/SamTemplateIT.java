@@ -40,11 +40,14 @@ class SamTemplateIT {
 
     /** Runs the script on the decoded template {@code t}; it leaves what to print as JSON in {@code out}. */
     private static JsonNode python(String script) throws IOException, InterruptedException {
-        Process python = new ProcessBuilder("python3", "-c",
-                "import json; from cfnlint.decode import decode; from cfnlint.template import Template; "
-                        + "t, m = decode('template.yaml'); assert not m, m; " + script + "; "
-                        + "print(json.dumps(out, default=str))")
-                .redirectErrorStream(true).start();
+        Process python = new ProcessBuilder(
+                        "python3",
+                        "-c",
+                        "import json; from cfnlint.decode import decode; from cfnlint.template import Template; "
+                                + "t, m = decode('template.yaml'); assert not m, m; " + script + "; "
+                                + "print(json.dumps(out, default=str))")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, python.waitFor(), out);
         return JSON.readTree(out);
@@ -63,8 +66,10 @@ class SamTemplateIT {
                 .forEach(r -> {
                     JsonNode route = r.getValue().path("Properties");
                     routeKeys.add(route.path("RouteKey").asText());
-                    assertEquals(JSON.createArrayNode().add("UseJwt").add("JWT").add("AWS_IAM"),
-                            route.path("AuthorizationType").path("Fn::If"), r.getKey());
+                    assertEquals(
+                            JSON.createArrayNode().add("UseJwt").add("JWT").add("AWS_IAM"),
+                            route.path("AuthorizationType").path("Fn::If"),
+                            r.getKey());
                 });
         assertEquals(List.of("POST /messages", "POST /messages/batch"), routeKeys, "no other, unprotected route");
     }
@@ -99,18 +104,22 @@ class SamTemplateIT {
     void theQueueFunctionsRoleReachesTheMailQueueAndTheDeadLetterQueueOnly() throws IOException {
         JsonNode role = roleOf("MailQueueFunction");
         assertTrustsLambdaOnly(role);
-        assertEquals(JSON.readTree("[{\"Ref\": \"MailSendingPolicy\"}]"), role.path("ManagedPolicyArns"),
+        assertEquals(
+                JSON.readTree("[{\"Ref\": \"MailSendingPolicy\"}]"),
+                role.path("ManagedPolicyArns"),
                 "sending only: no managed policy with logs on every group or sqs on every queue");
         JsonNode mailQueue = JSON.readTree("{\"Fn::GetAtt\": [\"MailQueue\", \"Arn\"]}");
         JsonNode deadLetterQueue = JSON.readTree("{\"Fn::GetAtt\": [\"MailDeadLetterQueue\", \"Arn\"]}");
         JsonNode logs = logGroupOf("MailQueueFunction");
-        assertEquals(Map.of(
-                "logs:CreateLogStream", List.of(logs),
-                "logs:PutLogEvents", List.of(logs),
-                "sqs:DeleteMessage", List.of(mailQueue),
-                "sqs:GetQueueAttributes", List.of(mailQueue),
-                "sqs:ReceiveMessage", List.of(mailQueue),
-                "sqs:SendMessage", List.of(deadLetterQueue)), grants(role));
+        assertEquals(
+                Map.of(
+                        "logs:CreateLogStream", List.of(logs),
+                        "logs:PutLogEvents", List.of(logs),
+                        "sqs:DeleteMessage", List.of(mailQueue),
+                        "sqs:GetQueueAttributes", List.of(mailQueue),
+                        "sqs:ReceiveMessage", List.of(mailQueue),
+                        "sqs:SendMessage", List.of(deadLetterQueue)),
+                grants(role));
     }
 
     private static void assertTrustsLambdaOnly(JsonNode role) {
@@ -130,7 +139,9 @@ class SamTemplateIT {
                 assertEquals("Allow", statement.path("Effect").asText(), statement.toString());
                 assertFalse(statement.has("NotAction") || statement.has("NotResource"), statement.toString());
                 for (String action : strings(statement.path("Action"))) {
-                    resourcesByAction.computeIfAbsent(action, a -> new ArrayList<>()).add(statement.path("Resource"));
+                    resourcesByAction
+                            .computeIfAbsent(action, a -> new ArrayList<>())
+                            .add(statement.path("Resource"));
                 }
             }
         }
@@ -143,7 +154,10 @@ class SamTemplateIT {
      */
     private static JsonNode logGroupOf(String function) throws IOException {
         String group = resource(function).at("/LoggingConfig/LogGroup/Ref").asText();
-        assertEquals("AWS::Logs::LogGroup", template.at("/Resources/" + group + "/Type").asText(), function);
+        assertEquals(
+                "AWS::Logs::LogGroup",
+                template.at("/Resources/" + group + "/Type").asText(),
+                function);
         String name = resource(group).at("/LogGroupName/Fn::Sub").asText();
         assertTrue(name.startsWith("/aws/lambda/${AWS::StackName}-"), name);
         assertTrue(resource(group).path("RetentionInDays").asInt() > 0, group + " expires its logs");
@@ -173,10 +187,14 @@ class SamTemplateIT {
         String roleName = role.path(0).asText();
         JsonNode resource = transformed.path("Resources").path(roleName);
         assertEquals("AWS::IAM::Role", resource.path("Type").asText());
-        transformed.path("Resources").properties().forEach(r -> assertFalse(
-                r.getValue().at("/Properties/Roles").toString().contains("\"" + roleName + "\""),
-                r.getKey() + " adds grants to " + function + "'s role"));
-        assertTrue(resource(function).path("Policies").isMissingNode(),
+        transformed
+                .path("Resources")
+                .properties()
+                .forEach(r -> assertFalse(
+                        r.getValue().at("/Properties/Roles").toString().contains("\"" + roleName + "\""),
+                        r.getKey() + " adds grants to " + function + "'s role"));
+        assertTrue(
+                resource(function).path("Policies").isMissingNode(),
                 "beside a Role, SAM ignores Policies without a word");
         return resource.path("Properties");
     }
@@ -190,32 +208,49 @@ class SamTemplateIT {
             assertEquals("Allow", grant.path("Effect").asText());
             switch (grant.path("Sid").asText()) {
                 case "RelaySecret" -> {
-                    assertEquals("secretsmanager:GetSecretValue", grant.path("Action").asText());
+                    assertEquals(
+                            "secretsmanager:GetSecretValue",
+                            grant.path("Action").asText());
                     assertEquals("SmtpSecretArn", grant.at("/Resource/Ref").asText());
                 }
                 case "RelaySecretKey" -> {
                     assertEquals("HasSecretKmsKey", statement.at("/Fn::If/0").asText());
                     assertEquals("kms:Decrypt", grant.path("Action").asText());
-                    assertTrue(grant.at("/Condition/StringEquals/kms:ViaService").isObject());
-                    assertEquals("SmtpSecretArn",
-                            grant.at("/Condition/StringEquals/kms:EncryptionContext:SecretARN/Ref").asText());
+                    assertTrue(
+                            grant.at("/Condition/StringEquals/kms:ViaService").isObject());
+                    assertEquals(
+                            "SmtpSecretArn",
+                            grant.at("/Condition/StringEquals/kms:EncryptionContext:SecretARN/Ref")
+                                    .asText());
                 }
                 case "IdempotencyRecords" -> {
-                    assertEquals(JSON.createArrayNode().add("dynamodb:GetItem").add("dynamodb:PutItem")
-                            .add("dynamodb:UpdateItem").add("dynamodb:DeleteItem"), grant.path("Action"));
-                    assertEquals("IdempotencyTable", grant.at("/Resource/Fn::GetAtt/0").asText());
+                    assertEquals(
+                            JSON.createArrayNode()
+                                    .add("dynamodb:GetItem")
+                                    .add("dynamodb:PutItem")
+                                    .add("dynamodb:UpdateItem")
+                                    .add("dynamodb:DeleteItem"),
+                            grant.path("Action"));
+                    assertEquals(
+                            "IdempotencyTable",
+                            grant.at("/Resource/Fn::GetAtt/0").asText());
                 }
                 case "ReadTemplates" -> {
                     assertEquals("HasTemplateBucket", statement.at("/Fn::If/0").asText());
                     assertEquals("s3:GetObject", grant.path("Action").asText());
-                    assertTrue(grant.at("/Resource/Fn::Sub").asText().endsWith(":s3:::${TemplateBucket}/${TemplatePrefix}*"));
+                    assertTrue(grant.at("/Resource/Fn::Sub")
+                            .asText()
+                            .endsWith(":s3:::${TemplateBucket}/${TemplatePrefix}*"));
                 }
                 case "ListTemplates" -> {
                     assertEquals("s3:ListBucket", grant.path("Action").asText());
-                    assertEquals("${TemplatePrefix}*", grant.at("/Condition/StringLike/s3:prefix/Fn::Sub").asText());
+                    assertEquals(
+                            "${TemplatePrefix}*",
+                            grant.at("/Condition/StringLike/s3:prefix/Fn::Sub").asText());
                 }
                 case "ReadAttachments" -> {
-                    assertEquals("HasAttachmentBuckets", statement.at("/Fn::If/0").asText());
+                    assertEquals(
+                            "HasAttachmentBuckets", statement.at("/Fn::If/0").asText());
                     assertEquals("s3:GetObject", grant.path("Action").asText());
                     assertTrue(grant.path("Resource").toString().contains("AttachmentBuckets"));
                 }
@@ -223,17 +258,30 @@ class SamTemplateIT {
                     assertEquals("HasStorageKmsKeys", statement.at("/Fn::If/0").asText());
                     assertEquals("kms:Decrypt", grant.path("Action").asText());
                     assertEquals("StorageKmsKeyArns", grant.at("/Resource/Ref").asText());
-                    assertEquals("s3.${AWS::Region}.amazonaws.com",
-                            grant.at("/Condition/StringEquals/kms:ViaService/Fn::Sub").asText());
-                    assertEquals(template.at("/Conditions/HasAttachmentBuckets").toString()
-                            .replace("AttachmentBuckets", "StorageKmsKeyArns"),
-                            template.at("/Conditions/HasStorageKmsKeys").toString(), "no keys by default");
+                    assertEquals(
+                            "s3.${AWS::Region}.amazonaws.com",
+                            grant.at("/Condition/StringEquals/kms:ViaService/Fn::Sub")
+                                    .asText());
+                    assertEquals(
+                            template.at("/Conditions/HasAttachmentBuckets")
+                                    .toString()
+                                    .replace("AttachmentBuckets", "StorageKmsKeyArns"),
+                            template.at("/Conditions/HasStorageKmsKeys").toString(),
+                            "no keys by default");
                 }
                 default -> throw new AssertionError("unexpected grant " + grant);
             }
         }
-        assertEquals(List.of("RelaySecret", "RelaySecretKey", "IdempotencyRecords", "ReadTemplates", "ListTemplates",
-                "ReadAttachments", "ReadEncryptedObjects"), sids);
+        assertEquals(
+                List.of(
+                        "RelaySecret",
+                        "RelaySecretKey",
+                        "IdempotencyRecords",
+                        "ReadTemplates",
+                        "ListTemplates",
+                        "ReadAttachments",
+                        "ReadEncryptedObjects"),
+                sids);
     }
 
     /**
@@ -242,19 +290,23 @@ class SamTemplateIT {
      */
     @Test
     void theAttachmentGrantNamesEachBucketInEveryPartition() {
-        JsonNode branch = resource("MailSendingPolicy")
-                .at("/PolicyDocument/Statement/5/Fn::If/1/Resource/Fn::Split/1/Fn::If");
+        JsonNode branch =
+                resource("MailSendingPolicy").at("/PolicyDocument/Statement/5/Fn::If/1/Resource/Fn::Split/1/Fn::If");
         for (String partition : List.of("aws-cn", "aws-us-gov", "aws")) {
             JsonNode sub = branch.at("/1/Fn::Sub");
             if (!partition.equals("aws-cn")) {
                 sub = branch.at("/2/Fn::If").at(partition.equals("aws-us-gov") ? "/1/Fn::Sub" : "/2/Fn::Sub");
             }
             String delimiter = sub.at("/1/Buckets/Fn::Join/0").asText();
-            assertEquals("AttachmentBuckets", sub.at("/1/Buckets/Fn::Join/1/Ref").asText());
+            assertEquals(
+                    "AttachmentBuckets", sub.at("/1/Buckets/Fn::Join/1/Ref").asText());
             String joined = String.join(delimiter, List.of("uploads", "reports"));
-            List<String> arns = List.of(sub.at("/0").asText().replace("${Buckets}", joined).split(","));
-            assertEquals(List.of("arn:" + partition + ":s3:::uploads/*", "arn:" + partition + ":s3:::reports/*"),
-                    arns, partition);
+            List<String> arns =
+                    List.of(sub.at("/0").asText().replace("${Buckets}", joined).split(","));
+            assertEquals(
+                    List.of("arn:" + partition + ":s3:::uploads/*", "arn:" + partition + ":s3:::reports/*"),
+                    arns,
+                    partition);
         }
     }
 
@@ -277,21 +329,38 @@ class SamTemplateIT {
     @Test
     void relayHostTakesNamesOrBracketedIpv6AddressesAndPortsFrom1To65535Only() {
         Predicate<String> allowed = allowedPattern("RelayHost");
-        for (String hosts : List.of("relay.example.com", "relay.example.com:1", "relay.example.com:587",
-                "primary.example.com:587,backup.example.com:65535", "primary.example.com,backup.example.com:2525",
-                "[2001:db8::25]", "[2001:db8::25]:587,192.0.2.25:2525")) {
+        for (String hosts : List.of(
+                "relay.example.com",
+                "relay.example.com:1",
+                "relay.example.com:587",
+                "primary.example.com:587,backup.example.com:65535",
+                "primary.example.com,backup.example.com:2525",
+                "[2001:db8::25]",
+                "[2001:db8::25]:587,192.0.2.25:2525")) {
             assertTrue(allowed.test(hosts), hosts);
-            assertEquals(hosts.split(",").length, RelayAddress.parseList(hosts, 587).size(), "the function takes " + hosts);
+            assertEquals(
+                    hosts.split(",").length, RelayAddress.parseList(hosts, 587).size(), "the function takes " + hosts);
         }
-        for (String hosts : List.of("", "relay.example.com:", "relay.example.com:0", "relay.example.com:65536",
-                "relay.example.com:99999", "primary.example.com:587,backup.example.com:65536", "relay.example.com,",
-                "[2001:db8::25", "2001:db8::25]:587", "[relay.example.com]:587", "[2001:db8::25]:0")) {
+        for (String hosts : List.of(
+                "",
+                "relay.example.com:",
+                "relay.example.com:0",
+                "relay.example.com:65536",
+                "relay.example.com:99999",
+                "primary.example.com:587,backup.example.com:65536",
+                "relay.example.com,",
+                "[2001:db8::25",
+                "2001:db8::25]:587",
+                "[relay.example.com]:587",
+                "[2001:db8::25]:0")) {
             assertFalse(allowed.test(hosts), hosts);
         }
         for (int port = 0; port <= 100_000; port++) {
             boolean inRange = port >= 1 && port <= 65535;
             assertEquals(inRange, allowed.test("relay.example.com:" + port), "first relay :" + port);
-            assertEquals(inRange, allowed.test("primary.example.com:587,backup.example.com:" + port),
+            assertEquals(
+                    inRange,
+                    allowed.test("primary.example.com:587,backup.example.com:" + port),
                     "second relay :" + port);
         }
     }
@@ -308,10 +377,13 @@ class SamTemplateIT {
     void theIdempotencyTableExpiresItsRecords() {
         JsonNode table = resource("IdempotencyTable");
         assertEquals("id", table.at("/KeySchema/0/AttributeName").asText());
-        assertEquals("expiresAt", table.at("/TimeToLiveSpecification/AttributeName").asText());
+        assertEquals(
+                "expiresAt", table.at("/TimeToLiveSpecification/AttributeName").asText());
         assertTrue(table.at("/TimeToLiveSpecification/Enabled").asBoolean());
-        assertEquals("IdempotencyTable", template.at("/Globals/Function/Environment/Variables/IDEMPOTENCY_TABLE/Ref")
-                .asText());
+        assertEquals(
+                "IdempotencyTable",
+                template.at("/Globals/Function/Environment/Variables/IDEMPOTENCY_TABLE/Ref")
+                        .asText());
     }
 
     @Test
@@ -323,7 +395,8 @@ class SamTemplateIT {
         JsonNode queue = resource("MailQueueFunction").at("/Events/Queue/Properties");
         assertTrue(queue.path("FunctionResponseTypes").toString().contains("ReportBatchItemFailures"));
         assertTrue(resource("MailQueue").at("/RedrivePolicy/maxReceiveCount").asInt() > 0);
-        assertEquals("dev.relaymail.MailHandler::handleRequest",
+        assertEquals(
+                "dev.relaymail.MailHandler::handleRequest",
                 template.at("/Globals/Function/Handler").asText());
     }
 
@@ -337,15 +410,19 @@ class SamTemplateIT {
         JsonNode queue = resource("MailQueueFunction").at("/Events/Queue/Properties");
         JsonNode connections = parameter(template.at("/Globals/Function/Environment/Variables/SMTP_CONNECTIONS"));
         JsonNode concurrency = parameter(queue.at("/ScalingConfig/MaximumConcurrency"));
-        assertTrue(connections.path("Default").asInt() >= queue.path("BatchSize").asInt(),
+        assertTrue(
+                connections.path("Default").asInt() >= queue.path("BatchSize").asInt(),
                 "one connection per record of a batch");
-        assertTrue(connections.path("Default").asInt() * concurrency.path("Default").asInt() <= 30,
+        assertTrue(
+                connections.path("Default").asInt()
+                                * concurrency.path("Default").asInt()
+                        <= 30,
                 "at most 30 connections from the queue function");
         assertEquals(2, concurrency.path("MinValue").asInt(), "the least MaximumConcurrency Lambda takes");
         int min = connections.path("MinValue").asInt();
         int max = connections.path("MaxValue").asInt();
-        Map<String, String> env = new TreeMap<>(Map.of("SMTP_HOST", "relay.example.com", "SMTP_SECRET_ID", "smtp",
-                "DEFAULT_FROM", "noreply@example.com"));
+        Map<String, String> env = new TreeMap<>(Map.of(
+                "SMTP_HOST", "relay.example.com", "SMTP_SECRET_ID", "smtp", "DEFAULT_FROM", "noreply@example.com"));
         for (int n = min - 1; n <= max + 1; n++) {
             env.put("SMTP_CONNECTIONS", Integer.toString(n));
             boolean taken;
@@ -367,10 +444,27 @@ class SamTemplateIT {
 
     @Test
     void everyVariableTheTemplateSetsIsOneTheFunctionReads() {
-        Set<String> known = Set.of("SMTP_HOST", "SMTP_PORT", "SMTP_TLS", "SMTP_SECRET_ID", "DEFAULT_FROM",
-                "ALLOWED_FROM", "MAX_RECIPIENTS", "MAX_MESSAGE_BYTES", "SMTP_CONNECT_TIMEOUT_MS", "SMTP_TIMEOUT_MS",
-                "DEAD_LETTER_QUEUE_URL", "IDEMPOTENCY_TABLE", "IDEMPOTENCY_TTL_SECONDS", "BLOCKED_ATTACHMENTS", "SMTP_CONNECTIONS",
-                "LOG_LEVEL", "JAVA_TOOL_OPTIONS", "TEMPLATE_BUCKET", "TEMPLATE_PREFIX", "ATTACHMENT_BUCKETS");
+        Set<String> known = Set.of(
+                "SMTP_HOST",
+                "SMTP_PORT",
+                "SMTP_TLS",
+                "SMTP_SECRET_ID",
+                "DEFAULT_FROM",
+                "ALLOWED_FROM",
+                "MAX_RECIPIENTS",
+                "MAX_MESSAGE_BYTES",
+                "SMTP_CONNECT_TIMEOUT_MS",
+                "SMTP_TIMEOUT_MS",
+                "DEAD_LETTER_QUEUE_URL",
+                "IDEMPOTENCY_TABLE",
+                "IDEMPOTENCY_TTL_SECONDS",
+                "BLOCKED_ATTACHMENTS",
+                "SMTP_CONNECTIONS",
+                "LOG_LEVEL",
+                "JAVA_TOOL_OPTIONS",
+                "TEMPLATE_BUCKET",
+                "TEMPLATE_PREFIX",
+                "ATTACHMENT_BUCKETS");
         List<String> set = new ArrayList<>();
         template.at("/Globals/Function/Environment/Variables").fieldNames().forEachRemaining(set::add);
         resource("MailQueueFunction").at("/Environment/Variables").fieldNames().forEachRemaining(set::add);

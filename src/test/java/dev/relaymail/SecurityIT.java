@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.testing.Harness.JSON;
 import static dev.relaymail.testing.Harness.message;
 import static dev.relaymail.testing.Harness.restEvent;
@@ -11,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.TestRelay;
 import jakarta.mail.Session;
@@ -60,7 +59,8 @@ class SecurityIT {
     void smugglingSequencesInABodyStayInsideOneMessage(String field) throws Exception {
         String body = "start\n.\nMAIL FROM:<spoof@bank.example>\r\nRCPT TO:<victim@evil.example>\n"
                 + "DATA\r\nsmuggled\n.\r\nmiddle\r.\r\nend\r\n.\r\n.hidden\rfinal";
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p")) {
             ObjectNode request = message("ann@example.org", "smuggling");
             request.remove("text");
             request.put(field, body);
@@ -83,9 +83,14 @@ class SecurityIT {
 
     @Test
     void usesDataNotBdatEvenWhenTheRelayOffersChunking() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p")) {
             relay.extensions("250-scripted.example\r\n250-CHUNKING\r\n250-BINARYMIME\r\n250 AUTH PLAIN LOGIN");
-            assertEquals(202, h.invoke(restEvent(message("ann@example.org", "x"))).get("statusCode").asInt());
+            assertEquals(
+                    202,
+                    h.invoke(restEvent(message("ann@example.org", "x")))
+                            .get("statusCode")
+                            .asInt());
             assertEquals(0, relay.count("BDAT"));
             assertEquals(1, relay.count("DATA"));
         }
@@ -93,10 +98,16 @@ class SecurityIT {
 
     @Test
     void nothingButEhloAndStartTlsIsSentBeforeTls() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
-            assertEquals(202, h.invoke(restEvent(message("ann@example.org", "x"))).get("statusCode").asInt());
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p")) {
+            assertEquals(
+                    202,
+                    h.invoke(restEvent(message("ann@example.org", "x")))
+                            .get("statusCode")
+                            .asInt());
             for (ScriptedRelay.Command command : relay.commands()) {
-                assertTrue(command.tls() || List.of("EHLO", "STARTTLS").contains(command.verb()),
+                assertTrue(
+                        command.tls() || List.of("EHLO", "STARTTLS").contains(command.verb()),
                         "sent in plaintext: " + command.verb());
             }
             assertTrue(relay.commands().stream().anyMatch(c -> c.verb().equals("AUTH") && c.tls()));
@@ -105,23 +116,31 @@ class SecurityIT {
 
     @Test
     void aRelayThatDoesNotOfferStartTlsGetsOnlyEhlo() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p")) {
             relay.on("EHLO", c -> ScriptedRelay.reply("250-scripted.example\r\n250 AUTH PLAIN LOGIN"));
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
 
             assertEquals(503, answer.get("statusCode").asInt());
             assertTrue(problem(answer).get("detail").asText().contains("STARTTLS"));
-            assertEquals(List.of("EHLO"), relay.commands().stream().map(ScriptedRelay.Command::verb)
-                    .filter(v -> !v.equals("QUIT")).toList());
+            assertEquals(
+                    List.of("EHLO"),
+                    relay.commands().stream()
+                            .map(ScriptedRelay.Command::verb)
+                            .filter(v -> !v.equals("QUIT"))
+                            .toList());
         }
     }
 
     @Test
     void aPlaintextReplyInjectedAfterTheStartTlsReplyHasNoEffect() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
-            relay.on("STARTTLS", c -> new ScriptedRelay.Raw(("220 2.0.0 Ready to start TLS\r\n"
-                    + "250-injected.example\r\n250 AUTH PLAIN\r\n535 5.7.8 injected\r\n421 injected\r\n")
-                    .getBytes(StandardCharsets.US_ASCII)));
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p")) {
+            relay.on(
+                    "STARTTLS",
+                    c -> new ScriptedRelay.Raw(("220 2.0.0 Ready to start TLS\r\n"
+                                    + "250-injected.example\r\n250 AUTH PLAIN\r\n535 5.7.8 injected\r\n421 injected\r\n")
+                            .getBytes(StandardCharsets.US_ASCII)));
 
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
 
@@ -132,20 +151,26 @@ class SecurityIT {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "subject|subject",
-        "from|from",
-        "to|to",
-        "replyTo|replyTo",
-        "header|headers.X-Note",
-        "filename|attachments[0].filename",
-        "contentType|attachments[0].contentType",
-        "contentId|attachments[0].contentId"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "subject|subject",
+                "from|from",
+                "to|to",
+                "replyTo|replyTo",
+                "header|headers.X-Note",
+                "filename|attachments[0].filename",
+                "contentType|attachments[0].contentType",
+                "contentId|attachments[0].contentId"
+            })
     void controlCharactersAreRefusedWhereverTheyCouldReachAHeaderOrCommand(String target, String field)
             throws Exception {
         ObjectNode request = message("ann@example.org", "ok").put("html", "<img src=cid:logo>");
-        ObjectNode attachment = request.putArray("attachments").addObject().put("filename", "a.png")
-                .put("content", "YQ==").put("contentId", "logo");
+        ObjectNode attachment = request.putArray("attachments")
+                .addObject()
+                .put("filename", "a.png")
+                .put("content", "YQ==")
+                .put("contentId", "logo");
         Consumer<ObjectNode> attack = switch (target) {
             case "subject" -> r -> r.put("subject", INJECTION);
             case "from" -> r -> r.put("from", "Evil" + INJECTION + " <noreply@example.com>");
@@ -157,11 +182,13 @@ class SecurityIT {
             default -> r -> attachment.put("contentId", "logo\r\nX: y");
         };
         attack.accept(request);
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p")) {
             JsonNode answer = h.invoke(restEvent(request));
 
             assertEquals(400, answer.get("statusCode").asInt(), answer.toString());
-            assertTrue(problem(answer).get("errors").findValuesAsText("field").contains(field),
+            assertTrue(
+                    problem(answer).get("errors").findValuesAsText("field").contains(field),
                     problem(answer).toString());
             assertEquals(0, relay.connections(), "nothing reached the relay");
         }
@@ -169,12 +196,16 @@ class SecurityIT {
 
     @Test
     void aNulOrNewlineInAHeaderNameIsRefused() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p")) {
             ObjectNode request = message("ann@example.org", "ok");
-            request.putObject("headers").put("X-A\r\nBcc", "victim@evil.example").put("X-B\u0000", "v");
+            request.putObject("headers")
+                    .put("X-A\r\nBcc", "victim@evil.example")
+                    .put("X-B\u0000", "v");
             JsonNode answer = h.invoke(restEvent(request));
             assertEquals(400, answer.get("statusCode").asInt());
-            assertEquals(List.of("headers.X-A??Bcc", "headers.X-B?"),
+            assertEquals(
+                    List.of("headers.X-A??Bcc", "headers.X-B?"),
                     problem(answer).get("errors").findValuesAsText("field"));
         }
     }
@@ -182,10 +213,12 @@ class SecurityIT {
     /** CVE-2025-7962: U+760D written as one byte is 0x0D, a raw CR in the SMTP command. */
     @Test
     void nonAsciiThatCouldBecomeARawCrNeverReachesACommand() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p")) {
             JsonNode local = h.invoke(restEvent(message("victim\u760d@example.org", "x")));
             assertEquals(400, local.get("statusCode").asInt());
-            assertTrue(problem(local).get("errors").get(0).get("message").asText().contains("non-ASCII"));
+            assertTrue(
+                    problem(local).get("errors").get(0).get("message").asText().contains("non-ASCII"));
 
             ObjectNode request = message("Name \u760d\u760a <ann@bücher\u760d.example>", "Betreff \u760d\u760a")
                     .put("from", "Acme \u760d <noreply@example.com>");
@@ -197,8 +230,9 @@ class SecurityIT {
                 assertTrue(line.chars().allMatch(c -> c >= 0x20 && c < 0x7f), "not printable ASCII: " + line);
             }
             assertEquals(1, relay.count("RCPT"));
-            assertTrue(relay.transcript().stream().anyMatch(l -> l.startsWith("RCPT TO:<ann@xn--")), relay.transcript()
-                    .toString());
+            assertTrue(
+                    relay.transcript().stream().anyMatch(l -> l.startsWith("RCPT TO:<ann@xn--")),
+                    relay.transcript().toString());
             byte[] payload = relay.payloads().get(0);
             assertNoBareCrOrLf(payload);
             for (byte b : payload) {
@@ -207,8 +241,18 @@ class SecurityIT {
             MimeMessage sent = parse(unstuffed(payload));
             assertEquals("Betreff \u760d\u760a", sent.getSubject());
             List<String> names = headerNames(sent);
-            assertEquals(List.of("Date", "From", "To", "Message-ID", "Subject", "MIME-Version", "Content-Type",
-                    "Content-Transfer-Encoding", "X-Note"), names);
+            assertEquals(
+                    List.of(
+                            "Date",
+                            "From",
+                            "To",
+                            "Message-ID",
+                            "Subject",
+                            "MIME-Version",
+                            "Content-Type",
+                            "Content-Transfer-Encoding",
+                            "X-Note"),
+                    names);
         }
     }
 
@@ -226,8 +270,12 @@ class SecurityIT {
         try (Harness h = new Harness(TestRelay.start(certificate))) {
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
             assertEquals(503, answer.get("statusCode").asInt());
-            assertEquals("urn:relaymail:problem:relay_tls_failed", problem(answer).get("type").asText());
-            assertTrue(problem(answer).get("detail").asText().contains(reason), problem(answer).toString());
+            assertEquals(
+                    "urn:relaymail:problem:relay_tls_failed",
+                    problem(answer).get("type").asText());
+            assertTrue(
+                    problem(answer).get("detail").asText().contains(reason),
+                    problem(answer).toString());
             assertEquals(0, h.relay.authAttempts(), "no credentials to a relay that failed verification");
         }
     }
@@ -237,20 +285,32 @@ class SecurityIT {
         try (Harness h = new Harness(TestRelay.withTlsVersions("TLSv1.1", "TLSv1"))) {
             JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x")));
             assertEquals(503, answer.get("statusCode").asInt());
-            assertTrue(problem(answer).get("detail").asText().contains("TLS 1.2 or newer"), problem(answer).toString());
+            assertTrue(
+                    problem(answer).get("detail").asText().contains("TLS 1.2 or newer"),
+                    problem(answer).toString());
             assertEquals(0, h.relay.authAttempts());
         }
         try (Harness h = new Harness(TestRelay.withTlsVersions("TLSv1.2"))) {
-            assertEquals(202, h.invoke(restEvent(message("ann@example.org", "x"))).get("statusCode").asInt());
+            assertEquals(
+                    202,
+                    h.invoke(restEvent(message("ann@example.org", "x")))
+                            .get("statusCode")
+                            .asInt());
         }
     }
 
     @Test
     void theFunctionIsNotAnOpenRelay() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
-            for (String from : List.of("ceo@evil.example", "billing@example.com.evil.example",
-                    "billing@ex\u0430mple.com", "billing@sub.example.com", "\"billing@example.com\" <x@evil.example>")) {
-                JsonNode answer = h.invoke(restEvent(message("ann@example.org", "x").put("from", from)));
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p")) {
+            for (String from : List.of(
+                    "ceo@evil.example",
+                    "billing@example.com.evil.example",
+                    "billing@ex\u0430mple.com",
+                    "billing@sub.example.com",
+                    "\"billing@example.com\" <x@evil.example>")) {
+                JsonNode answer =
+                        h.invoke(restEvent(message("ann@example.org", "x").put("from", from)));
                 assertEquals(403, answer.get("statusCode").asInt(), from);
                 assertTrue(problem(answer).get("detail").asText().contains("@"), from);
             }
@@ -260,9 +320,12 @@ class SecurityIT {
 
     @Test
     void envelopeSenderAndFromHeaderAgree() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p")) {
             h.invoke(restEvent(message("ann@example.org", "x").put("from", "Billing <Billing@Example.com>")));
-            assertTrue(relay.transcript().contains("MAIL FROM:<Billing@example.com>"), relay.transcript().toString());
+            assertTrue(
+                    relay.transcript().contains("MAIL FROM:<Billing@example.com>"),
+                    relay.transcript().toString());
             String from = parse(unstuffed(relay.payloads().get(0))).getFrom()[0].toString();
             assertEquals("Billing <Billing@example.com>", from);
             assertFalse(relay.transcript().stream().anyMatch(l -> l.contains("SMTPUTF8")));

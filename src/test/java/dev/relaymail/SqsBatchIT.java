@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.testing.Harness.failures;
 import static dev.relaymail.testing.Harness.ids;
 import static dev.relaymail.testing.Harness.message;
@@ -11,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.TestRelay;
 import java.nio.charset.StandardCharsets;
@@ -37,10 +36,12 @@ class SqsBatchIT {
 
     static List<String> subjects(TestRelay relay) {
         Pattern subject = Pattern.compile("\r\nSubject: ([^\r]*)\r\n");
-        return relay.received().stream().map(r -> {
-            Matcher m = subject.matcher(new String(r.data(), StandardCharsets.US_ASCII));
-            return m.find() ? m.group(1) : "?";
-        }).toList();
+        return relay.received().stream()
+                .map(r -> {
+                    Matcher m = subject.matcher(new String(r.data(), StandardCharsets.US_ASCII));
+                    return m.find() ? m.group(1) : "?";
+                })
+                .toList();
     }
 
     static String attribute(Message m, String name) {
@@ -53,8 +54,12 @@ class SqsBatchIT {
         try (Harness h = new Harness().with("SMTP_CONNECTIONS", "1")) {
             h.relay.refuse("busy@example.org", 451);
             h.relay.refuse("gone@example.org", 550);
-            JsonNode event = sqsEvent(QUEUE, message("ann@example.org", "first"), message("busy@example.org", "busy"),
-                    message("gone@example.org", "gone"), message("bob@example.net", "last"));
+            JsonNode event = sqsEvent(
+                    QUEUE,
+                    message("ann@example.org", "first"),
+                    message("busy@example.org", "busy"),
+                    message("gone@example.org", "gone"),
+                    message("bob@example.net", "last"));
             List<String> ids = ids(event);
 
             JsonNode response = h.invoke(event);
@@ -93,7 +98,8 @@ class SqsBatchIT {
     @Test
     void refusedSendersGoToTheDeadLetterQueue() {
         try (Harness h = new Harness()) {
-            JsonNode response = h.invoke(sqsEvent(QUEUE, message("ann@example.org", "x").put("from", "x@evil.example")));
+            JsonNode response =
+                    h.invoke(sqsEvent(QUEUE, message("ann@example.org", "x").put("from", "x@evil.example")));
             assertEquals(List.of(), failures(response));
             assertEquals("sender_not_allowed", attribute(h.deadLetters().get(0), "error"));
         }
@@ -124,7 +130,10 @@ class SqsBatchIT {
     void fifoReportsTheFirstFailureAndEveryLaterRecordWithoutSendingThem() {
         try (Harness h = new Harness()) {
             h.relay.refuse("busy@example.org", 451);
-            JsonNode event = sqsEvent(FIFO, message("ann@example.org", "one"), message("busy@example.org", "two"),
+            JsonNode event = sqsEvent(
+                    FIFO,
+                    message("ann@example.org", "one"),
+                    message("busy@example.org", "two"),
                     message("ann@example.org", "three"));
             List<String> ids = ids(event);
 
@@ -147,8 +156,12 @@ class SqsBatchIT {
     @Test
     void aRelayWithoutStartTlsGetsOneReconnectThenTheRestIsReported() {
         try (Harness h = new Harness(TestRelay.withoutStartTls())) {
-            JsonNode event = sqsEvent(QUEUE, message("a@example.org", "1"), message("b@example.org", "2"),
-                    message("c@example.org", "3"), message("d@example.org", "4"));
+            JsonNode event = sqsEvent(
+                    QUEUE,
+                    message("a@example.org", "1"),
+                    message("b@example.org", "2"),
+                    message("c@example.org", "3"),
+                    message("d@example.org", "4"));
 
             assertEquals(ids(event), failures(h.invoke(event)));
             assertEquals(2, h.relay.connections(), "the first record and one reconnect, then no more attempts");
@@ -175,11 +188,13 @@ class SqsBatchIT {
             h.invoke(event);
             h.invoke(event);
             Pattern id = Pattern.compile("\r\nMessage-ID: (<[^>]+>)\r\n");
-            List<String> messageIds = h.relay.received().stream().map(r -> {
-                Matcher m = id.matcher(new String(r.data(), StandardCharsets.US_ASCII));
-                assertTrue(m.find());
-                return m.group(1);
-            }).toList();
+            List<String> messageIds = h.relay.received().stream()
+                    .map(r -> {
+                        Matcher m = id.matcher(new String(r.data(), StandardCharsets.US_ASCII));
+                        assertTrue(m.find());
+                        return m.group(1);
+                    })
+                    .toList();
             assertEquals(2, messageIds.size());
             assertEquals(messageIds.get(0), messageIds.get(1));
         }
@@ -205,8 +220,12 @@ class SqsBatchIT {
     @Test
     void fifoRecordsStayInOrderOnOneConnectionWhateverTheSetting() {
         try (Harness h = new Harness().with("SMTP_CONNECTIONS", "3")) {
-            JsonNode event = sqsEvent(FIFO, message("a@example.org", "1"), message("b@example.org", "2"),
-                    message("c@example.org", "3"), message("d@example.org", "4"));
+            JsonNode event = sqsEvent(
+                    FIFO,
+                    message("a@example.org", "1"),
+                    message("b@example.org", "2"),
+                    message("c@example.org", "3"),
+                    message("d@example.org", "4"));
             assertEquals(List.of(), failures(h.invoke(event)));
             assertEquals(List.of("1", "2", "3", "4"), subjects(h.relay));
             assertEquals(1, h.relay.connections());
@@ -233,12 +252,17 @@ class SqsBatchIT {
             for (String batch : List.of("cold", "warm")) {
                 mails.set(new CountDownLatch(2));
                 firstOfBatch.set(true);
-                JsonNode event = sqsEvent(QUEUE, message("a@example.org", batch + "1"),
-                        message("b@example.org", batch + "2"), message("c@example.org", batch + "3"));
+                JsonNode event = sqsEvent(
+                        QUEUE,
+                        message("a@example.org", batch + "1"),
+                        message("b@example.org", batch + "2"),
+                        message("c@example.org", batch + "3"));
                 assertEquals(List.of(), failures(h.invoke(event)));
             }
 
-            assertEquals(List.of(false, true), othersStartedMeanwhile,
+            assertEquals(
+                    List.of(false, true),
+                    othersStartedMeanwhile,
                     "a new container's first record goes alone; right after, the batch goes parallel at once");
             assertEquals(6, relay.payloads().size());
         }
@@ -251,7 +275,8 @@ class SqsBatchIT {
      */
     @Test
     void byDefaultAWarmContainerSendsABatchOfTenInOneRound() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay(); Harness h = new Harness(relay, "u", "p")) {
+        try (ScriptedRelay relay = new ScriptedRelay();
+                Harness h = new Harness(relay, "u", "p")) {
             assertEquals(List.of(), failures(h.invoke(sqsEvent(QUEUE, message("a@example.org", "first")))));
             CountDownLatch mails = new CountDownLatch(10);
             List<Boolean> allBegunBeforeThis = new CopyOnWriteArrayList<>();

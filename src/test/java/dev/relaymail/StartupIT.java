@@ -1,7 +1,5 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.testing.Harness.message;
 import static dev.relaymail.testing.Harness.restEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,6 +14,7 @@ import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.secrets.SecretsManagerCredentials;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.TestRelay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,6 +34,7 @@ import org.junit.jupiter.api.Test;
 class StartupIT {
     /** Held strongly: the log manager forgets a logger's handlers once the logger is collected. */
     private final Logger secretsLog = Logger.getLogger(SecretsManagerCredentials.class.getName());
+
     private final List<LogRecord> secretReads = new ArrayList<>();
     private final Handler capture = new Handler() {
         @Override
@@ -45,12 +45,10 @@ class StartupIT {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     };
 
     @BeforeEach
@@ -80,8 +78,8 @@ class StartupIT {
     void warmingUpOpensTheConnectionTheFirstMessageUses() {
         try (Harness h = new Harness()) {
             Components container = h.components();
-            SecretsManagerCredentials secret = SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"),
-                    System.getenv());
+            SecretsManagerCredentials secret =
+                    SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"), System.getenv());
             container.startup().warmUp(Startup.Early.none());
             assertEquals(0, h.relay.connections(), "without early work nothing connects (SnapStart)");
 
@@ -92,8 +90,11 @@ class StartupIT {
             assertEquals(1, h.relay.connections());
             assertEquals(1, h.relay.authAttempts());
 
-            assertEquals(202, invoke(new MailHandler(warm), restEvent(message("ann@example.org", "x")))
-                    .get("statusCode").asInt());
+            assertEquals(
+                    202,
+                    invoke(new MailHandler(warm), restEvent(message("ann@example.org", "x")))
+                            .get("statusCode")
+                            .asInt());
             assertEquals(1, h.relay.connections(), "the first message used the connection opened at start");
             assertEquals(1, secretReads.size());
         }
@@ -102,8 +103,8 @@ class StartupIT {
     @Test
     void theFirstConnectionOpensWhileTheSecretIsStillBeingRead() throws Exception {
         try (Harness h = new Harness()) {
-            SecretsManagerCredentials secret = SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"),
-                    System.getenv());
+            SecretsManagerCredentials secret =
+                    SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"), System.getenv());
             CountDownLatch readable = new CountDownLatch(1);
             CredentialsSource slowSecret = new CredentialsSource() {
                 @Override
@@ -139,8 +140,11 @@ class StartupIT {
             }
 
             assertEquals(1, h.relay.authAttempts(), "it logs in on that connection once the secret is read");
-            assertEquals(202, invoke(new MailHandler(container), restEvent(message("ann@example.org", "x")))
-                    .get("statusCode").asInt());
+            assertEquals(
+                    202,
+                    invoke(new MailHandler(container), restEvent(message("ann@example.org", "x")))
+                            .get("statusCode")
+                            .asInt());
             assertEquals(1, h.relay.connections());
         }
     }
@@ -149,8 +153,8 @@ class StartupIT {
     void aRelayThatIsDownAtStartIsNotAnErrorYet() {
         try (Harness h = new Harness()) {
             h.relay.close();
-            SecretsManagerCredentials secret = SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"),
-                    System.getenv());
+            SecretsManagerCredentials secret =
+                    SecretsManagerCredentials.create(h.env.get("SMTP_SECRET_ID"), System.getenv());
             Config config = Config.fromEnvironment(h.env);
             SmtpRelay relay = new SmtpRelay(config.relay(), secret);
             Components container = Components.production(config, relay, secret);
@@ -158,8 +162,11 @@ class StartupIT {
             container.startup().warmUp(Startup.Early.start(secret, relay));
             assertTrue(System.nanoTime() - start < Startup.PREPARE_TIMEOUT.toNanos() + 2_000_000_000L);
 
-            assertEquals(503, invoke(new MailHandler(container), restEvent(message("ann@example.org", "x")))
-                    .get("statusCode").asInt());
+            assertEquals(
+                    503,
+                    invoke(new MailHandler(container), restEvent(message("ann@example.org", "x")))
+                            .get("statusCode")
+                            .asInt());
         }
     }
 
@@ -179,10 +186,13 @@ class StartupIT {
             assertEquals(2, h.relay.authAttempts(), "the restore logs in again ahead of the first message");
             JsonNode second = invoke(handler, restEvent(message("ann@example.org", "two")));
 
-            assertEquals(2, h.relay.connections(),
+            assertEquals(
+                    2,
+                    h.relay.connections(),
                     "closed before the snapshot; the first message after the restore used the one the restore opened");
             assertEquals(2, secretReads.size(), "the credentials were forgotten and read again after the restore");
-            assertNotEquals(Harness.JSON.readTree(first.get("body").asText()).get("messageId"),
+            assertNotEquals(
+                    Harness.JSON.readTree(first.get("body").asText()).get("messageId"),
                     Harness.JSON.readTree(second.get("body").asText()).get("messageId"));
         }
     }
@@ -192,8 +202,11 @@ class StartupIT {
         try (Harness h = new Harness(TestRelay.start())) {
             MailHandler handler = h.newContainer();
             for (int i = 0; i < 3; i++) {
-                assertEquals(202, invoke(handler, restEvent(message("ann@example.org", "m" + i))).get("statusCode")
-                        .asInt());
+                assertEquals(
+                        202,
+                        invoke(handler, restEvent(message("ann@example.org", "m" + i)))
+                                .get("statusCode")
+                                .asInt());
             }
             assertEquals(1, secretReads.size(), "no GetSecretValue on warm invocations");
             assertEquals(1, h.relay.connections(), "the relay connection is kept across warm invocations");

@@ -1,21 +1,20 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.ApiAnswersIT.assertProblem;
 import static dev.relaymail.ApiAnswersIT.body;
+import static dev.relaymail.SecurityIT.parse;
+import static dev.relaymail.SqsBatchIT.attribute;
 import static dev.relaymail.testing.Harness.failures;
 import static dev.relaymail.testing.Harness.httpApiEvent;
 import static dev.relaymail.testing.Harness.message;
 import static dev.relaymail.testing.Harness.sqsEvent;
-import static dev.relaymail.SecurityIT.parse;
-import static dev.relaymail.SqsBatchIT.attribute;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.Moto;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Multipart;
@@ -74,12 +73,15 @@ class StoredAttachmentsIT {
         upload("reports/late.pdf", 1_000);
         try (Harness h = harness()) {
             // too little time left to start the read: S3 counts as unavailable, as when it cannot be reached
-            JsonNode answer = h.invoke(httpApiEvent(withReference("reports/late.pdf")).toString()
-                    .getBytes(StandardCharsets.UTF_8), MailHandler.SAFETY_MARGIN.plusSeconds(3));
+            JsonNode answer = h.invoke(
+                    httpApiEvent(withReference("reports/late.pdf")).toString().getBytes(StandardCharsets.UTF_8),
+                    MailHandler.SAFETY_MARGIN.plusSeconds(3));
 
             assertProblem(answer, 503, null);
             JsonNode problem = body(answer);
-            assertEquals("urn:relaymail:problem:storage_unavailable", problem.get("type").asText());
+            assertEquals(
+                    "urn:relaymail:problem:storage_unavailable",
+                    problem.get("type").asText());
             assertTrue(problem.get("retryable").asBoolean());
             assertTrue(answer.get("headers").has("Retry-After"), answer.toString());
             assertEquals(0, h.relay.received().size());
@@ -109,7 +111,8 @@ class StoredAttachmentsIT {
             JsonNode answer = h.invoke(httpApiEvent(withReference("big.bin")));
 
             assertProblem(answer, 413, "attachments[0].s3");
-            assertTrue(body(answer).toString().contains("is 300000 bytes, more than the 150000 left"), answer.toString());
+            assertTrue(
+                    body(answer).toString().contains("is 300000 bytes, more than the 150000 left"), answer.toString());
             assertEquals(0, h.relay.received().size());
         }
     }
@@ -123,7 +126,8 @@ class StoredAttachmentsIT {
 
             assertEquals(List.of(), failures(response));
             String detail = attribute(h.deadLetters().get(0), "detail");
-            assertTrue(detail.contains("attachments[0].s3: there is no object s3://" + bucket + "/nothing/here.pdf"),
+            assertTrue(
+                    detail.contains("attachments[0].s3: there is no object s3://" + bucket + "/nothing/here.pdf"),
                     detail);
             assertEquals(0, h.relay.received().size());
         }

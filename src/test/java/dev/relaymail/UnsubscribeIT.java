@@ -1,17 +1,16 @@
 package dev.relaymail;
 
-import dev.relaymail.testing.Harness;
-
 import static dev.relaymail.ApiAnswersIT.assertProblem;
+import static dev.relaymail.SecurityIT.parse;
 import static dev.relaymail.testing.Harness.failures;
 import static dev.relaymail.testing.Harness.message;
 import static dev.relaymail.testing.Harness.restEvent;
 import static dev.relaymail.testing.Harness.sqsEvent;
-import static dev.relaymail.SecurityIT.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.testing.Harness;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeUtility;
 import java.util.List;
@@ -23,22 +22,26 @@ class UnsubscribeIT {
 
     private static ObjectNode newsletter() {
         ObjectNode body = message("ann@example.org", "November news");
-        body.putObject("unsubscribe").put("url", "https://news.example.com/unsubscribe?u=ann%40example.org&s=8f3a")
+        body.putObject("unsubscribe")
+                .put("url", "https://news.example.com/unsubscribe?u=ann%40example.org&s=8f3a")
                 .put("mailto", "unsubscribe@example.com");
         return body;
     }
 
     private static void assertOneClick(byte[] data) throws Exception {
         MimeMessage m = parse(data);
-        assertEquals("<https://news.example.com/unsubscribe?u=ann%40example.org&s=8f3a>, "
-                + "<mailto:unsubscribe@example.com>", MimeUtility.unfold(m.getHeader("List-Unsubscribe", null)));
+        assertEquals(
+                "<https://news.example.com/unsubscribe?u=ann%40example.org&s=8f3a>, "
+                        + "<mailto:unsubscribe@example.com>",
+                MimeUtility.unfold(m.getHeader("List-Unsubscribe", null)));
         assertEquals("List-Unsubscribe=One-Click", m.getHeader("List-Unsubscribe-Post", null));
     }
 
     @Test
     void addsTheOneClickHeadersToAMessageFromTheApi() throws Exception {
         try (Harness h = new Harness()) {
-            assertEquals(202, h.invoke(restEvent(newsletter())).get("statusCode").asInt());
+            assertEquals(
+                    202, h.invoke(restEvent(newsletter())).get("statusCode").asInt());
             assertOneClick(h.relay.received().get(0).data());
         }
     }

@@ -7,11 +7,11 @@ import dev.relaymail.core.Accepted;
 import dev.relaymail.core.FieldError;
 import dev.relaymail.core.Invocation;
 import dev.relaymail.core.MailException;
-import dev.relaymail.core.Sender;
-import dev.relaymail.request.RequestReader;
 import dev.relaymail.core.RequestRejectedException;
+import dev.relaymail.core.Sender;
 import dev.relaymail.logging.Metrics;
 import dev.relaymail.logging.OutcomeLog;
+import dev.relaymail.request.RequestReader;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -54,9 +54,14 @@ public final class ApiGatewayAdapter {
         }
         OutcomeLog.Source source = new OutcomeLog.Source(invocation, Optional.empty(), metrics);
         if (request.body().length > maxBodyBytes) {
-            return Problems.of(new RequestRejectedException(RequestRejectedException.Reason.TOO_LARGE, List.of(
-                    new FieldError("body", "the request body is larger than the limit of " + maxBodyBytes
-                            + " bytes (MAX_MESSAGE_BYTES)"))), false);
+            return Problems.of(
+                    new RequestRejectedException(
+                            RequestRejectedException.Reason.TOO_LARGE,
+                            List.of(new FieldError(
+                                    "body",
+                                    "the request body is larger than the limit of " + maxBodyBytes
+                                            + " bytes (MAX_MESSAGE_BYTES)"))),
+                    false);
         }
         if (request.batch()) {
             try {
@@ -65,8 +70,8 @@ public final class ApiGatewayAdapter {
                 return Problems.of(e, false);
             }
         }
-        MessageSending.Result result = sending.send(() -> reader.read(request.body(), request.header("idempotency-key")),
-                source, invocation.deadline());
+        MessageSending.Result result = sending.send(
+                () -> reader.read(request.body(), request.header("idempotency-key")), source, invocation.deadline());
         if (result instanceof MessageSending.Sent sent) {
             HttpAnswer answer = HttpAnswer.json(202, "application/json", accepted(sent.accepted()));
             return sent.accepted().replayed() ? answer.withHeader("Idempotent-Replayed", "true") : answer;
@@ -89,7 +94,8 @@ public final class ApiGatewayAdapter {
         boolean json = type.equals("application/json") || (type.startsWith("application/") && type.endsWith("+json"));
         for (int i = 1; i < parts.length; i++) {
             String[] parameter = parts[i].strip().split("=", 2);
-            if (parameter[0].strip().equals("charset") && parameter.length == 2
+            if (parameter[0].strip().equals("charset")
+                    && parameter.length == 2
                     && !parameter[1].strip().replace("\"", "").equals("utf-8")) {
                 return false;
             }

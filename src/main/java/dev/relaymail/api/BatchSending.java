@@ -8,10 +8,10 @@ import dev.relaymail.core.Accepted;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.MailException;
 import dev.relaymail.core.RelayException;
-import dev.relaymail.request.RequestReader;
 import dev.relaymail.core.SendRequest;
 import dev.relaymail.logging.LogFields;
 import dev.relaymail.logging.OutcomeLog;
+import dev.relaymail.request.RequestReader;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -33,8 +33,11 @@ import java.util.logging.Logger;
 final class BatchSending {
     private static final Logger LOG = Logger.getLogger(BatchSending.class.getName());
     /** Failures that are about the relay or the setup rather than one message: the rest would fail the same way. */
-    private static final Set<RelayException.Kind> RELAY_DOWN = EnumSet.of(RelayException.Kind.CONNECTION,
-            RelayException.Kind.TLS, RelayException.Kind.AUTHENTICATION, RelayException.Kind.CREDENTIALS,
+    private static final Set<RelayException.Kind> RELAY_DOWN = EnumSet.of(
+            RelayException.Kind.CONNECTION,
+            RelayException.Kind.TLS,
+            RelayException.Kind.AUTHENTICATION,
+            RelayException.Kind.CREDENTIALS,
             RelayException.Kind.DEADLINE);
     /** A message is not started with less time than this left: answering in time matters more. */
     private static final Duration LAST_START = Duration.ofSeconds(1);
@@ -67,24 +70,33 @@ final class BatchSending {
             }
             int index = i;
             JsonNode message = messages.get(i);
-            MessageSending.Result result = sending.send(() -> {
-                SendRequest read = reader.read(message, Optional.empty());
-                return read.idempotencyKey().isEmpty() && batchKey.isPresent()
-                        ? read.withIdempotencyKey(batchKey.get() + "/" + index) : read;
-            }, source.item(i), deadline);
+            MessageSending.Result result = sending.send(
+                    () -> {
+                        SendRequest read = reader.read(message, Optional.empty());
+                        return read.idempotencyKey().isEmpty() && batchKey.isPresent()
+                                ? read.withIdempotencyKey(batchKey.get() + "/" + index)
+                                : read;
+                    },
+                    source.item(i),
+                    deadline);
             if (result instanceof MessageSending.Sent sent) {
                 accepted++;
                 results.add(sent(i, sent.accepted()));
             } else if (result instanceof MessageSending.Failed failed) {
                 results.add(item(i, failed.problem()));
-                skipReason = failed.failure().filter(f -> f instanceof RelayException r && RELAY_DOWN.contains(r.kind()))
+                skipReason = failed.failure()
+                        .filter(f -> f instanceof RelayException r && RELAY_DOWN.contains(r.kind()))
                         .map(f -> "not tried: the message before it failed with " + f.code());
             }
         }
         if (notTried > 0) {
-            LOG.log(Level.WARNING, "answered the rest of the batch not_attempted without trying it", LogFields.of()
-                    .with("requestId", source.invocation().requestId()).with("reason", skipReason.get())
-                    .with("notAttempted", notTried));
+            LOG.log(
+                    Level.WARNING,
+                    "answered the rest of the batch not_attempted without trying it",
+                    LogFields.of()
+                            .with("requestId", source.invocation().requestId())
+                            .with("reason", skipReason.get())
+                            .with("notAttempted", notTried));
         }
         body.put("accepted", accepted);
         body.put("failed", messages.size() - accepted);

@@ -20,13 +20,19 @@ record HttpRequest(String method, String path, Map<String, String> headers, byte
     }
 
     static HttpRequest fromRestEvent(JsonNode event) {
-        return new HttpRequest(event.path("httpMethod").asText(""), event.path("path").asText(""),
-                headers(event.path("headers")), body(event));
+        return new HttpRequest(
+                event.path("httpMethod").asText(""),
+                event.path("path").asText(""),
+                headers(event.path("headers")),
+                body(event));
     }
 
     static HttpRequest fromHttpApiEvent(JsonNode event) {
-        return new HttpRequest(event.path("requestContext").path("http").path("method").asText(""),
-                event.path("rawPath").asText(""), headers(event.path("headers")), body(event));
+        return new HttpRequest(
+                event.path("requestContext").path("http").path("method").asText(""),
+                event.path("rawPath").asText(""),
+                headers(event.path("headers")),
+                body(event));
     }
 
     /** {@code POST …/messages/batch}: several messages in one request. */
@@ -43,7 +49,9 @@ record HttpRequest(String method, String path, Map<String, String> headers, byte
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> header = it.next();
             if (header.getValue().isTextual()) {
-                headers.put(header.getKey().toLowerCase(Locale.ROOT), header.getValue().textValue());
+                headers.put(
+                        header.getKey().toLowerCase(Locale.ROOT),
+                        header.getValue().textValue());
             }
         }
         return headers;

@@ -19,14 +19,11 @@ final class MessageSending {
     }
 
     /** How one message went: accepted, or failed with the problem answer for it. */
-    sealed interface Result permits Sent, Failed {
-    }
+    sealed interface Result permits Sent, Failed {}
 
-    record Sent(Accepted accepted) implements Result {
-    }
+    record Sent(Accepted accepted) implements Result {}
 
-    record Failed(HttpAnswer problem, Optional<MailException> failure) implements Result {
-    }
+    record Failed(HttpAnswer problem, Optional<MailException> failure) implements Result {}
 
     /** The reading step: a send request from the body, or the failure that says why not. */
     @FunctionalInterface
@@ -44,8 +41,8 @@ final class MessageSending {
             return new Sent(accepted);
         } catch (MailException e) {
             outcomes.failed(source, request, e, "answered", start);
-            return new Failed(Problems.of(e, request.flatMap(SendRequest::idempotencyKey).isPresent()),
-                    Optional.of(e));
+            return new Failed(
+                    Problems.of(e, request.flatMap(SendRequest::idempotencyKey).isPresent()), Optional.of(e));
         } catch (RuntimeException e) {
             outcomes.unexpected(source, e);
             return new Failed(Problems.internalError(source.invocation().requestId()), Optional.empty());

@@ -17,15 +17,15 @@ public final class AwsClients {
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
     /** The longest one attempt of an AWS call may take. */
     public static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
+
     private static final Supplier<SdkHttpClient> HTTP_CLIENT = once(UrlConnectionHttpClient::create);
 
-    private AwsClients() {
-    }
+    private AwsClients() {}
 
     public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder) {
         return builder.httpClient(HTTP_CLIENT.get())
-                .overrideConfiguration(c -> c.apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
-                        .apiCallTimeout(CALL_TIMEOUT))
+                .overrideConfiguration(
+                        c -> c.apiCallAttemptTimeout(ATTEMPT_TIMEOUT).apiCallTimeout(CALL_TIMEOUT))
                 .build();
     }
 

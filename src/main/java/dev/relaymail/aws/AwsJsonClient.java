@@ -1,10 +1,9 @@
 package dev.relaymail.aws;
 
-import dev.relaymail.http.HttpPost;
-
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.relaymail.core.Deadline;
+import dev.relaymail.http.HttpPost;
 import dev.relaymail.json.JsonTrees;
 import java.io.IOException;
 import java.net.MalformedURLException;
@@ -40,8 +39,9 @@ public final class AwsJsonClient {
     /** Below this much time left, no attempt is begun: it could not finish. */
     private static final Duration MIN_ATTEMPT = Duration.ofMillis(100);
     /** The regions of the partitions whose endpoints this client knows, and their domain. */
-    private static final Pattern AWS_REGION = Pattern.compile("(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\\d+"
-            + "|us-gov-[a-z]+-\\d+");
+    private static final Pattern AWS_REGION =
+            Pattern.compile("(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\\d+" + "|us-gov-[a-z]+-\\d+");
+
     private static final Pattern AWS_CN_REGION = Pattern.compile("cn-[a-z]+-\\d+");
     private static final Pattern ERROR_CODE = Pattern.compile("<Code>([A-Za-z0-9.]{1,64})</Code>");
 
@@ -49,12 +49,16 @@ public final class AwsJsonClient {
      * What tells services apart: the name requests are signed for, the endpoint's first label, the variable that
      * overrides the endpoint, the prefix of {@code X-Amz-Target} and the JSON protocol's version.
      */
-    public record Service(String signingName, String endpointPrefix, String endpointVariable, String targetPrefix,
+    public record Service(
+            String signingName,
+            String endpointPrefix,
+            String endpointVariable,
+            String targetPrefix,
             String jsonVersion) {
-        public static final Service SECRETS_MANAGER = new Service("secretsmanager", "secretsmanager",
-                "AWS_ENDPOINT_URL_SECRETS_MANAGER", "secretsmanager", "1.1");
-        public static final Service DYNAMODB = new Service("dynamodb", "dynamodb", "AWS_ENDPOINT_URL_DYNAMODB",
-                "DynamoDB_20120810", "1.0");
+        public static final Service SECRETS_MANAGER = new Service(
+                "secretsmanager", "secretsmanager", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "secretsmanager", "1.1");
+        public static final Service DYNAMODB =
+                new Service("dynamodb", "dynamodb", "AWS_ENDPOINT_URL_DYNAMODB", "DynamoDB_20120810", "1.0");
     }
 
     /** A call that got no answer it could use: why, with the service's error code when it gave one. */
@@ -85,8 +89,8 @@ public final class AwsJsonClient {
         this.endpoint = endpoint;
         int port = endpoint.getPort();
         // the Host header as HttpURLConnection writes it, which the signature must cover
-        this.host = port == -1 || port == endpoint.getDefaultPort() ? endpoint.getHost()
-                : endpoint.getHost() + ":" + port;
+        this.host =
+                port == -1 || port == endpoint.getDefaultPort() ? endpoint.getHost() : endpoint.getHost() + ":" + port;
         this.region = region;
         this.keys = keys;
         this.clock = clock;
@@ -102,11 +106,15 @@ public final class AwsJsonClient {
         String accessKey = env.get("AWS_ACCESS_KEY_ID");
         String secretKey = env.get("AWS_SECRET_ACCESS_KEY");
         String region = env.getOrDefault("AWS_REGION", "");
-        if (blank(accessKey) || blank(secretKey) || isTrue(env, "AWS_USE_FIPS_ENDPOINT")
-                || isTrue(env, "AWS_USE_DUALSTACK_ENDPOINT") || !region.matches("[a-z]+(-[a-z]+)+-\\d+")) {
+        if (blank(accessKey)
+                || blank(secretKey)
+                || isTrue(env, "AWS_USE_FIPS_ENDPOINT")
+                || isTrue(env, "AWS_USE_DUALSTACK_ENDPOINT")
+                || !region.matches("[a-z]+(-[a-z]+)+-\\d+")) {
             return Optional.empty();
         }
-        String configured = isTrue(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") ? null
+        String configured = isTrue(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+                ? null
                 : Optional.ofNullable(env.get(service.endpointVariable())).orElse(env.get("AWS_ENDPOINT_URL"));
         Optional<URL> endpoint = configured != null ? endpoint(configured) : standardEndpoint(service, region);
         String token = env.get("AWS_SESSION_TOKEN");
@@ -133,8 +141,14 @@ public final class AwsJsonClient {
             attempt++;
             int budget = call.cap((int) AwsClients.ATTEMPT_TIMEOUT.toMillis());
             try {
-                HttpPost.Answer answer = HttpPost.send(endpoint, headers(operation, body), body, where,
-                        new HttpPost.Limits(budget, budget, maxAnswerBytes), budget, call);
+                HttpPost.Answer answer = HttpPost.send(
+                        endpoint,
+                        headers(operation, body),
+                        body,
+                        where,
+                        new HttpPost.Limits(budget, budget, maxAnswerBytes),
+                        budget,
+                        call);
                 if (answer.status() == 200) {
                     return answer.body();
                 }
@@ -206,8 +220,12 @@ public final class AwsJsonClient {
 
     /** Worth another try: the service failed or throttled. */
     private static boolean retryable(int status, String error) {
-        return status >= 500 || status == 429 || error.contains("Throttl") || error.equals("TooManyRequestsException")
-                || error.equals("RequestLimitExceeded") || error.equals("ProvisionedThroughputExceededException");
+        return status >= 500
+                || status == 429
+                || error.contains("Throttl")
+                || error.equals("TooManyRequestsException")
+                || error.equals("RequestLimitExceeded")
+                || error.equals("ProvisionedThroughputExceededException");
     }
 
     /**
@@ -231,9 +249,15 @@ public final class AwsJsonClient {
     private static Optional<URL> endpoint(String configured) {
         try {
             URI uri = new URI(configured);
-            boolean bare = (uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"))
-                    && uri.getRawQuery() == null && uri.getRawUserInfo() == null && uri.getRawFragment() == null;
-            if (!bare || uri.getHost() == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
+            boolean bare = (uri.getRawPath() == null
+                            || uri.getRawPath().isEmpty()
+                            || uri.getRawPath().equals("/"))
+                    && uri.getRawQuery() == null
+                    && uri.getRawUserInfo() == null
+                    && uri.getRawFragment() == null;
+            if (!bare
+                    || uri.getHost() == null
+                    || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
                 return Optional.empty();
             }
             return Optional.of(uri.resolve("/").toURL());
@@ -243,9 +267,11 @@ public final class AwsJsonClient {
     }
 
     private static Optional<URL> standardEndpoint(Service service, String region) {
-        String domain = AWS_REGION.matcher(region).matches() ? "amazonaws.com"
+        String domain = AWS_REGION.matcher(region).matches()
+                ? "amazonaws.com"
                 : AWS_CN_REGION.matcher(region).matches() ? "amazonaws.com.cn" : null;
-        return domain == null ? Optional.empty()
+        return domain == null
+                ? Optional.empty()
                 : endpoint("https://" + service.endpointPrefix() + "." + region + "." + domain);
     }
 

@@ -24,8 +24,8 @@ public final class SigV4 {
     static final String DATE_HEADER = "x-amz-date";
     static final String TOKEN_HEADER = "x-amz-security-token";
     private static final String ALGORITHM = "AWS4-HMAC-SHA256";
-    private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter AMZ_DATE =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final HexFormat HEX = HexFormat.of();
 
     /** The signing identity: an access key pair and, for temporary credentials, a session token (else null). */
@@ -42,8 +42,7 @@ public final class SigV4 {
         }
     }
 
-    private SigV4() {
-    }
+    private SigV4() {}
 
     /** The {@code X-Amz-Date} value for {@code now}. */
     static String amzDate(Instant now) {
@@ -54,17 +53,18 @@ public final class SigV4 {
      * The {@code Authorization} header for a request with these {@code headers} (every one signed; they must include
      * {@code host} and {@link #DATE_HEADER}, and {@link #TOKEN_HEADER} with temporary credentials) and {@code body}.
      */
-    static String authorization(String method, Map<String, String> headers, byte[] body, Keys keys, String region,
-            String service) {
+    static String authorization(
+            String method, Map<String, String> headers, byte[] body, Keys keys, String region, String service) {
         SortedMap<String, String> signed = new TreeMap<>();
-        headers.forEach((name, value) -> signed.put(name.toLowerCase(Locale.ROOT),
-                value.strip().replaceAll(" +", " ")));
+        headers.forEach((name, value) ->
+                signed.put(name.toLowerCase(Locale.ROOT), value.strip().replaceAll(" +", " ")));
         String amzDate = Objects.requireNonNull(signed.get(DATE_HEADER), DATE_HEADER);
         if (!signed.containsKey("host")) {
             throw new IllegalArgumentException("the host header must be signed");
         }
         StringBuilder canonical = new StringBuilder(method).append("\n/\n\n");
-        signed.forEach((name, value) -> canonical.append(name).append(':').append(value).append('\n'));
+        signed.forEach((name, value) ->
+                canonical.append(name).append(':').append(value).append('\n'));
         String signedHeaders = String.join(";", signed.keySet());
         canonical.append('\n').append(signedHeaders).append('\n').append(HEX.formatHex(sha256(body)));
 

@@ -1,13 +1,13 @@
 package dev.relaymail.config;
 
 import dev.relaymail.core.Attachment;
-import dev.relaymail.request.AttachmentPolicy;
 import dev.relaymail.core.MailAddress;
-import dev.relaymail.request.RequestLimits;
 import dev.relaymail.core.SenderPolicy;
 import dev.relaymail.relay.RelayAddress;
 import dev.relaymail.relay.RelaySettings;
 import dev.relaymail.relay.RelaySettings.TlsMode;
+import dev.relaymail.request.AttachmentPolicy;
+import dev.relaymail.request.RequestLimits;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -69,29 +69,46 @@ public record Config(
         Reader r = new Reader(env);
         TlsMode tls = r.tls();
         Optional<MailAddress> defaultFrom = r.optional("DEFAULT_FROM").map(v -> r.address("DEFAULT_FROM", v));
-        SenderPolicy allowed = r.optional("ALLOWED_FROM").map(r::senderPolicy)
+        SenderPolicy allowed = r.optional("ALLOWED_FROM")
+                .map(r::senderPolicy)
                 .or(() -> defaultFrom.map(SenderPolicy::only))
-                .orElseThrow(() -> new ConfigException(
-                        "ALLOWED_FROM is required when DEFAULT_FROM is not set (the function refuses to be an open relay)"));
+                .orElseThrow(
+                        () -> new ConfigException(
+                                "ALLOWED_FROM is required when DEFAULT_FROM is not set (the function refuses to be an open relay)"));
         defaultFrom.filter(from -> !allowed.allows(from)).ifPresent(from -> {
             throw new ConfigException("DEFAULT_FROM " + from.address() + " is not allowed by ALLOWED_FROM");
         });
-        String ehloName = defaultFrom.map(MailAddress::domain).or(allowed::anyDomain).orElseThrow();
-        RelaySettings relay = new RelaySettings(r.relays(r.integer("SMTP_PORT", tls == TlsMode.IMPLICIT ? 465 : 587,
-                1, 65535)), tls, r.integer("SMTP_CONNECT_TIMEOUT_MS", 5000, 1, 600_000),
-                r.integer("SMTP_TIMEOUT_MS", 10_000, 1, 600_000), ehloName,
+        String ehloName =
+                defaultFrom.map(MailAddress::domain).or(allowed::anyDomain).orElseThrow();
+        RelaySettings relay = new RelaySettings(
+                r.relays(r.integer("SMTP_PORT", tls == TlsMode.IMPLICIT ? 465 : 587, 1, 65535)),
+                tls,
+                r.integer("SMTP_CONNECT_TIMEOUT_MS", 5000, 1, 600_000),
+                r.integer("SMTP_TIMEOUT_MS", 10_000, 1, 600_000),
+                ehloName,
                 r.integer("SMTP_CONNECTIONS", DEFAULT_CONNECTIONS, 1, 32));
-        RequestLimits limits = new RequestLimits(r.integer("MAX_RECIPIENTS", 50, 1, 10_000),
+        RequestLimits limits = new RequestLimits(
+                r.integer("MAX_RECIPIENTS", 50, 1, 10_000),
                 r.integer("MAX_MESSAGE_BYTES", 10_485_760, 1024, Integer.MAX_VALUE));
-        return new Config(relay, r.matching("SMTP_SECRET_ID", r.required("SMTP_SECRET_ID"), SECRET_ID,
-                "a Secrets Manager secret name or ARN"), defaultFrom, allowed, limits,
+        return new Config(
+                relay,
+                r.matching(
+                        "SMTP_SECRET_ID",
+                        r.required("SMTP_SECRET_ID"),
+                        SECRET_ID,
+                        "a Secrets Manager secret name or ARN"),
+                defaultFrom,
+                allowed,
+                limits,
                 r.attachmentPolicy(r.optional("BLOCKED_ATTACHMENTS").orElse(AttachmentPolicy.DEFAULT)),
                 r.optional("DEAD_LETTER_QUEUE_URL").map(v -> r.url("DEAD_LETTER_QUEUE_URL", v)),
-                r.optional("IDEMPOTENCY_TABLE").map(v -> r.matching("IDEMPOTENCY_TABLE", v, TABLE,
-                        "a DynamoDB table name or ARN")),
+                r.optional("IDEMPOTENCY_TABLE")
+                        .map(v -> r.matching("IDEMPOTENCY_TABLE", v, TABLE, "a DynamoDB table name or ARN")),
                 Duration.ofSeconds(r.integer("IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 30 * 86_400)),
-                new TemplateSettings(r.optional("TEMPLATE_BUCKET").map(b -> r.bucket("TEMPLATE_BUCKET", b)),
-                        r.templatePrefix(), Duration.ofSeconds(r.integer("TEMPLATE_CACHE_SECONDS", 300, 0, 86_400))),
+                new TemplateSettings(
+                        r.optional("TEMPLATE_BUCKET").map(b -> r.bucket("TEMPLATE_BUCKET", b)),
+                        r.templatePrefix(),
+                        Duration.ofSeconds(r.integer("TEMPLATE_CACHE_SECONDS", 300, 0, 86_400))),
                 r.buckets("ATTACHMENT_BUCKETS"));
     }
 
@@ -125,8 +142,9 @@ public record Config(
             return switch (value) {
                 case "starttls" -> TlsMode.STARTTLS;
                 case "implicit" -> TlsMode.IMPLICIT;
-                default -> throw new ConfigException("SMTP_TLS must be starttls or implicit (TLS is never optional), not "
-                        + value);
+                default ->
+                    throw new ConfigException(
+                            "SMTP_TLS must be starttls or implicit (TLS is never optional), not " + value);
             };
         }
 
@@ -196,7 +214,9 @@ public record Config(
 
         /** A key prefix ending in a slash, or empty for the bucket's top level. */
         String templatePrefix() {
-            String prefix = Optional.ofNullable(env.get("TEMPLATE_PREFIX")).map(String::strip).orElse("templates/");
+            String prefix = Optional.ofNullable(env.get("TEMPLATE_PREFIX"))
+                    .map(String::strip)
+                    .orElse("templates/");
             if (!KEY_PREFIX.matcher(prefix).matches() || prefix.startsWith("/") || prefix.contains("..")) {
                 throw new ConfigException("TEMPLATE_PREFIX must be a key prefix such as templates/, not " + prefix);
             }

@@ -15,8 +15,7 @@ import java.util.regex.Pattern;
 public record Attachment(String filename, String contentType, Content content, Optional<String> contentId) {
 
     /** Where the content is. */
-    public sealed interface Content permits Bytes, StoredObject {
-    }
+    public sealed interface Content permits Bytes, StoredObject {}
 
     /** The content itself. */
     public record Bytes(byte[] value) implements Content {

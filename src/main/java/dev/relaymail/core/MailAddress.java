@@ -61,7 +61,9 @@ public record MailAddress(Optional<String> displayName, String localPart, String
                 throw new AddressFormatException("has a '>' without a matching '<'");
             }
             String name = displayName(s.substring(0, open).strip());
-            return addrSpec(s.substring(open + 1, s.length() - 1).strip(), name.isEmpty() ? Optional.empty() : Optional.of(name));
+            return addrSpec(
+                    s.substring(open + 1, s.length() - 1).strip(),
+                    name.isEmpty() ? Optional.empty() : Optional.of(name));
         }
         return addrSpec(s, Optional.empty());
     }
@@ -132,7 +134,9 @@ public record MailAddress(Optional<String> displayName, String localPart, String
     }
 
     private static boolean isAtext(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
                 || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0;
     }
 

@@ -1,7 +1,6 @@
 package dev.relaymail.core;
 
 import dev.relaymail.mime.MimeComposer;
-
 import java.util.Optional;
 
 /**
@@ -31,7 +30,7 @@ public final class Mailer implements Sender {
         } catch (RelayException e) {
             throw e.forMessage(message.messageId());
         }
-        return new Accepted(message.messageId(), message.envelopeRecipients().size(), message.size(), false,
-                Optional.of(carrier));
+        return new Accepted(
+                message.messageId(), message.envelopeRecipients().size(), message.size(), false, Optional.of(carrier));
     }
 }

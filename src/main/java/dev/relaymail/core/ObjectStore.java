@@ -14,7 +14,12 @@ public interface ObjectStore {
     final class ReadFailure extends Exception {
         private static final long serialVersionUID = 1L;
 
-        public enum Kind { MISSING, FORBIDDEN, TOO_LARGE, UNAVAILABLE }
+        public enum Kind {
+            MISSING,
+            FORBIDDEN,
+            TOO_LARGE,
+            UNAVAILABLE
+        }
 
         private final Kind kind;
 

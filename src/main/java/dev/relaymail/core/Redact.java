@@ -7,8 +7,7 @@ import java.util.regex.Pattern;
 public final class Redact {
     private static final Pattern ADDRESS = Pattern.compile("([^\\s<>\"',;:()\\[\\]@]+)@([A-Za-z0-9.-]+)");
 
-    private Redact() {
-    }
+    private Redact() {}
 
     public static String address(MailAddress address) {
         return mask(address.localPart(), address.domain());

@@ -1,7 +1,6 @@
 package dev.relaymail.core;
 
 import dev.relaymail.request.RequestReader;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,13 +58,13 @@ public record SendRequest(
 
     /** The same request with these attachments (their content read from where the request pointed). */
     public SendRequest withAttachments(List<Attachment> resolved) {
-        return new SendRequest(from, to, cc, bcc, replyTo, subject, text, html, resolved, headers, tags,
-                idempotencyKey);
+        return new SendRequest(
+                from, to, cc, bcc, replyTo, subject, text, html, resolved, headers, tags, idempotencyKey);
     }
 
     /** The same request with another idempotency key (the SQS message id stands in when the body has none). */
     public SendRequest withIdempotencyKey(String key) {
-        return new SendRequest(from, to, cc, bcc, replyTo, subject, text, html, attachments, headers, tags,
-                Optional.of(key));
+        return new SendRequest(
+                from, to, cc, bcc, replyTo, subject, text, html, attachments, headers, tags, Optional.of(key));
     }
 }

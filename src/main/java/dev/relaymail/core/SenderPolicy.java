@@ -65,14 +65,16 @@ public final class SenderPolicy {
     /** Refuses a sender outside the policy with a 403-class rejection that names the address. */
     public void check(MailAddress from) throws RequestRejectedException {
         if (!allows(from)) {
-            throw new RequestRejectedException(RequestRejectedException.Reason.SENDER_NOT_ALLOWED,
+            throw new RequestRejectedException(
+                    RequestRejectedException.Reason.SENDER_NOT_ALLOWED,
                     List.of(new FieldError("from", from.address() + " is not an allowed sender (see ALLOWED_FROM)")));
         }
     }
 
     /** A domain this policy allows, for names that must not need DNS (EHLO). */
     public Optional<String> anyDomain() {
-        return domains.stream().findFirst()
+        return domains.stream()
+                .findFirst()
                 .or(() -> addresses.stream().findFirst().map(a -> a.substring(a.lastIndexOf('@') + 1)));
     }
 

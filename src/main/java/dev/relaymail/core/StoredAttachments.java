@@ -49,12 +49,18 @@ public final class StoredAttachments {
         } catch (ObjectStore.ReadFailure e) {
             throw switch (e.kind()) {
                 case MISSING, FORBIDDEN -> RequestRejectedException.invalid(field, e.getMessage());
-                case TOO_LARGE -> new RequestRejectedException(RequestRejectedException.Reason.TOO_LARGE,
-                        List.of(new FieldError(field, e.getMessage() + "; the message may hold at most "
-                                + maxMessageBytes + " bytes (MAX_MESSAGE_BYTES), attachments a third less once "
-                                + "base64-encoded")));
-                case UNAVAILABLE -> new RetryLaterException(RetryLaterException.Reason.STORAGE_UNAVAILABLE,
-                        field + ": " + e.getMessage());
+                case TOO_LARGE ->
+                    new RequestRejectedException(
+                            RequestRejectedException.Reason.TOO_LARGE,
+                            List.of(new FieldError(
+                                    field,
+                                    e.getMessage() + "; the message may hold at most "
+                                            + maxMessageBytes
+                                            + " bytes (MAX_MESSAGE_BYTES), attachments a third less once "
+                                            + "base64-encoded")));
+                case UNAVAILABLE ->
+                    new RetryLaterException(
+                            RetryLaterException.Reason.STORAGE_UNAVAILABLE, field + ": " + e.getMessage());
             };
         }
     }

@@ -2,8 +2,7 @@ package dev.relaymail.core;
 
 /** Character checks shared by the validators. */
 public final class Text {
-    private Text() {
-    }
+    private Text() {}
 
     /**
      * True when the text holds a character that must never reach a header or an SMTP command: C0 controls (CR, LF,

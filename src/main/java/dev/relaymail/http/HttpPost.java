@@ -1,7 +1,6 @@
 package dev.relaymail.http;
 
 import dev.relaymail.aws.AwsJsonClient;
-
 import dev.relaymail.core.Deadline;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,12 +30,10 @@ import javax.net.ssl.SSLHandshakeException;
  */
 public final class HttpPost {
     /** How long each socket wait may take, and how large an answer may be. */
-    public record Limits(int connectTimeoutMillis, int readTimeoutMillis, int maxAnswerBytes) {
-    }
+    public record Limits(int connectTimeoutMillis, int readTimeoutMillis, int maxAnswerBytes) {}
 
     /** An answer: its status and its body. */
-    public record Answer(int status, byte[] body) {
-    }
+    public record Answer(int status, byte[] body) {}
 
     /** The exchange failed before an answer came: worded for an operator, showing nothing that was sent. */
     public static final class Failure extends Exception {
@@ -54,19 +51,31 @@ public final class HttpPost {
         }
     }
 
-    private HttpPost() {
-    }
+    private HttpPost() {}
 
     /**
      * Posts {@code body} with {@code headers} to {@code url}, waiting at most {@code budgetMillis} and never past
      * {@code deadline}; each socket wait is bounded by the limits' timeouts (and the budget). {@code where} names the
      * peer in failures. Once abandoned, the exchange ends at the next byte or at its socket timeout.
      */
-    public static Answer send(URL url, Map<String, String> headers, byte[] body, String where, Limits limits,
-            int budgetMillis, Deadline deadline) throws Failure {
-        Exchange exchange = new Exchange(url, headers, body, where, new Limits(
-                Math.min(budgetMillis, limits.connectTimeoutMillis()), Math.min(budgetMillis, limits.readTimeoutMillis()),
-                limits.maxAnswerBytes()));
+    public static Answer send(
+            URL url,
+            Map<String, String> headers,
+            byte[] body,
+            String where,
+            Limits limits,
+            int budgetMillis,
+            Deadline deadline)
+            throws Failure {
+        Exchange exchange = new Exchange(
+                url,
+                headers,
+                body,
+                where,
+                new Limits(
+                        Math.min(budgetMillis, limits.connectTimeoutMillis()),
+                        Math.min(budgetMillis, limits.readTimeoutMillis()),
+                        limits.maxAnswerBytes()));
         Future<Answer> exchanged = OnFirstUse.EXCHANGES.submit(exchange);
         long waitMillis = deadline.cap(budgetMillis);
         long start = System.nanoTime();
@@ -143,12 +152,14 @@ public final class HttpPost {
                 // once abandoned, what this throws goes to nobody: the caller has reported the deadline already
                 if (e instanceof SSLHandshakeException) {
                     // a certificate refused now is refused on the next try too; a handshake cut off may pass then
-                    throw new Failure("the TLS handshake with " + where + " failed, so nothing was sent (its "
-                            + "certificate must be valid, for that host name and trusted by the JVM's trust store): "
-                            + e.getMessage(), !certificateRefused(e));
+                    throw new Failure(
+                            "the TLS handshake with " + where + " failed, so nothing was sent (its "
+                                    + "certificate must be valid, for that host name and trusted by the JVM's trust store): "
+                                    + e.getMessage(),
+                            !certificateRefused(e));
                 }
-                throw new Failure(where + " could not be reached: " + e.getClass().getSimpleName() + ": "
-                        + e.getMessage(), true);
+                throw new Failure(
+                        where + " could not be reached: " + e.getClass().getSimpleName() + ": " + e.getMessage(), true);
             } finally {
                 if (http != null) {
                     close(http);
@@ -206,8 +217,8 @@ public final class HttpPost {
                     }
                     answer.write(buffer, 0, n);
                     if (answer.size() > limits.maxAnswerBytes()) {
-                        throw new Failure(where + " answered with more than " + limits.maxAnswerBytes() + " bytes",
-                                false);
+                        throw new Failure(
+                                where + " answered with more than " + limits.maxAnswerBytes() + " bytes", false);
                     }
                 }
             }

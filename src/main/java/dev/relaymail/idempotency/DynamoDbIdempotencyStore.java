@@ -45,7 +45,8 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
      */
     public static DynamoDbIdempotencyStore create(String table, Duration ttl, Map<String, String> env) {
         ItemTable items = AwsJsonClient.fromEnvironment(env, AwsJsonClient.Service.DYNAMODB)
-                .<ItemTable>map(client -> new SignedItemTable(client, table)).orElseGet(() -> SdkItemTable.create(table));
+                .<ItemTable>map(client -> new SignedItemTable(client, table))
+                .orElseGet(() -> SdkItemTable.create(table));
         return new DynamoDbIdempotencyStore(items, Clock.systemUTC(), ttl);
     }
 
@@ -55,14 +56,33 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         String token = token();
         boolean claimed;
         try {
-            claimed = table.put(Map.of("id", Value.s(key), "status", Value.s(IN_PROGRESS),
-                            "fingerprint", Value.s(fingerprint), "inProgressUntil", Value.n(inProgressUntil.toEpochMilli()),
-                            "claimToken", Value.s(token), "expiresAt", Value.n(now.plus(ttl).getEpochSecond())),
-                    new Expression("attribute_not_exists(id) OR expiresAt < :nowSeconds OR (#status = :inProgress "
-                            + "AND (inProgressUntil < :now OR claimToken = :token))",
+            claimed = table.put(
+                    Map.of(
+                            "id",
+                            Value.s(key),
+                            "status",
+                            Value.s(IN_PROGRESS),
+                            "fingerprint",
+                            Value.s(fingerprint),
+                            "inProgressUntil",
+                            Value.n(inProgressUntil.toEpochMilli()),
+                            "claimToken",
+                            Value.s(token),
+                            "expiresAt",
+                            Value.n(now.plus(ttl).getEpochSecond())),
+                    new Expression(
+                            "attribute_not_exists(id) OR expiresAt < :nowSeconds OR (#status = :inProgress "
+                                    + "AND (inProgressUntil < :now OR claimToken = :token))",
                             Map.of("#status", "status"),
-                            Map.of(":inProgress", Value.s(IN_PROGRESS), ":now", Value.n(now.toEpochMilli()),
-                                    ":nowSeconds", Value.n(now.getEpochSecond()), ":token", Value.s(token))));
+                            Map.of(
+                                    ":inProgress",
+                                    Value.s(IN_PROGRESS),
+                                    ":now",
+                                    Value.n(now.toEpochMilli()),
+                                    ":nowSeconds",
+                                    Value.n(now.getEpochSecond()),
+                                    ":token",
+                                    Value.s(token))));
         } catch (ItemTable.Unavailable e) {
             throw new StoreException("claiming an idempotency key: " + e.getMessage(), e);
         }
@@ -83,20 +103,36 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         if (!COMPLETED.equals(item.get("status").text())) {
             return new InProgress(stored);
         }
-        return new Completed(stored, new Accepted(item.get("messageId").text(),
-                Integer.parseInt(item.get("recipients").text()), Integer.parseInt(item.get("bytes").text()), false,
-                Optional.empty()));
+        return new Completed(
+                stored,
+                new Accepted(
+                        item.get("messageId").text(),
+                        Integer.parseInt(item.get("recipients").text()),
+                        Integer.parseInt(item.get("bytes").text()),
+                        false,
+                        Optional.empty()));
     }
 
     @Override
     public void complete(String key, Accepted accepted) throws StoreException {
         try {
-            table.update(key, new Expression("SET #status = :completed, messageId = :messageId, "
-                    + "recipients = :recipients, #bytes = :bytes, expiresAt = :expiresAt REMOVE inProgressUntil",
-                    Map.of("#status", "status", "#bytes", "bytes"),
-                    Map.of(":completed", Value.s(COMPLETED), ":messageId", Value.s(accepted.messageId()),
-                            ":recipients", Value.n(accepted.recipients()), ":bytes", Value.n(accepted.bytes()),
-                            ":expiresAt", Value.n(clock.instant().plus(ttl).getEpochSecond()))));
+            table.update(
+                    key,
+                    new Expression(
+                            "SET #status = :completed, messageId = :messageId, "
+                                    + "recipients = :recipients, #bytes = :bytes, expiresAt = :expiresAt REMOVE inProgressUntil",
+                            Map.of("#status", "status", "#bytes", "bytes"),
+                            Map.of(
+                                    ":completed",
+                                    Value.s(COMPLETED),
+                                    ":messageId",
+                                    Value.s(accepted.messageId()),
+                                    ":recipients",
+                                    Value.n(accepted.recipients()),
+                                    ":bytes",
+                                    Value.n(accepted.bytes()),
+                                    ":expiresAt",
+                                    Value.n(clock.instant().plus(ttl).getEpochSecond()))));
         } catch (ItemTable.Unavailable e) {
             throw new StoreException("completing an idempotency record: " + e.getMessage(), e);
         }
@@ -106,8 +142,12 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     public void release(String key, String token) throws StoreException {
         try {
             // false: completed meanwhile, claimed by another since, or already gone, so nothing to release
-            table.delete(key, new Expression("#status = :inProgress AND claimToken = :token",
-                    Map.of("#status", "status"), Map.of(":inProgress", Value.s(IN_PROGRESS), ":token", Value.s(token))));
+            table.delete(
+                    key,
+                    new Expression(
+                            "#status = :inProgress AND claimToken = :token",
+                            Map.of("#status", "status"),
+                            Map.of(":inProgress", Value.s(IN_PROGRESS), ":token", Value.s(token))));
         } catch (ItemTable.Unavailable e) {
             throw new StoreException("releasing an idempotency key: " + e.getMessage(), e);
         }

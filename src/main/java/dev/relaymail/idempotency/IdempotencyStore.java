@@ -23,20 +23,16 @@ public interface IdempotencyStore {
     void release(String key, String token) throws StoreException;
 
     /** What {@link #claim} found. */
-    sealed interface Claim permits Claimed, InProgress, Completed {
-    }
+    sealed interface Claim permits Claimed, InProgress, Completed {}
 
     /** The key is ours: send. The token tells this claim from a later one of the same key. */
-    record Claimed(String token) implements Claim {
-    }
+    record Claimed(String token) implements Claim {}
 
     /** Another invocation is sending under this key right now. */
-    record InProgress(String fingerprint) implements Claim {
-    }
+    record InProgress(String fingerprint) implements Claim {}
 
     /** The key was sent before; this is the answer the relay gave then. */
-    record Completed(String fingerprint, Accepted accepted) implements Claim {
-    }
+    record Completed(String fingerprint, Accepted accepted) implements Claim {}
 
     /** The store could not be read or written. */
     final class StoreException extends Exception {

@@ -51,12 +51,17 @@ public final class IdempotentSender implements Sender {
         String fingerprint = RequestFingerprint.of(request);
         IdempotencyStore.Claim claim;
         try {
-            claim = store.claim(key, fingerprint, clock.instant().plusMillis(deadline.remainingMillis())
-                    .plus(CLAIM_MARGIN));
+            claim = store.claim(
+                    key,
+                    fingerprint,
+                    clock.instant().plusMillis(deadline.remainingMillis()).plus(CLAIM_MARGIN));
         } catch (IdempotencyStore.StoreException e) {
-            LOG.log(Level.SEVERE, "idempotency store unavailable; nothing sent", LogFields.of()
-                    .with("detail", e.getMessage()));
-            throw new RetryLaterException(RetryLaterException.Reason.STORE_UNAVAILABLE,
+            LOG.log(
+                    Level.SEVERE,
+                    "idempotency store unavailable; nothing sent",
+                    LogFields.of().with("detail", e.getMessage()));
+            throw new RetryLaterException(
+                    RetryLaterException.Reason.STORE_UNAVAILABLE,
                     "the idempotency store cannot be reached; nothing was sent");
         }
         if (claim instanceof IdempotencyStore.Completed completed) {
@@ -65,7 +70,8 @@ public final class IdempotentSender implements Sender {
         }
         if (claim instanceof IdempotencyStore.InProgress inProgress) {
             checkSamePayload(inProgress.fingerprint(), fingerprint);
-            throw new RetryLaterException(RetryLaterException.Reason.IN_FLIGHT,
+            throw new RetryLaterException(
+                    RetryLaterException.Reason.IN_FLIGHT,
                     "a request with this idempotency key is being sent right now");
         }
         return sendClaimed(request, deadline, key, ((IdempotencyStore.Claimed) claim).token());
@@ -80,25 +86,31 @@ public final class IdempotentSender implements Sender {
             try {
                 store.release(key, token);
             } catch (IdempotencyStore.StoreException release) {
-                LOG.log(Level.SEVERE, "could not release an idempotency key after a failed send; retries wait "
-                        + "for the claim to expire", LogFields.of().with("detail", release.getMessage()));
+                LOG.log(
+                        Level.SEVERE,
+                        "could not release an idempotency key after a failed send; retries wait "
+                                + "for the claim to expire",
+                        LogFields.of().with("detail", release.getMessage()));
             }
             throw e;
         }
         try {
             store.complete(key, accepted);
         } catch (IdempotencyStore.StoreException e) {
-            LOG.log(Level.SEVERE, "the message was sent but its idempotency record could not be completed; a retry "
-                    + "after the claim expires would send it again", LogFields.of()
-                    .with("messageId", accepted.messageId()).with("detail", e.getMessage()));
+            LOG.log(
+                    Level.SEVERE,
+                    "the message was sent but its idempotency record could not be completed; a retry "
+                            + "after the claim expires would send it again",
+                    LogFields.of().with("messageId", accepted.messageId()).with("detail", e.getMessage()));
         }
         return accepted;
     }
 
     private static void checkSamePayload(String stored, String fingerprint) throws RequestRejectedException {
         if (!stored.equals(fingerprint)) {
-            throw new RequestRejectedException(RequestRejectedException.Reason.IDEMPOTENCY_MISMATCH, List.of(
-                    new FieldError("idempotencyKey", "was already used for a different request")));
+            throw new RequestRejectedException(
+                    RequestRejectedException.Reason.IDEMPOTENCY_MISMATCH,
+                    List.of(new FieldError("idempotencyKey", "was already used for a different request")));
         }
     }
 }

@@ -4,7 +4,6 @@ import dev.relaymail.core.Attachment;
 import dev.relaymail.core.Header;
 import dev.relaymail.core.MailAddress;
 import dev.relaymail.core.SendRequest;
-
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -24,8 +23,7 @@ import java.util.TreeMap;
  * only when the message is sent.
  */
 public final class RequestFingerprint {
-    private RequestFingerprint() {
-    }
+    private RequestFingerprint() {}
 
     public static String of(SendRequest r) {
         try {

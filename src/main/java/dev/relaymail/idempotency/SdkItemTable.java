@@ -25,16 +25,21 @@ final class SdkItemTable implements ItemTable {
 
     @Override
     public boolean put(Map<String, Value> item, Expression condition) throws Unavailable {
-        return conditionally(() -> client.get().putItem(r -> r.tableName(table).item(sdk(item))
-                .conditionExpression(condition.text()).expressionAttributeNames(condition.names())
-                .expressionAttributeValues(sdk(condition.values()))));
+        return conditionally(() -> client.get()
+                .putItem(r -> r.tableName(table)
+                        .item(sdk(item))
+                        .conditionExpression(condition.text())
+                        .expressionAttributeNames(condition.names())
+                        .expressionAttributeValues(sdk(condition.values()))));
     }
 
     @Override
     public Map<String, Value> get(String id) throws Unavailable {
         Map<String, AttributeValue> item;
         try {
-            item = client.get().getItem(r -> r.tableName(table).key(key(id)).consistentRead(true)).item();
+            item = client.get()
+                    .getItem(r -> r.tableName(table).key(key(id)).consistentRead(true))
+                    .item();
         } catch (SdkException e) {
             throw new Unavailable(e.getMessage(), e);
         }
@@ -54,8 +59,12 @@ final class SdkItemTable implements ItemTable {
     @Override
     public void update(String id, Expression update) throws Unavailable {
         try {
-            client.get().updateItem(r -> r.tableName(table).key(key(id)).updateExpression(update.text())
-                    .expressionAttributeNames(update.names()).expressionAttributeValues(sdk(update.values())));
+            client.get()
+                    .updateItem(r -> r.tableName(table)
+                            .key(key(id))
+                            .updateExpression(update.text())
+                            .expressionAttributeNames(update.names())
+                            .expressionAttributeValues(sdk(update.values())));
         } catch (SdkException e) {
             throw new Unavailable(e.getMessage(), e);
         }
@@ -63,9 +72,12 @@ final class SdkItemTable implements ItemTable {
 
     @Override
     public boolean delete(String id, Expression condition) throws Unavailable {
-        return conditionally(() -> client.get().deleteItem(r -> r.tableName(table).key(key(id))
-                .conditionExpression(condition.text()).expressionAttributeNames(condition.names())
-                .expressionAttributeValues(sdk(condition.values()))));
+        return conditionally(() -> client.get()
+                .deleteItem(r -> r.tableName(table)
+                        .key(key(id))
+                        .conditionExpression(condition.text())
+                        .expressionAttributeNames(condition.names())
+                        .expressionAttributeValues(sdk(condition.values()))));
     }
 
     /** Makes a conditional write: false when its condition failed. */
@@ -86,8 +98,8 @@ final class SdkItemTable implements ItemTable {
 
     private static Map<String, AttributeValue> sdk(Map<String, Value> values) {
         Map<String, AttributeValue> sdk = new HashMap<>();
-        values.forEach((name, value) -> sdk.put(name, value.number() ? AttributeValue.fromN(value.text())
-                : AttributeValue.fromS(value.text())));
+        values.forEach((name, value) -> sdk.put(
+                name, value.number() ? AttributeValue.fromN(value.text()) : AttributeValue.fromS(value.text())));
         return sdk;
     }
 }

@@ -3,8 +3,8 @@ package dev.relaymail.idempotency;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.relaymail.aws.AwsJsonClient;
 import dev.relaymail.aws.AwsClients;
+import dev.relaymail.aws.AwsJsonClient;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.json.JsonTrees;
 import java.io.IOException;
@@ -98,8 +98,8 @@ final class SignedItemTable implements ItemTable {
      */
     private byte[] call(String operation, ObjectNode request, boolean conditional) throws Unavailable {
         try {
-            return dynamoDb.call(operation, JsonTrees.bytes(request), MAX_ANSWER_BYTES,
-                    Deadline.in(AwsClients.CALL_TIMEOUT));
+            return dynamoDb.call(
+                    operation, JsonTrees.bytes(request), MAX_ANSWER_BYTES, Deadline.in(AwsClients.CALL_TIMEOUT));
         } catch (AwsJsonClient.CallFailed e) {
             if (conditional && CONDITION_FAILED.equals(e.errorCode())) {
                 return null;

@@ -34,13 +34,13 @@ import java.util.Map;
 public final class JsonTrees {
     /** The start of the parse error for anything after the value. */
     public static final String TRAILING_CONTENT = "Unexpected content after the JSON value";
+
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private JsonTrees() {
-    }
+    private JsonTrees() {}
 
     public static JsonNode read(byte[] json) throws IOException {
         try (JsonParser parser = JSON.createParser(json)) {
@@ -107,11 +107,12 @@ public final class JsonTrees {
             case START_OBJECT -> object(parser);
             case START_ARRAY -> array(parser);
             case VALUE_STRING -> NODES.textNode(parser.getText());
-            case VALUE_NUMBER_INT -> switch (parser.getNumberType()) {
-                case INT -> NODES.numberNode(parser.getIntValue());
-                case LONG -> NODES.numberNode(parser.getLongValue());
-                default -> NODES.numberNode(parser.getBigIntegerValue());
-            };
+            case VALUE_NUMBER_INT ->
+                switch (parser.getNumberType()) {
+                    case INT -> NODES.numberNode(parser.getIntValue());
+                    case LONG -> NODES.numberNode(parser.getLongValue());
+                    default -> NODES.numberNode(parser.getBigIntegerValue());
+                };
             case VALUE_NUMBER_FLOAT -> NODES.numberNode(parser.getDoubleValue());
             case VALUE_TRUE -> NODES.booleanNode(true);
             case VALUE_FALSE -> NODES.booleanNode(false);

@@ -24,16 +24,25 @@ import java.util.logging.StreamHandler;
 public final class JsonLogging {
     /** The configured loggers, held strongly: the log manager forgets a logger's level once it is collected. */
     private static final Logger ROOT = Logger.getLogger("");
+
     private static final Logger OWN = Logger.getLogger("dev.relaymail");
     private static final Logger METRICS = Logger.getLogger(Metrics.LOGGER);
     /** Angus Mail logs for our SMTP transport under the transport's package, trace included. */
     private static final Logger TRANSPORT = Logger.getLogger("dev.relaymail.relay.transport");
     /** The level names of Lambda's log-level controls, as java.util.logging levels. */
-    private static final Map<String, Level> LAMBDA_NAMES = Map.of("FATAL", Level.SEVERE, "ERROR", Level.SEVERE,
-            "WARN", Level.WARNING, "DEBUG", Level.FINE, "TRACE", Level.FINEST);
+    private static final Map<String, Level> LAMBDA_NAMES = Map.of(
+            "FATAL",
+            Level.SEVERE,
+            "ERROR",
+            Level.SEVERE,
+            "WARN",
+            Level.WARNING,
+            "DEBUG",
+            Level.FINE,
+            "TRACE",
+            Level.FINEST);
 
-    private JsonLogging() {
-    }
+    private JsonLogging() {}
 
     public static void install(String level, PrintStream out) {
         LogManager.getLogManager().reset();

@@ -65,21 +65,30 @@ public final class Metrics {
         Map<String, Object> directive = new LinkedHashMap<>();
         directive.put("Namespace", NAMESPACE);
         directive.put("Dimensions", List.of(List.of("Trigger")));
-        directive.put("Metrics", List.of(metric("Sent", "Count"), metric("TransientFailures", "Count"),
-                metric("PermanentFailures", "Count"), metric("UnknownOutcomes", "Count"),
-                metric("DuplicatesSuppressed", "Count"), metric("SendLatency", "Milliseconds")));
+        directive.put(
+                "Metrics",
+                List.of(
+                        metric("Sent", "Count"),
+                        metric("TransientFailures", "Count"),
+                        metric("PermanentFailures", "Count"),
+                        metric("UnknownOutcomes", "Count"),
+                        metric("DuplicatesSuppressed", "Count"),
+                        metric("SendLatency", "Milliseconds")));
         Map<String, Object> aws = new LinkedHashMap<>();
         aws.put("Timestamp", Instant.now().toEpochMilli());
         aws.put("CloudWatchMetrics", List.of(directive));
-        LOG.log(Level.INFO, "metrics", LogFields.of()
-                .with("_aws", aws)
-                .with("Trigger", trigger)
-                .with("Sent", sent)
-                .with("TransientFailures", transientFailures)
-                .with("PermanentFailures", permanentFailures)
-                .with("UnknownOutcomes", unknownOutcomes)
-                .with("DuplicatesSuppressed", duplicatesSuppressed)
-                .with("SendLatency", latencies.isEmpty() ? null : List.copyOf(latencies)));
+        LOG.log(
+                Level.INFO,
+                "metrics",
+                LogFields.of()
+                        .with("_aws", aws)
+                        .with("Trigger", trigger)
+                        .with("Sent", sent)
+                        .with("TransientFailures", transientFailures)
+                        .with("PermanentFailures", permanentFailures)
+                        .with("UnknownOutcomes", unknownOutcomes)
+                        .with("DuplicatesSuppressed", duplicatesSuppressed)
+                        .with("SendLatency", latencies.isEmpty() ? null : List.copyOf(latencies)));
     }
 
     private static Map<String, String> metric(String name, String unit) {

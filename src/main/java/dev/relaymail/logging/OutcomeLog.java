@@ -24,8 +24,8 @@ public final class OutcomeLog {
      * Where the message came from (the API, an item of an API batch, or an SQS record with its message id) and its
      * invocation's metrics.
      */
-    public record Source(Invocation invocation, Optional<String> sqsMessageId, Optional<Integer> batchIndex,
-            Metrics metrics) {
+    public record Source(
+            Invocation invocation, Optional<String> sqsMessageId, Optional<Integer> batchIndex, Metrics metrics) {
 
         public Source(Invocation invocation, Optional<String> sqsMessageId, Metrics metrics) {
             this(invocation, sqsMessageId, Optional.empty(), metrics);
@@ -40,20 +40,24 @@ public final class OutcomeLog {
     public void accepted(Source source, SendRequest request, Accepted accepted, long startNanos) {
         long millis = (System.nanoTime() - startNanos) / 1_000_000;
         source.metrics().accepted(accepted, millis);
-        LOG.log(Level.INFO, accepted.replayed() ? "repeated idempotency key: answered as before, nothing sent"
-                : "message accepted by the relay", base(source, Optional.of(request), millis)
-                .with("outcome", accepted.replayed() ? "duplicate" : "accepted")
-                .with("messageId", accepted.messageId())
-                .with("relay", accepted.relay().orElse(null))
-                .with("bytes", accepted.replayed() ? null : accepted.bytes()));
+        LOG.log(
+                Level.INFO,
+                accepted.replayed()
+                        ? "repeated idempotency key: answered as before, nothing sent"
+                        : "message accepted by the relay",
+                base(source, Optional.of(request), millis)
+                        .with("outcome", accepted.replayed() ? "duplicate" : "accepted")
+                        .with("messageId", accepted.messageId())
+                        .with("relay", accepted.relay().orElse(null))
+                        .with("bytes", accepted.replayed() ? null : accepted.bytes()));
     }
 
     /**
      * @param disposition what became of it: {@code answered} (API), {@code retry}, {@code dead_letter} or
      *                    {@code reported} (SQS, left to the queue's redrive policy)
      */
-    public void failed(Source source, Optional<SendRequest> request, MailException failure, String disposition,
-            long startNanos) {
+    public void failed(
+            Source source, Optional<SendRequest> request, MailException failure, String disposition, long startNanos) {
         source.metrics().failed(failure);
         boolean unknown = failure instanceof RelayException r && r.kind() == RelayException.Kind.UNKNOWN_OUTCOME;
         LogFields fields = base(source, request, (System.nanoTime() - startNanos) / 1_000_000)
@@ -66,17 +70,21 @@ public final class OutcomeLog {
             relay.smtpCode().ifPresent(code -> fields.with("smtpCode", code));
             relay.relay().ifPresent(name -> fields.with("relay", name));
         }
-        LOG.log(failure.retryable() ? Level.WARNING : Level.INFO, unknown
-                ? "message may or may not have been accepted: the relay's answer was lost" : "message not sent", fields);
+        LOG.log(
+                failure.retryable() ? Level.WARNING : Level.INFO,
+                unknown ? "message may or may not have been accepted: the relay's answer was lost" : "message not sent",
+                fields);
     }
 
     /** A bug or an unforeseen failure: logged with its stack trace, which never reaches an answer. */
     public void unexpected(Source source, RuntimeException e) {
         LogRecord record = new LogRecord(Level.SEVERE, "unexpected failure");
         record.setLoggerName(LOG.getName());
-        record.setParameters(new Object[] {LogFields.of()
-                .with("requestId", source.invocation().requestId())
-                .with("sqsMessageId", source.sqsMessageId().orElse(null))});
+        record.setParameters(new Object[] {
+            LogFields.of()
+                    .with("requestId", source.invocation().requestId())
+                    .with("sqsMessageId", source.sqsMessageId().orElse(null))
+        });
         record.setThrown(e);
         LOG.log(record);
     }

@@ -11,8 +11,9 @@ import java.time.ZoneOffset;
  */
 final class DateHeader {
     private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-    private static final String[] MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
-        "Nov", "Dec"};
+    private static final String[] MONTHS = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+    };
 
     private volatile Formatted last = new Formatted(Long.MIN_VALUE, "");
 
@@ -36,6 +37,5 @@ final class DateHeader {
         return value < 10 ? "0" + value : Integer.toString(value);
     }
 
-    private record Formatted(long second, String text) {
-    }
+    private record Formatted(long second, String text) {}
 }

@@ -1,8 +1,6 @@
 package dev.relaymail.mime;
 
-import dev.relaymail.core.Header;
 import dev.relaymail.core.Text;
-
 import jakarta.mail.internet.MimeUtility;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +15,7 @@ final class EncodedWords {
     /** Characters of text per encoded word: 45 UTF-8 bytes at most, so that a word stays under 75 characters. */
     private static final int CHUNK_BYTES = 45;
 
-    private EncodedWords() {
-    }
+    private EncodedWords() {}
 
     static boolean looksEncoded(String text) {
         return text.contains("=?");
@@ -54,8 +51,10 @@ final class EncodedWords {
             if (out.length() > 0) {
                 out.append("\r\n ");
             }
-            out.append("=?UTF-8?B?").append(Base64.getEncoder().encodeToString(
-                    text.substring(start, end).getBytes(StandardCharsets.UTF_8))).append("?=");
+            out.append("=?UTF-8?B?")
+                    .append(Base64.getEncoder()
+                            .encodeToString(text.substring(start, end).getBytes(StandardCharsets.UTF_8)))
+                    .append("?=");
             start = end;
         }
         return out.toString();

@@ -1,7 +1,6 @@
 package dev.relaymail.mime;
 
 import dev.relaymail.core.Text;
-
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.ArrayList;
@@ -26,14 +25,23 @@ public final class FilenameParameter {
 
     /** The parameter under this name, to append after a header value: each part starts with {@code ;} and a fold. */
     String render(String parameter) {
-        StringBuilder out = new StringBuilder().append(";\r\n\t").append(parameter).append("=\"").append(fallback)
+        StringBuilder out = new StringBuilder()
+                .append(";\r\n\t")
+                .append(parameter)
+                .append("=\"")
+                .append(fallback)
                 .append('"');
         if (segments.size() == 1) {
             out.append(";\r\n\t").append(parameter).append("*=UTF-8''").append(segments.get(0));
         } else {
             for (int i = 0; i < segments.size(); i++) {
-                out.append(";\r\n\t").append(parameter).append('*').append(i).append("*=")
-                        .append(i == 0 ? "UTF-8''" : "").append(segments.get(i));
+                out.append(";\r\n\t")
+                        .append(parameter)
+                        .append('*')
+                        .append(i)
+                        .append("*=")
+                        .append(i == 0 ? "UTF-8''" : "")
+                        .append(segments.get(i));
             }
         }
         return out.toString();
@@ -46,7 +54,9 @@ public final class FilenameParameter {
      */
     public static String fallback(String filename) {
         boolean looksEncoded = EncodedWords.looksEncoded(filename);
-        if (Text.isPrintableAscii(filename) && filename.indexOf('"') < 0 && filename.indexOf('\\') < 0
+        if (Text.isPrintableAscii(filename)
+                && filename.indexOf('"') < 0
+                && filename.indexOf('\\') < 0
                 && !looksEncoded) {
             return filename;
         }
@@ -66,12 +76,15 @@ public final class FilenameParameter {
         StringBuilder out = new StringBuilder();
         for (byte b : filename.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
-            boolean attributeChar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            boolean attributeChar = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
                     || "!#$&+-.^_`|~".indexOf(c) >= 0;
             if (attributeChar) {
                 out.append((char) c);
             } else {
-                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                out.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
             }
         }

@@ -38,8 +38,8 @@ public final class MessageIds {
 
     private static byte[] digest(String key) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(("relaymail-message-id\0" + key)
-                    .getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256")
+                    .digest(("relaymail-message-id\0" + key).getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

@@ -6,7 +6,6 @@ import dev.relaymail.core.Header;
 import dev.relaymail.core.MailAddress;
 import dev.relaymail.core.RequestRejectedException;
 import dev.relaymail.core.SendRequest;
-
 import dev.relaymail.mime.MimeParts.Leaf;
 import dev.relaymail.mime.MimeParts.Multi;
 import dev.relaymail.mime.MimeParts.Node;
@@ -60,7 +59,8 @@ public final class MimeComposer {
     }
 
     public ComposedMessage compose(SendRequest request) throws RequestRejectedException {
-        String messageId = messageIds.next(request.idempotencyKey(), request.from().domain());
+        String messageId =
+                messageIds.next(request.idempotencyKey(), request.from().domain());
         try {
             IdentifiedMessage message = new IdentifiedMessage(session, messageId);
             message.setHeader("Date", dates.format(clock.instant()));
@@ -92,8 +92,8 @@ public final class MimeComposer {
                 MimeParts.setMultipart(message, (Multi) body);
             }
             message.saveChanges();
-            return new ComposedMessage(messageId, write(message), request.from().withoutName(),
-                    request.envelopeRecipients());
+            return new ComposedMessage(
+                    messageId, write(message), request.from().withoutName(), request.envelopeRecipients());
         } catch (MessagingException | IOException e) {
             throw new IllegalStateException("composing a validated message failed", e);
         }
@@ -120,9 +120,12 @@ public final class MimeComposer {
     }
 
     private RequestRejectedException tooLarge() {
-        return new RequestRejectedException(RequestRejectedException.Reason.TOO_LARGE, List.of(new FieldError(
-                "message", "the composed message is larger than the limit of " + maxBytes
-                        + " bytes (MAX_MESSAGE_BYTES)")));
+        return new RequestRejectedException(
+                RequestRejectedException.Reason.TOO_LARGE,
+                List.of(new FieldError(
+                        "message",
+                        "the composed message is larger than the limit of " + maxBytes
+                                + " bytes (MAX_MESSAGE_BYTES)")));
     }
 
     private static InternetAddress internet(MailAddress address) throws UnsupportedEncodingException {
@@ -148,10 +151,11 @@ public final class MimeComposer {
      */
     private static String headerValue(Header header) throws RequestRejectedException, UnsupportedEncodingException {
         String value = Header.custom(header.name()) ? EncodedWords.unstructured(header.value()) : header.value();
-        String folded = value.contains("\r\n") ? value : MimeUtility.fold(header.name().length() + 2, value);
+        String folded =
+                value.contains("\r\n") ? value : MimeUtility.fold(header.name().length() + 2, value);
         if (longestLine(header.name(), folded) > MAX_LINE) {
-            throw RequestRejectedException.invalid("headers." + header.name(),
-                    "cannot be folded into lines of at most " + MAX_LINE + " characters");
+            throw RequestRejectedException.invalid(
+                    "headers." + header.name(), "cannot be folded into lines of at most " + MAX_LINE + " characters");
         }
         return folded;
     }

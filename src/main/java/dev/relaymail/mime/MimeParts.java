@@ -2,8 +2,6 @@ package dev.relaymail.mime;
 
 import dev.relaymail.core.Attachment;
 import dev.relaymail.core.SendRequest;
-import dev.relaymail.core.Text;
-
 import jakarta.activation.DataHandler;
 import jakarta.mail.BodyPart;
 import jakarta.mail.MessagingException;
@@ -33,8 +31,7 @@ final class MimeParts {
     private static final byte[] END_DELIMITER = {'-', '-', '\r', '\n'};
     private static final Base64.Encoder BASE64 = Base64.getMimeEncoder(76, new byte[] {'\r', '\n'});
 
-    private MimeParts() {
-    }
+    private MimeParts() {}
 
     static Node body(SendRequest request) {
         Node body = textBody(request);
@@ -54,10 +51,15 @@ final class MimeParts {
 
     private static Node textBody(SendRequest request) {
         if (request.text().isPresent() && request.html().isPresent()) {
-            return new Multi("alternative", List.of(text(request.text().get(), "plain"),
-                    text(request.html().get(), "html")));
+            return new Multi(
+                    "alternative",
+                    List.of(
+                            text(request.text().get(), "plain"),
+                            text(request.html().get(), "html")));
         }
-        return request.text().isPresent() ? text(request.text().get(), "plain") : text(request.html().get(), "html");
+        return request.text().isPresent()
+                ? text(request.text().get(), "plain")
+                : text(request.html().get(), "html");
     }
 
     /**
@@ -75,8 +77,8 @@ final class MimeParts {
         InternetHeaders headers = new InternetHeaders();
         headers.setHeader("Content-Type", "text/" + subtype + "; charset=UTF-8");
         headers.setHeader("Content-Transfer-Encoding", base64 ? "base64" : "quoted-printable");
-        return new Leaf(headers, base64 ? BASE64.encode(text.getBytes(StandardCharsets.UTF_8))
-                : QuotedPrintable.encode(text));
+        return new Leaf(
+                headers, base64 ? BASE64.encode(text.getBytes(StandardCharsets.UTF_8)) : QuotedPrintable.encode(text));
     }
 
     private static Node multipart(String subtype, Node first, List<Attachment> attachments) {
@@ -93,8 +95,8 @@ final class MimeParts {
         FilenameParameter filename = new FilenameParameter(attachment.filename());
         headers.setHeader("Content-Type", attachment.contentType() + filename.render("name"));
         headers.setHeader("Content-Transfer-Encoding", "base64");
-        headers.setHeader("Content-Disposition", (attachment.inline() ? "inline" : "attachment")
-                + filename.render("filename"));
+        headers.setHeader(
+                "Content-Disposition", (attachment.inline() ? "inline" : "attachment") + filename.render("filename"));
         if (attachment.inline()) {
             headers.setHeader("Content-ID", "<" + attachment.contentId().orElseThrow() + ">");
         }
@@ -122,18 +124,15 @@ final class MimeParts {
     }
 
     /** One node of the MIME tree: a part with its content already encoded, or a multipart. */
-    sealed interface Node permits Leaf, Multi {
-    }
+    sealed interface Node permits Leaf, Multi {}
 
     /**
      * A part whose content is encoded once, here, and written as it is ({@link EncodedPart}), without a second pass
      * to choose an encoding and without encoding it again.
      */
-    record Leaf(InternetHeaders headers, byte[] encoded) implements Node {
-    }
+    record Leaf(InternetHeaders headers, byte[] encoded) implements Node {}
 
-    record Multi(String subtype, List<Node> children) implements Node {
-    }
+    record Multi(String subtype, List<Node> children) implements Node {}
 
     /**
      * A multipart whose boundary is {@code =_rm_} and 24 random letters: always the same length, so that a message's

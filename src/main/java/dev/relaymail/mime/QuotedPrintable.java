@@ -13,8 +13,7 @@ final class QuotedPrintable {
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_LINE = 76;
 
-    private QuotedPrintable() {
-    }
+    private QuotedPrintable() {}
 
     static byte[] encode(String text) {
         byte[] in = text.getBytes(StandardCharsets.UTF_8);

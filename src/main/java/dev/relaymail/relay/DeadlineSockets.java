@@ -20,8 +20,7 @@ final class DeadlineSockets extends SocketFactory {
     private final ThreadLocal<Pending> pending = new ThreadLocal<>();
 
     /** What the next socket of a thread is capped by, and who is told of it. */
-    private record Pending(Deadline deadline, Consumer<CappedSocket> created) {
-    }
+    private record Pending(Deadline deadline, Consumer<CappedSocket> created) {}
 
     /**
      * The next socket this thread creates is capped by this deadline, and handed to {@code created} the moment it

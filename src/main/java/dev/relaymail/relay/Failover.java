@@ -26,6 +26,7 @@ import java.util.logging.Logger;
 final class Failover {
     /** How long a container stays with a relay it moved to before it tries the first relay again. */
     static final Duration RETURN_AFTER = Duration.ofSeconds(60);
+
     private static final Logger LOG = Logger.getLogger(SmtpRelay.class.getName());
 
     /** One try of one relay. */
@@ -74,9 +75,14 @@ final class Failover {
                     throw last;
                 }
                 if (tried < order.size()) {
-                    LOG.log(Level.WARNING, "relay failed; the message moves on to the next one", LogFields.of()
-                            .with("relay", relay.toString()).with("next", order.get(tried).toString())
-                            .with("error", e.code()).with("detail", e.getMessage()));
+                    LOG.log(
+                            Level.WARNING,
+                            "relay failed; the message moves on to the next one",
+                            LogFields.of()
+                                    .with("relay", relay.toString())
+                                    .with("next", order.get(tried).toString())
+                                    .with("error", e.code())
+                                    .with("detail", e.getMessage()));
                 }
             }
         }
@@ -95,8 +101,9 @@ final class Failover {
     /** The relays in the order to try them now: the one in use first, then the others in order of preference. */
     synchronized List<RelayAddress> order() {
         if (inUse != 0 && nanoTime.getAsLong() - inUseSince >= returnAfter.toNanos()) {
-            LOG.log(Level.INFO, "trying the first relay {0} again after {1} s with {2}", new Object[] {relays.get(0),
-                    returnAfter.toSeconds(), relays.get(inUse)});
+            LOG.log(Level.INFO, "trying the first relay {0} again after {1} s with {2}", new Object[] {
+                relays.get(0), returnAfter.toSeconds(), relays.get(inUse)
+            });
             inUse = 0;
         }
         List<RelayAddress> order = new ArrayList<>(relays);
@@ -107,8 +114,9 @@ final class Failover {
     private synchronized void use(RelayAddress relay) {
         int index = relays.indexOf(relay);
         if (index != inUse) {
-            LOG.log(Level.WARNING, "relay {0} now takes this container''s messages instead of {1}",
-                    new Object[] {relay, relays.get(inUse)});
+            LOG.log(Level.WARNING, "relay {0} now takes this container''s messages instead of {1}", new Object[] {
+                relay, relays.get(inUse)
+            });
             inUse = index;
             inUseSince = nanoTime.getAsLong();
         }
@@ -118,7 +126,8 @@ final class Failover {
         if (relays.size() == 1) {
             return last;
         }
-        String what = tried == relays.size() ? "all " + tried + " relays were tried and failed"
+        String what = tried == relays.size()
+                ? "all " + tried + " relays were tried and failed"
                 : tried + " of " + relays.size() + " relays were tried before the invocation ran out of time";
         return new RelayException(last.kind(), last.smtpCode().orElse(0), what + "; the last one: " + last.getMessage())
                 .atRelay(last.relay().orElseThrow());

@@ -13,8 +13,7 @@ final class RecentAnswer {
     static final Duration WITHIN = Duration.ofSeconds(10);
 
     /** The relay and the time ({@link #nanoTime}) of the last answer. */
-    private record Answer(RelayAddress relay, long at) {
-    }
+    private record Answer(RelayAddress relay, long at) {}
 
     private final LongSupplier nanoTime;
     private volatile Answer last;
@@ -36,8 +35,11 @@ final class RecentAnswer {
     boolean refusedWhileUp(String relay, RelayException e) {
         Answer answer = last;
         boolean refusal = e.kind() == RelayException.Kind.CONNECTION
-                || e.kind() == RelayException.Kind.TRANSIENT_REPLY && e.smtpCode().orElse(0) == 421;
-        return refusal && answer.relay() != null && relay.equals(answer.relay().toString())
+                || e.kind() == RelayException.Kind.TRANSIENT_REPLY
+                        && e.smtpCode().orElse(0) == 421;
+        return refusal
+                && answer.relay() != null
+                && relay.equals(answer.relay().toString())
                 && nanoTime.getAsLong() - answer.at() < WITHIN.toNanos();
     }
 }

@@ -29,8 +29,7 @@ final class RefusedLogins {
         this.nanoTime = nanoTime;
     }
 
-    private record Refusal(String digest, long atNanos) {
-    }
+    private record Refusal(String digest, long atNanos) {}
 
     /** Notes that {@code relay} refused {@code login}, which the secret still holds. */
     void refused(RelayAddress relay, Credentials login) {
@@ -47,9 +46,12 @@ final class RefusedLogins {
         if (ago >= WINDOW.toNanos()) {
             refusals.remove(relay, refusal);
         } else if (refusal.digest().equals(digest(login))) {
-            throw new RelayException(RelayException.Kind.AUTHENTICATION, "the relay refused these credentials "
-                    + Duration.ofNanos(ago).toSeconds() + " s ago, after the secret was read again; they are not "
-                    + "tried there again for " + WINDOW.toSeconds() + " s, so that the mailbox is not locked");
+            throw new RelayException(
+                    RelayException.Kind.AUTHENTICATION,
+                    "the relay refused these credentials "
+                            + Duration.ofNanos(ago).toSeconds()
+                            + " s ago, after the secret was read again; they are not "
+                            + "tried there again for " + WINDOW.toSeconds() + " s, so that the mailbox is not locked");
         }
     }
 

@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
 
 /** One relay: a host name or IP address (IPv6 in brackets) and a port. Its certificate is verified for this host. */
 public record RelayAddress(String host, int port) {
-    private static final Pattern HOST = Pattern.compile(
-            "[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\]");
+    private static final Pattern HOST =
+            Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\]");
 
     public RelayAddress {
         Objects.requireNonNull(host, "host");

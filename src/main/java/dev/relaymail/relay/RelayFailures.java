@@ -17,8 +17,7 @@ import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
  * them masked.
  */
 final class RelayFailures {
-    private RelayFailures() {
-    }
+    private RelayFailures() {}
 
     /**
      * @param e              what Angus threw
@@ -26,8 +25,8 @@ final class RelayFailures {
      * @param contentWritten whether the message content had been handed to the connection
      * @param deadlinePassed whether the invocation's deadline had passed (the socket was closed by the watchdog)
      */
-    static RelayException classify(MessagingException e, int lastReply, boolean contentWritten,
-            boolean deadlinePassed) {
+    static RelayException classify(
+            MessagingException e, int lastReply, boolean contentWritten, boolean deadlinePassed) {
         RelayException reply = fromReplies(e);
         if (reply != null) {
             return reply;
@@ -38,8 +37,10 @@ final class RelayFailures {
         if (contentWritten) {
             // a TLS failure too: once the content is out, a broken record or an alert instead of the relay's reply
             // leaves the outcome as unknown as a dropped connection does, and another relay must not get it
-            return new RelayException(Kind.UNKNOWN_OUTCOME, "the connection was lost after the message was sent "
-                    + "and before the relay confirmed it; the relay may or may not have accepted it");
+            return new RelayException(
+                    Kind.UNKNOWN_OUTCOME,
+                    "the connection was lost after the message was sent "
+                            + "and before the relay confirmed it; the relay may or may not have accepted it");
         }
         SSLException tls = cause(e, SSLException.class);
         if (tls != null) {
@@ -53,7 +54,9 @@ final class RelayFailures {
         }
         IOException io = cause(e, IOException.class);
         String why = io != null ? io.getClass().getSimpleName() + ": " + io.getMessage() : e.getMessage();
-        return new RelayException(Kind.CONNECTION, lastReply >= 400 ? lastReply : 0,
+        return new RelayException(
+                Kind.CONNECTION,
+                lastReply >= 400 ? lastReply : 0,
                 "could not talk to the relay: " + Redact.addressesIn(String.valueOf(why)));
     }
 
@@ -113,8 +116,11 @@ final class RelayFailures {
     }
 
     private static <T extends Throwable> T cause(Throwable e, Class<T> type) {
-        for (Throwable t = e; t != null; t = t.getCause() != null ? t.getCause()
-                : t instanceof MessagingException m ? m.getNextException() : null) {
+        for (Throwable t = e;
+                t != null;
+                t = t.getCause() != null
+                        ? t.getCause()
+                        : t instanceof MessagingException m ? m.getNextException() : null) {
             if (type.isInstance(t)) {
                 return type.cast(t);
             }

@@ -8,8 +8,13 @@ import java.util.Objects;
  * Where and how to reach the relays (in order of preference: the first is used while it works, the others are for
  * failover), and how many connections one container may keep open in all.
  */
-public record RelaySettings(List<RelayAddress> relays, TlsMode tls, int connectTimeoutMillis, int timeoutMillis,
-        String ehloName, int connections) {
+public record RelaySettings(
+        List<RelayAddress> relays,
+        TlsMode tls,
+        int connectTimeoutMillis,
+        int timeoutMillis,
+        String ehloName,
+        int connections) {
 
     /** How the connection is secured. There is no plaintext mode. */
     public enum TlsMode {
@@ -35,8 +40,14 @@ public record RelaySettings(List<RelayAddress> relays, TlsMode tls, int connectT
     }
 
     /** A single relay, no failover. */
-    public RelaySettings(String host, int port, TlsMode tls, int connectTimeoutMillis, int timeoutMillis,
-            String ehloName, int connections) {
+    public RelaySettings(
+            String host,
+            int port,
+            TlsMode tls,
+            int connectTimeoutMillis,
+            int timeoutMillis,
+            String ehloName,
+            int connections) {
         this(List.of(new RelayAddress(host, port)), tls, connectTimeoutMillis, timeoutMillis, ehloName, connections);
     }
 }

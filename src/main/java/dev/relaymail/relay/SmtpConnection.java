@@ -5,6 +5,7 @@ import dev.relaymail.core.Deadline;
 import dev.relaymail.core.MailAddress;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RelayException.Kind;
+import dev.relaymail.relay.transport.PipeliningTransport;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
 import jakarta.mail.MessagingException;
@@ -19,7 +20,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import dev.relaymail.relay.transport.PipeliningTransport;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
 /**
@@ -48,10 +48,18 @@ final class SmtpConnection {
     private boolean loggedIn;
     /** The socket under {@link #transport}, set as soon as it exists: the watchdog closes it from another thread. */
     private volatile DeadlineSockets.CappedSocket socket;
+
     private long lastUsed;
 
-    SmtpConnection(RelayAddress relay, CredentialsSource credentials, RefusedLogins refused, RecentAnswer answered,
-            Session session, DeadlineSockets sockets, ScheduledExecutorService timer, Duration idleCheck) {
+    SmtpConnection(
+            RelayAddress relay,
+            CredentialsSource credentials,
+            RefusedLogins refused,
+            RecentAnswer answered,
+            Session session,
+            DeadlineSockets sockets,
+            ScheduledExecutorService timer,
+            Duration idleCheck) {
         this.relay = relay;
         this.credentials = credentials;
         this.refused = refused;
@@ -152,7 +160,8 @@ final class SmtpConnection {
             }
         } catch (RelayException e) {
             if (e.kind() != Kind.DEADLINE) {
-                LOG.log(answered.refusedWhileUp(relay.toString(), e) ? Level.WARNING : Level.SEVERE,
+                LOG.log(
+                        answered.refusedWhileUp(relay.toString(), e) ? Level.WARNING : Level.SEVERE,
                         "cannot use relay {0}: {1}",
                         new Object[] {relay, e.getMessage()});
             }
@@ -182,8 +191,7 @@ final class SmtpConnection {
             if (!openedAhead || !worthAnotherConnection(e, true)) {
                 throw e;
             }
-            LOG.log(Level.INFO, "the relay connection opened ahead is unusable ({0}); opening another",
-                    e.getMessage());
+            LOG.log(Level.INFO, "the relay connection opened ahead is unusable ({0}); opening another", e.getMessage());
             open(deadline);
             authenticate(login, deadline);
         }
@@ -250,8 +258,8 @@ final class SmtpConnection {
             transport.sendMessage(encoded, envelope(message.envelopeRecipients()));
             lastUsed = System.nanoTime();
         } catch (MessagingException e) {
-            RelayException failure = RelayFailures.classify(e, transport.getLastReturnCode(),
-                    encoded.contentWritten(), deadline.remainingMillis() == 0);
+            RelayException failure = RelayFailures.classify(
+                    e, transport.getLastReturnCode(), encoded.contentWritten(), deadline.remainingMillis() == 0);
             if (failure.connectionLevel() || failure.kind() == Kind.DEADLINE || transport.abandoned()) {
                 disconnect();
             }

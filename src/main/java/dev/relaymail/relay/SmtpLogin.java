@@ -27,10 +27,10 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
 final class SmtpLogin {
     /** The lowest reply code that judges the credentials themselves: 535 above all (500 to 504 are syntax errors). */
     static final int REFUSED = 505;
+
     private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
-    private SmtpLogin() {
-    }
+    private SmtpLogin() {}
 
     /**
      * Logs in, or throws: the relay offers no usable mechanism, refused the credentials (a 5xx from 505 on, see
@@ -40,19 +40,21 @@ final class SmtpLogin {
      */
     static void authenticate(PipeliningTransport t, Credentials login, Deadline deadline) throws RelayException {
         if (!t.isSSL()) {
-            throw new RelayException(Kind.TLS, "the connection to the relay is not encrypted; the credentials were "
-                    + "not sent");
+            throw new RelayException(
+                    Kind.TLS, "the connection to the relay is not encrypted; the credentials were " + "not sent");
         }
         if (t.tracesCommands()) {
-            throw new RelayException(Kind.AUTHENTICATION, "Angus Mail's protocol trace is on for this connection, "
-                    + "which would log them; the credentials were not sent");
+            throw new RelayException(
+                    Kind.AUTHENTICATION,
+                    "Angus Mail's protocol trace is on for this connection, "
+                            + "which would log them; the credentials were not sent");
         }
         String mechanism = mechanism(offered(t), login.kind());
         int reply;
         try {
             reply = switch (mechanism) {
-                case "PLAIN" -> t.simpleCommand("AUTH PLAIN " + base64("\0" + login.username() + "\0"
-                        + login.password()));
+                case "PLAIN" ->
+                    t.simpleCommand("AUTH PLAIN " + base64("\0" + login.username() + "\0" + login.password()));
                 case "LOGIN" -> login(t, login);
                 default -> xoauth2(t, login);
             };
@@ -75,12 +77,17 @@ final class SmtpLogin {
             return new RelayException(Kind.TRANSIENT_REPLY, reply, "the relay is closing the connection (421)");
         }
         if (reply < 500) {
-            return new RelayException(Kind.AUTHENTICATION, reply, "the relay could not check the SMTP credentials "
-                    + "now (" + reply + ")");
+            return new RelayException(
+                    Kind.AUTHENTICATION,
+                    reply,
+                    "the relay could not check the SMTP credentials " + "now (" + reply + ")");
         }
-        return new RelayException(Kind.AUTHENTICATION, reply, reply >= REFUSED
-                ? "the relay rejected the SMTP credentials (" + reply + ")"
-                : "the relay did not take the AUTH exchange (" + reply + "); the credentials were not judged");
+        return new RelayException(
+                Kind.AUTHENTICATION,
+                reply,
+                reply >= REFUSED
+                        ? "the relay rejected the SMTP credentials (" + reply + ")"
+                        : "the relay did not take the AUTH exchange (" + reply + "); the credentials were not judged");
     }
 
     /** The mechanisms the relay offers, upper case; {@code AUTH=LOGIN} is how some old relays offer LOGIN. */
@@ -110,11 +117,13 @@ final class SmtpLogin {
             }
         }
         if (offered.isEmpty()) {
-            throw new RelayException(Kind.AUTHENTICATION,
-                    "the relay offers no AUTH after STARTTLS; the credentials were not sent");
+            throw new RelayException(
+                    Kind.AUTHENTICATION, "the relay offers no AUTH after STARTTLS; the credentials were not sent");
         }
-        throw new RelayException(Kind.AUTHENTICATION, "the relay offers no AUTH mechanism for these credentials "
-                + "(PLAIN or LOGIN for a password, XOAUTH2 for an OAuth2 token); the credentials were not sent");
+        throw new RelayException(
+                Kind.AUTHENTICATION,
+                "the relay offers no AUTH mechanism for these credentials "
+                        + "(PLAIN or LOGIN for a password, XOAUTH2 for an OAuth2 token); the credentials were not sent");
     }
 
     /** LOGIN: the user name and the password each in answer to a 334 challenge; the last reply. */
@@ -134,8 +143,8 @@ final class SmtpLogin {
      * challenge carrying its error, to which the client sends an empty line; the reply to that ends the exchange.
      */
     private static int xoauth2(SMTPTransport t, Credentials login) throws MessagingException {
-        int reply = t.simpleCommand("AUTH XOAUTH2 " + base64("user=" + login.username() + "\u0001auth=Bearer "
-                + login.password() + "\u0001\u0001"));
+        int reply = t.simpleCommand("AUTH XOAUTH2 "
+                + base64("user=" + login.username() + "\u0001auth=Bearer " + login.password() + "\u0001\u0001"));
         return reply == 334 ? t.simpleCommand("") : reply;
     }
 

@@ -39,17 +39,20 @@ public final class SmtpRelay implements Relay, AutoCloseable {
     static final Duration IDLE_CHECK = Duration.ofSeconds(10);
     /** How long a container uses one connection fewer after the relay refused to open one more. */
     static final Duration FEWER_CONNECTIONS_FOR = Duration.ofSeconds(60);
+
     private static final Logger LOG = Logger.getLogger(SmtpRelay.class.getName());
 
     private final ScheduledExecutorService timer;
     private final Failover failover;
     /** Free connections, most recently used first, so that one sender at a time keeps using one warm connection. */
     private final Deque<ConnectionSlot> free = new ArrayDeque<>();
+
     private final ConnectionSlot[] all;
     /** Messages that may use a connection at once: as many as connections are in use now. */
     private final Senders senders;
     /** Connections in use now: {@code connections}, or fewer while the relay refuses more. */
     private final AtomicInteger inUse;
+
     private final Duration fewerFor;
     private final RecentAnswer answered = new RecentAnswer(System::nanoTime);
 
@@ -57,7 +60,11 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         this(settings, credentials, IDLE_CHECK, Failover.RETURN_AFTER, FEWER_CONNECTIONS_FOR);
     }
 
-    SmtpRelay(RelaySettings settings, CredentialsSource credentials, Duration idleCheck, Duration returnAfter,
+    SmtpRelay(
+            RelaySettings settings,
+            CredentialsSource credentials,
+            Duration idleCheck,
+            Duration returnAfter,
             Duration fewerFor) {
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "smtp-deadline");
@@ -73,16 +80,18 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         inUse = new AtomicInteger(all.length);
         this.fewerFor = fewerFor;
         for (int i = 0; i < all.length; i++) {
-            all[i] = new ConnectionSlot(settings.relays(),
-                    relay -> new SmtpConnection(relay, credentials, refused, answered, session, sockets, timer,
-                            idleCheck));
+            all[i] = new ConnectionSlot(
+                    settings.relays(),
+                    relay -> new SmtpConnection(
+                            relay, credentials, refused, answered, session, sockets, timer, idleCheck));
             free.add(all[i]);
         }
     }
 
     @Override
     public String send(ComposedMessage message, Deadline deadline) throws RelayException {
-        return onSomeRelay(connection -> connection.send(message, deadline), deadline).toString();
+        return onSomeRelay(connection -> connection.send(message, deadline), deadline)
+                .toString();
     }
 
     /**
@@ -128,8 +137,8 @@ public final class SmtpRelay implements Relay, AutoCloseable {
             }
             boolean opens = !slot.open();
             boolean first = movedOver == null;
-            Predicate<RelayException> movesOver = e -> first && oneTooMany(e, opens)
-                    && deadline.allows(SmtpConnection.MIN_TIME) && inUse.get() > 1;
+            Predicate<RelayException> movesOver =
+                    e -> first && oneTooMany(e, opens) && deadline.allows(SmtpConnection.MIN_TIME) && inUse.get() > 1;
             boolean refused = false;
             try {
                 RelayAddress served = failover.run(relay -> use.on(slot.to(relay)), movesOver, deadline);
@@ -154,7 +163,8 @@ public final class SmtpRelay implements Relay, AutoCloseable {
      * or it refused a new connection while it is up (a limit of connections per client).
      */
     private boolean oneTooMany(RelayException e, boolean opens) {
-        return e.tooManyConnections() || opens && answered.refusedWhileUp(e.relay().orElse(""), e);
+        return e.tooManyConnections()
+                || opens && answered.refusedWhileUp(e.relay().orElse(""), e);
     }
 
     /** One connection fewer for a while, unless only one is in use. */
@@ -167,14 +177,22 @@ public final class SmtpRelay implements Relay, AutoCloseable {
             }
         } while (!inUse.compareAndSet(now, now - 1));
         senders.reduce();
-        timer.schedule(() -> {
-            inUse.incrementAndGet();
-            senders.release();
-        }, fewerFor.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.log(Level.WARNING, "the relay refused one more connection; this container uses fewer for a while. Set "
-                + "SMTP_CONNECTIONS (and the queue's MaximumConcurrency) to what the relay allows", LogFields.of()
-                .with("connections", now - 1).with("configured", all.length)
-                .with("forSeconds", fewerFor.toSeconds()).with("detail", refusal.getMessage()));
+        timer.schedule(
+                () -> {
+                    inUse.incrementAndGet();
+                    senders.release();
+                },
+                fewerFor.toMillis(),
+                TimeUnit.MILLISECONDS);
+        LOG.log(
+                Level.WARNING,
+                "the relay refused one more connection; this container uses fewer for a while. Set "
+                        + "SMTP_CONNECTIONS (and the queue's MaximumConcurrency) to what the relay allows",
+                LogFields.of()
+                        .with("connections", now - 1)
+                        .with("configured", all.length)
+                        .with("forSeconds", fewerFor.toSeconds())
+                        .with("detail", refusal.getMessage()));
         return true;
     }
 
@@ -189,8 +207,8 @@ public final class SmtpRelay implements Relay, AutoCloseable {
     }
 
     private static RelayException noneFreeInTime() {
-        return new RelayException(RelayException.Kind.DEADLINE,
-                "no relay connection became free in this invocation's time");
+        return new RelayException(
+                RelayException.Kind.DEADLINE, "no relay connection became free in this invocation's time");
     }
 
     private static RelayException interrupted() {
@@ -224,7 +242,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
     private synchronized ConnectionSlot take(boolean open, Deadline deadline) throws RelayException {
         try {
             while (true) {
-                for (Iterator<ConnectionSlot> slots = free.iterator(); slots.hasNext();) {
+                for (Iterator<ConnectionSlot> slots = free.iterator(); slots.hasNext(); ) {
                     ConnectionSlot slot = slots.next();
                     if (!open || slot.open()) {
                         slots.remove();
@@ -238,7 +256,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
                     wait();
                     continue;
                 }
-                long left = deadline.remainingMillis();   // read once: wait(0) would wait without end
+                long left = deadline.remainingMillis(); // read once: wait(0) would wait without end
                 if (left <= 0) {
                     throw noneFreeInTime();
                 }

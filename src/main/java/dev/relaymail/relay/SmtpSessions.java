@@ -19,8 +19,7 @@ final class SmtpSessions {
     /** TLS 1.2 or newer, nothing older. */
     static final String PROTOCOLS = "TLSv1.3 TLSv1.2";
 
-    private SmtpSessions() {
-    }
+    private SmtpSessions() {}
 
     static Session create(RelaySettings settings, SocketFactory sockets, ScheduledExecutorService timer) {
         Properties p = new Properties();
@@ -45,8 +44,8 @@ final class SmtpSessions {
         p.setProperty("mail.smtp.allow8bitmime", "false");
         Session session = Session.getInstance(p);
         try {
-            session.setProvider(new Provider(Provider.Type.TRANSPORT, "smtp", PipeliningTransport.class.getName(),
-                    "relaymail", "1"));
+            session.setProvider(new Provider(
+                    Provider.Type.TRANSPORT, "smtp", PipeliningTransport.class.getName(), "relaymail", "1"));
         } catch (NoSuchProviderException e) {
             throw new IllegalStateException("registering the SMTP transport", e);
         }

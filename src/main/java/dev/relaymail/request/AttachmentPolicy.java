@@ -1,7 +1,6 @@
 package dev.relaymail.request;
 
 import dev.relaymail.mime.FilenameParameter;
-
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;

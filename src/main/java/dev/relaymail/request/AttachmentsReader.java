@@ -1,9 +1,8 @@
 package dev.relaymail.request;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.relaymail.core.Attachment;
 import dev.relaymail.core.Text;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.ParseException;
 import java.util.ArrayList;
@@ -46,8 +45,9 @@ final class AttachmentsReader {
             return result;
         }
         if (node.size() > RequestLimits.MAX_ATTACHMENTS) {
-            problems.add("attachments", "too many attachments: " + node.size() + " (limit "
-                    + RequestLimits.MAX_ATTACHMENTS + ")");
+            problems.add(
+                    "attachments",
+                    "too many attachments: " + node.size() + " (limit " + RequestLimits.MAX_ATTACHMENTS + ")");
             return result;
         }
         Set<String> contentIds = new HashSet<>();
@@ -63,13 +63,14 @@ final class AttachmentsReader {
         return result;
     }
 
-    private Optional<Attachment> attachment(JsonNode item, String path, boolean hasHtml, Set<String> contentIds,
-            FieldProblems problems) {
+    private Optional<Attachment> attachment(
+            JsonNode item, String path, boolean hasHtml, Set<String> contentIds, FieldProblems problems) {
         int before = problems.size();
         JsonFields.unknown(item, FIELDS, path + ".", problems);
         Attachment.Content content = content(item, path, problems);
         Optional<String> defaultName = content instanceof Attachment.StoredObject object
-                ? Optional.of(object.key().substring(object.key().lastIndexOf('/') + 1)).filter(n -> !n.isBlank())
+                ? Optional.of(object.key().substring(object.key().lastIndexOf('/') + 1))
+                        .filter(n -> !n.isBlank())
                 : Optional.empty();
         String filename = filename(item.get("filename"), defaultName, path + ".filename", problems);
         String contentType = contentType(item.get("contentType"), filename, path + ".contentType", problems);
@@ -158,7 +159,8 @@ final class AttachmentsReader {
         }
         try {
             ContentType type = new ContentType(raw);
-            if (type.getPrimaryType().equalsIgnoreCase("multipart") || type.getPrimaryType().equalsIgnoreCase("message")) {
+            if (type.getPrimaryType().equalsIgnoreCase("multipart")
+                    || type.getPrimaryType().equalsIgnoreCase("message")) {
                 problems.add(field, "multipart/* and message/* are not allowed for attachments");
             }
             if (namesTheFile(type)) {
@@ -218,10 +220,12 @@ final class AttachmentsReader {
         if (JsonFields.absent(node)) {
             return Optional.empty();
         }
-        if (!node.isTextual() || !CONTENT_ID.matcher(node.textValue()).matches()
+        if (!node.isTextual()
+                || !CONTENT_ID.matcher(node.textValue()).matches()
                 || node.textValue().length() > RequestLimits.MAX_CONTENT_ID_CHARS) {
-            problems.add(field, "must be 1 to " + RequestLimits.MAX_CONTENT_ID_CHARS
-                    + " letters, digits or . @ - _ (without < >)");
+            problems.add(
+                    field,
+                    "must be 1 to " + RequestLimits.MAX_CONTENT_ID_CHARS + " letters, digits or . @ - _ (without < >)");
             return Optional.empty();
         }
         return Optional.of(node.textValue());

@@ -27,8 +27,7 @@ final class ContentTypes {
             Map.entry("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             Map.entry("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"));
 
-    private ContentTypes() {
-    }
+    private ContentTypes() {}
 
     static String guess(String filename) {
         int dot = filename.lastIndexOf('.');

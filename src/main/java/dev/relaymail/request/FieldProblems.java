@@ -2,7 +2,6 @@ package dev.relaymail.request;
 
 import dev.relaymail.core.FieldError;
 import dev.relaymail.core.RequestRejectedException;
-
 import java.util.ArrayList;
 import java.util.List;
 

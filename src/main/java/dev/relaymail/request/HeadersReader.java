@@ -1,10 +1,9 @@
 package dev.relaymail.request;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.relaymail.core.Header;
 import dev.relaymail.core.MailAddress;
 import dev.relaymail.core.Text;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -24,13 +23,12 @@ import java.util.regex.Pattern;
 final class HeadersReader {
     private static final String LIST_UNSUBSCRIBE = "List-Unsubscribe";
     private static final String LIST_UNSUBSCRIBE_POST = "List-Unsubscribe-Post";
-    private static final Set<String> ALLOWED = Set.of("list-unsubscribe", "list-unsubscribe-post", "list-id",
-            "precedence", "auto-submitted");
+    private static final Set<String> ALLOWED =
+            Set.of("list-unsubscribe", "list-unsubscribe-post", "list-id", "precedence", "auto-submitted");
     private static final Pattern NAME = Pattern.compile("[!-9;-~]{1,76}");
     private static final Set<String> UNSUBSCRIBE_FIELDS = Set.of("url", "mailto");
 
-    private HeadersReader() {
-    }
+    private HeadersReader() {}
 
     static List<Header> read(JsonNode headersNode, JsonNode unsubscribeNode, FieldProblems problems) {
         List<Header> result = headers(headersNode, problems);
@@ -38,7 +36,8 @@ final class HeadersReader {
             return result;
         }
         for (Header header : result) {
-            if (header.name().equalsIgnoreCase(LIST_UNSUBSCRIBE) || header.name().equalsIgnoreCase(LIST_UNSUBSCRIBE_POST)) {
+            if (header.name().equalsIgnoreCase(LIST_UNSUBSCRIBE)
+                    || header.name().equalsIgnoreCase(LIST_UNSUBSCRIBE_POST)) {
                 problems.add("headers." + header.name(), "is set by unsubscribe: give one or the other");
             }
         }
@@ -49,7 +48,8 @@ final class HeadersReader {
     private static List<Header> headers(JsonNode node, FieldProblems problems) {
         List<Header> result = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (Map.Entry<String, JsonNode> entry : JsonFields.entries(node, "headers", RequestLimits.MAX_HEADERS, problems)) {
+        for (Map.Entry<String, JsonNode> entry :
+                JsonFields.entries(node, "headers", RequestLimits.MAX_HEADERS, problems)) {
             String name = entry.getKey();
             String field = "headers." + JsonFields.printable(name);
             String lower = name.toLowerCase(Locale.ROOT);
@@ -59,8 +59,10 @@ final class HeadersReader {
             }
             boolean custom = Header.custom(name);
             if (!custom && !ALLOWED.contains(lower)) {
-                problems.add(field, "is not allowed: use X- headers or List-Unsubscribe, List-Unsubscribe-Post, "
-                        + "List-Id, Precedence, Auto-Submitted");
+                problems.add(
+                        field,
+                        "is not allowed: use X- headers or List-Unsubscribe, List-Unsubscribe-Post, "
+                                + "List-Id, Precedence, Auto-Submitted");
                 continue;
             }
             if (!seen.add(lower)) {
@@ -106,7 +108,8 @@ final class HeadersReader {
                 problems.add("unsubscribe.mailto", "must be a string");
             } else {
                 try {
-                    targets.add("mailto:" + MailAddress.parse(mailto.textValue()).address());
+                    targets.add(
+                            "mailto:" + MailAddress.parse(mailto.textValue()).address());
                 } catch (MailAddress.AddressFormatException e) {
                     problems.add("unsubscribe.mailto", "is not a valid address: " + e.getMessage());
                 }
@@ -119,7 +122,9 @@ final class HeadersReader {
             return List.of();
         }
         List<Header> headers = new ArrayList<>(2);
-        headers.add(new Header(LIST_UNSUBSCRIBE, String.join(", ", targets.stream().map(t -> "<" + t + ">").toList())));
+        headers.add(new Header(
+                LIST_UNSUBSCRIBE,
+                String.join(", ", targets.stream().map(t -> "<" + t + ">").toList())));
         if (oneClick) {
             headers.add(new Header(LIST_UNSUBSCRIBE_POST, "List-Unsubscribe=One-Click"));
         }

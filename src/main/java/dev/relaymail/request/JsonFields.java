@@ -1,8 +1,7 @@
 package dev.relaymail.request;
 
-import dev.relaymail.core.Text;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.relaymail.core.Text;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -11,8 +10,7 @@ import java.util.Set;
 
 /** Small checks on the JSON of a request shared by its readers. */
 final class JsonFields {
-    private JsonFields() {
-    }
+    private JsonFields() {}
 
     static boolean absent(JsonNode node) {
         return node == null || node.isNull();

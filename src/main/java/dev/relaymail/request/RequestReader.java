@@ -1,5 +1,10 @@
 package dev.relaymail.request;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.relaymail.core.Attachment;
 import dev.relaymail.core.Header;
 import dev.relaymail.core.MailAddress;
@@ -9,12 +14,6 @@ import dev.relaymail.core.SendRequest;
 import dev.relaymail.core.Templates;
 import dev.relaymail.core.Text;
 import dev.relaymail.json.JsonTrees;
-
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.io.JsonEOFException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,8 +30,22 @@ import java.util.regex.Pattern;
  */
 public final class RequestReader {
 
-    private static final Set<String> FIELDS = Set.of("from", "to", "cc", "bcc", "replyTo", "subject", "text", "html",
-            "template", "data", "attachments", "headers", "unsubscribe", "tags", "idempotencyKey");
+    private static final Set<String> FIELDS = Set.of(
+            "from",
+            "to",
+            "cc",
+            "bcc",
+            "replyTo",
+            "subject",
+            "text",
+            "html",
+            "template",
+            "data",
+            "attachments",
+            "headers",
+            "unsubscribe",
+            "tags",
+            "idempotencyKey");
     private static final Pattern TAG_KEY = Pattern.compile("[A-Za-z0-9_.:-]+");
     /** Template names are folder names in the package and key parts in S3: no dots, no slashes. */
     private static final Pattern TEMPLATE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
@@ -45,8 +58,12 @@ public final class RequestReader {
     /**
      * @param attachmentBuckets the S3 buckets attachments may be read from by reference; none turns that off
      */
-    public RequestReader(RequestLimits limits, Optional<MailAddress> defaultFrom, AttachmentPolicy attachmentPolicy,
-            Set<String> attachmentBuckets, Templates templates) {
+    public RequestReader(
+            RequestLimits limits,
+            Optional<MailAddress> defaultFrom,
+            AttachmentPolicy attachmentPolicy,
+            Set<String> attachmentBuckets,
+            Templates templates) {
         this.limits = limits;
         this.defaultFrom = defaultFrom;
         this.attachments = new AttachmentsReader(attachmentPolicy, attachmentBuckets);
@@ -85,8 +102,9 @@ public final class RequestReader {
         if (JsonFields.absent(messages) || !messages.isArray() || messages.isEmpty()) {
             problems.add("messages", "is required: an array of 1 to " + RequestLimits.MAX_BATCH + " send requests");
         } else if (messages.size() > RequestLimits.MAX_BATCH) {
-            problems.add("messages", "too many messages: " + messages.size() + " (limit " + RequestLimits.MAX_BATCH
-                    + " per batch)");
+            problems.add(
+                    "messages",
+                    "too many messages: " + messages.size() + " (limit " + RequestLimits.MAX_BATCH + " per batch)");
         }
         problems.throwIfAny();
         List<JsonNode> requests = new ArrayList<>(messages.size());
@@ -118,21 +136,35 @@ public final class RequestReader {
         if (recipients == 0) {
             problems.add("to", "at least one recipient is required in to, cc or bcc");
         } else if (recipients > limits.maxRecipients()) {
-            problems.add("to", "too many recipients: " + recipients + " (limit " + limits.maxRecipients()
-                    + ", counting to, cc and bcc)");
+            problems.add(
+                    "to",
+                    "too many recipients: " + recipients + " (limit " + limits.maxRecipients()
+                            + ", counting to, cc and bcc)");
         }
 
         Content content = JsonFields.absent(request.get("template")) && JsonFields.absent(request.get("data"))
                 ? literal(request, problems)
                 : templated(request, problems);
-        List<Attachment> files = attachments.read(request.get("attachments"), content.html().isPresent(), problems);
+        List<Attachment> files =
+                attachments.read(request.get("attachments"), content.html().isPresent(), problems);
         List<Header> headers = HeadersReader.read(request.get("headers"), request.get("unsubscribe"), problems);
         Map<String, String> tags = tags(request.get("tags"), problems);
         Optional<String> key = idempotencyKey(request.get("idempotencyKey"), headerKey, problems);
 
         problems.throwIfAny();
-        return new SendRequest(from.orElseThrow(), to, cc, bcc, replyTo, content.subject(), content.text(),
-                content.html(), files, headers, tags, key);
+        return new SendRequest(
+                from.orElseThrow(),
+                to,
+                cc,
+                bcc,
+                replyTo,
+                content.subject(),
+                content.text(),
+                content.html(),
+                files,
+                headers,
+                tags,
+                key);
     }
 
     private static JsonNode parse(JsonSource source) throws RequestRejectedException {
@@ -144,11 +176,15 @@ public final class RequestReader {
             // words or a secret pasted without quotes, and this detail is logged and kept in the dead-letter queue
             JsonLocation at = e.getLocation();
             String parser = String.valueOf(e.getOriginalMessage());
-            String reason = e instanceof JsonEOFException ? ": it ends before its value is complete"
-                    : parser.startsWith("Duplicate field") ? ": a field is named twice"
-                    : parser.startsWith(JsonTrees.TRAILING_CONTENT) ? ": more follows its value" : "";
-            throw RequestRejectedException.invalid("body", "is not valid JSON" + reason
-                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+            String reason = e instanceof JsonEOFException
+                    ? ": it ends before its value is complete"
+                    : parser.startsWith("Duplicate field")
+                            ? ": a field is named twice"
+                            : parser.startsWith(JsonTrees.TRAILING_CONTENT) ? ": more follows its value" : "";
+            throw RequestRejectedException.invalid(
+                    "body",
+                    "is not valid JSON" + reason
+                            + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         } catch (IOException e) {
             throw new IllegalStateException("reading from memory", e);
         }
@@ -168,8 +204,7 @@ public final class RequestReader {
     }
 
     /** The subject and bodies of a message. */
-    private record Content(String subject, Optional<String> text, Optional<String> html) {
-    }
+    private record Content(String subject, Optional<String> text, Optional<String> html) {}
 
     /** The subject, text and html the request gives. */
     private static Content literal(JsonNode request, FieldProblems problems) {
@@ -184,7 +219,9 @@ public final class RequestReader {
         }
         Optional<String> text = body(request.get("text"), "text", problems);
         Optional<String> html = body(request.get("html"), "html", problems);
-        if (text.isEmpty() && html.isEmpty() && absentOrString(request.get("text"))
+        if (text.isEmpty()
+                && html.isEmpty()
+                && absentOrString(request.get("text"))
                 && absentOrString(request.get("html"))) {
             problems.add("text", "text or html is required");
         }
@@ -213,15 +250,15 @@ public final class RequestReader {
             return new Content("", Optional.empty(), Optional.empty());
         }
         try {
-            Templates.Rendered rendered = templates.render(name.textValue(),
-                    JsonFields.absent(data) ? JsonNodeFactory.instance.objectNode() : data);
+            Templates.Rendered rendered = templates.render(
+                    name.textValue(), JsonFields.absent(data) ? JsonNodeFactory.instance.objectNode() : data);
             String context = " (rendered from template " + name.textValue() + ")";
             String subject = checkedSubject(rendered.subject(), context, problems);
             Optional<String> text = Optional.of(rendered.text()).filter(t -> !t.isBlank());
             Optional<String> html = Optional.of(rendered.html()).filter(h -> !h.isBlank());
             if (text.isEmpty() && html.isEmpty()) {
-                problems.add("data", "renders an empty message: the template's text and html both came out blank"
-                        + context);
+                problems.add(
+                        "data", "renders an empty message: the template's text and html both came out blank" + context);
             }
             return new Content(subject, text, html);
         } catch (RequestRejectedException e) {
@@ -309,15 +346,18 @@ public final class RequestReader {
         Map<String, String> result = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> entry : JsonFields.entries(node, "tags", RequestLimits.MAX_TAGS, problems)) {
             String field = "tags." + JsonFields.printable(entry.getKey());
-            if (!TAG_KEY.matcher(entry.getKey()).matches() || entry.getKey().length() > RequestLimits.MAX_TAG_KEY_CHARS) {
-                problems.add(field, "name must be 1 to " + RequestLimits.MAX_TAG_KEY_CHARS
-                        + " letters, digits or _ . : -");
+            if (!TAG_KEY.matcher(entry.getKey()).matches()
+                    || entry.getKey().length() > RequestLimits.MAX_TAG_KEY_CHARS) {
+                problems.add(
+                        field, "name must be 1 to " + RequestLimits.MAX_TAG_KEY_CHARS + " letters, digits or _ . : -");
             } else if (!entry.getValue().isTextual()) {
                 problems.add(field, "must be a string");
             } else if (Text.hasControl(entry.getValue().textValue())
                     || entry.getValue().textValue().length() > RequestLimits.MAX_TAG_VALUE_CHARS) {
-                problems.add(field, "must be at most " + RequestLimits.MAX_TAG_VALUE_CHARS
-                        + " characters without control characters");
+                problems.add(
+                        field,
+                        "must be at most " + RequestLimits.MAX_TAG_VALUE_CHARS
+                                + " characters without control characters");
             } else {
                 result.put(entry.getKey(), entry.getValue().textValue());
             }
@@ -360,5 +400,4 @@ public final class RequestReader {
     private static boolean absentOrString(JsonNode node) {
         return JsonFields.absent(node) || node.isTextual();
     }
-
 }

@@ -16,6 +16,5 @@ public interface CredentialsSource {
     Credentials refresh(Deadline deadline) throws RelayException;
 
     /** Drops the cached credentials, so that none is kept in a snapshot of the container. */
-    default void forget() {
-    }
+    default void forget() {}
 }

@@ -29,8 +29,8 @@ public final class SdkSecretReader implements SecretReader {
     public SecretValue read(String secretId, Deadline deadline) throws Unreadable {
         Duration timeout = Duration.ofMillis(deadline.cap((int) AwsClients.CALL_TIMEOUT.toMillis()));
         try {
-            GetSecretValueResponse response = client.get().getSecretValue(r -> r.secretId(secretId)
-                    .overrideConfiguration(c -> c.apiCallTimeout(timeout)));
+            GetSecretValueResponse response = client.get()
+                    .getSecretValue(r -> r.secretId(secretId).overrideConfiguration(c -> c.apiCallTimeout(timeout)));
             return new SecretValue(response.secretString(), response.versionId());
         } catch (SdkException e) {
             throw new Unreadable(e.getMessage());
@@ -43,13 +43,15 @@ public final class SdkSecretReader implements SecretReader {
      */
     @Override
     public void prepare() {
-        Thread thread = new Thread(() -> {
-            try {
-                client.get();
-            } catch (RuntimeException e) {
-                // reported when the client is used
-            }
-        }, "secrets-client");
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        client.get();
+                    } catch (RuntimeException e) {
+                        // reported when the client is used
+                    }
+                },
+                "secrets-client");
         thread.setDaemon(true);
         thread.start();
     }

@@ -1,12 +1,11 @@
 package dev.relaymail.secrets;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.relaymail.core.RelayException;
+import dev.relaymail.json.JsonTrees;
 import dev.relaymail.secrets.oauth2.OAuth2Client;
 import dev.relaymail.secrets.oauth2.PemKeys;
 import dev.relaymail.secrets.oauth2.TokenGrant;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.relaymail.json.JsonTrees;
-import dev.relaymail.core.RelayException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -27,13 +26,13 @@ final class SecretFormat {
             + "client has one), \"refreshToken\", \"scope\"} or {\"username\", \"serviceAccount\", \"scope\"}";
     /** The only scope Gmail's SMTP server takes a token for. */
     static final String GMAIL_SCOPE = "https://mail.google.com/";
+
     static final URI GOOGLE_TOKEN_ENDPOINT = URI.create("https://oauth2.googleapis.com/token");
-    private static final List<String> CLIENT_FIELDS = List.of("tokenEndpoint", "clientId", "clientSecret",
-            "refreshToken");
+    private static final List<String> CLIENT_FIELDS =
+            List.of("tokenEndpoint", "clientId", "clientSecret", "refreshToken");
     private static final Pattern CONTROL = Pattern.compile("[\\x00-\\x1F\\x7F]");
 
-    private SecretFormat() {
-    }
+    private SecretFormat() {}
 
     static SmtpSecret parse(String secretString) throws RelayException {
         JsonNode json = readObject(secretString);
@@ -64,7 +63,8 @@ final class SecretFormat {
         if (json.get("password").textValue().indexOf('\0') >= 0) {
             throw refused("has a password with a NUL character, which would break AUTH PLAIN");
         }
-        return new SmtpSecret.Password(new Credentials(username, json.get("password").textValue()));
+        return new SmtpSecret.Password(
+                new Credentials(username, json.get("password").textValue()));
     }
 
     /**
@@ -86,9 +86,12 @@ final class SecretFormat {
         }
         String clientId = json.get("clientId").textValue();
         TokenGrant grant = refresh
-                ? TokenGrant.Client.refresh(clientId, Optional.ofNullable(json.get("clientSecret"))
-                        .map(JsonNode::textValue), json.get("refreshToken").textValue())
-                : TokenGrant.Client.credentials(clientId, json.get("clientSecret").textValue());
+                ? TokenGrant.Client.refresh(
+                        clientId,
+                        Optional.ofNullable(json.get("clientSecret")).map(JsonNode::textValue),
+                        json.get("refreshToken").textValue())
+                : TokenGrant.Client.credentials(
+                        clientId, json.get("clientSecret").textValue());
         return settings(username, json.get("tokenEndpoint").textValue(), "tokenEndpoint", grant, scope(json, ""));
     }
 
@@ -120,16 +123,19 @@ final class SecretFormat {
         if (!missing.isEmpty()) {
             throw refused("has a serviceAccount but no valid " + String.join(", ", missing));
         }
-        TokenGrant grant = new TokenGrant.ServiceAccount(key.get("client_email").textValue(),
-                PemKeys.rsaPrivateKey(key.get("private_key").textValue()).orElseThrow(() -> refused(
-                        "has a serviceAccount.private_key that is not an RSA private key in PKCS #8 PEM")),
+        TokenGrant grant = new TokenGrant.ServiceAccount(
+                key.get("client_email").textValue(),
+                PemKeys.rsaPrivateKey(key.get("private_key").textValue())
+                        .orElseThrow(() -> refused(
+                                "has a serviceAccount.private_key that is not an RSA private key in PKCS #8 PEM")),
                 Optional.ofNullable(key.get("private_key_id")).map(JsonNode::textValue));
         String endpoint = key.path("token_uri").asText(GOOGLE_TOKEN_ENDPOINT.toString());
         return settings(username, endpoint, "serviceAccount.token_uri", grant, scope(json, GMAIL_SCOPE));
     }
 
-    private static OAuth2Client settings(String username, String endpoint, String endpointField, TokenGrant grant,
-            Optional<String> scope) throws RelayException {
+    private static OAuth2Client settings(
+            String username, String endpoint, String endpointField, TokenGrant grant, Optional<String> scope)
+            throws RelayException {
         try {
             return new OAuth2Client(username, new URI(endpoint), grant, scope);
         } catch (URISyntaxException e) {

@@ -31,8 +31,7 @@ public interface SecretReader {
     SecretValue read(String secretId, Deadline deadline) throws Unreadable;
 
     /** Starts what a first read needs ahead of it, on a daemon thread; nothing when there is nothing to prepare. */
-    default void prepare() {
-    }
+    default void prepare() {}
 
     /**
      * The reader for this environment: the function's own signed request when the environment names the access keys

@@ -1,11 +1,10 @@
 package dev.relaymail.secrets;
 
+import dev.relaymail.core.Deadline;
+import dev.relaymail.core.RelayException;
 import dev.relaymail.secrets.oauth2.AccessToken;
 import dev.relaymail.secrets.oauth2.OAuth2Client;
 import dev.relaymail.secrets.oauth2.TokenEndpoint;
-
-import dev.relaymail.core.Deadline;
-import dev.relaymail.core.RelayException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -83,28 +82,31 @@ public final class SecretsManagerCredentials implements CredentialsSource {
 
     private SmtpSecret fetch(Deadline deadline) throws RelayException {
         if (!deadline.allows(MIN_TIME)) {
-            throw new RelayException(RelayException.Kind.DEADLINE,
+            throw new RelayException(
+                    RelayException.Kind.DEADLINE,
                     "not enough time left in this invocation to read the SMTP credentials");
         }
         SecretReader.SecretValue value;
         try {
             value = reader.read(secretId, deadline);
         } catch (SecretReader.Unreadable e) {
-            LOG.log(Level.SEVERE, "cannot read secret {0} (SMTP_SECRET_ID): {1}", new Object[] {secretId,
-                    e.getMessage()});
-            throw new RelayException(RelayException.Kind.CREDENTIALS,
-                    "the SMTP credentials could not be read from Secrets Manager");
+            LOG.log(Level.SEVERE, "cannot read secret {0} (SMTP_SECRET_ID): {1}", new Object[] {secretId, e.getMessage()
+            });
+            throw new RelayException(
+                    RelayException.Kind.CREDENTIALS, "the SMTP credentials could not be read from Secrets Manager");
         }
         SmtpSecret parsed;
         try {
             parsed = SecretFormat.parse(value.secretString());
         } catch (RelayException e) {
-            LOG.log(Level.SEVERE, "secret {0} (SMTP_SECRET_ID) is not usable: {1}", new Object[] {secretId,
-                    e.getMessage()});
+            LOG.log(Level.SEVERE, "secret {0} (SMTP_SECRET_ID) is not usable: {1}", new Object[] {
+                secretId, e.getMessage()
+            });
             throw e;
         }
         LOG.log(Level.INFO, "read SMTP credentials ({0}) from secret {1} (version {2})", new Object[] {
-                parsed.form(), secretId, value.versionId()});
+            parsed.form(), secretId, value.versionId()
+        });
         return parsed;
     }
 }

@@ -26,7 +26,8 @@ public final class SignedSecretReader implements SecretReader {
 
     /** A reader for this environment, when {@link AwsJsonClient#fromEnvironment} finds it fit. */
     static Optional<SignedSecretReader> fromEnvironment(Map<String, String> env) {
-        return AwsJsonClient.fromEnvironment(env, AwsJsonClient.Service.SECRETS_MANAGER).map(SignedSecretReader::new);
+        return AwsJsonClient.fromEnvironment(env, AwsJsonClient.Service.SECRETS_MANAGER)
+                .map(SignedSecretReader::new);
     }
 
     @Override

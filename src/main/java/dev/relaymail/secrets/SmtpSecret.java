@@ -28,8 +28,10 @@ sealed interface SmtpSecret permits SmtpSecret.Password, SmtpSecret.OAuth2 {
             if (client.grant() instanceof TokenGrant.ServiceAccount) {
                 return "Google service account";
             }
-            return client.grant() instanceof TokenGrant.Client c && c.refreshToken().isPresent()
-                    ? "OAuth2 refresh token" : "OAuth2 client";
+            return client.grant() instanceof TokenGrant.Client c
+                            && c.refreshToken().isPresent()
+                    ? "OAuth2 refresh token"
+                    : "OAuth2 client";
         }
     }
 }

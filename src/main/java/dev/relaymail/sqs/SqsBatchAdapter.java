@@ -8,13 +8,13 @@ import dev.relaymail.core.Accepted;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.Invocation;
 import dev.relaymail.core.MailException;
-import dev.relaymail.core.Sender;
 import dev.relaymail.core.RelayException;
-import dev.relaymail.request.RequestReader;
 import dev.relaymail.core.SendRequest;
+import dev.relaymail.core.Sender;
 import dev.relaymail.logging.LogFields;
 import dev.relaymail.logging.Metrics;
 import dev.relaymail.logging.OutcomeLog;
+import dev.relaymail.request.RequestReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,17 +60,23 @@ public final class SqsBatchAdapter {
     /** When the relay last took a record of this container ({@link System#nanoTime()}); at first, long enough ago. */
     private volatile long lastAccepted = System.nanoTime() - RELAY_ANSWERED.toNanos();
 
-    public SqsBatchAdapter(RequestReader reader, Sender sender, Optional<DeadLetterQueue> deadLetters,
-            OutcomeLog outcomes, int parallelism) {
+    public SqsBatchAdapter(
+            RequestReader reader,
+            Sender sender,
+            Optional<DeadLetterQueue> deadLetters,
+            OutcomeLog outcomes,
+            int parallelism) {
         this.reader = reader;
         this.sender = sender;
         this.deadLetters = deadLetters;
         this.outcomes = outcomes;
-        this.workers = parallelism < 2 ? Optional.empty() : Optional.of(Executors.newFixedThreadPool(parallelism, r -> {
-            Thread t = new Thread(r, "sqs-record");
-            t.setDaemon(true);
-            return t;
-        }));
+        this.workers = parallelism < 2
+                ? Optional.empty()
+                : Optional.of(Executors.newFixedThreadPool(parallelism, r -> {
+                    Thread t = new Thread(r, "sqs-record");
+                    t.setDaemon(true);
+                    return t;
+                }));
     }
 
     public JsonNode handle(JsonNode event, Invocation invocation, Metrics metrics) {
@@ -125,7 +131,8 @@ public final class SqsBatchAdapter {
         Optional<SendRequest> request = Optional.empty();
         try {
             SendRequest read = reader.read(record.body(), Optional.empty());
-            request = Optional.of(read.idempotencyKey().isPresent() ? read : read.withIdempotencyKey(record.messageId()));
+            request =
+                    Optional.of(read.idempotencyKey().isPresent() ? read : read.withIdempotencyKey(record.messageId()));
             Accepted accepted = sender.send(request.get(), invocation.deadline());
             lastAccepted = System.nanoTime();
             outcomes.accepted(source, request.get(), accepted, start);
@@ -148,15 +155,16 @@ public final class SqsBatchAdapter {
             deadLetters.get().keep(record, reason, deadline);
             return true;
         } catch (DeadLetterQueue.DeadLetterException e) {
-            LOG.log(Level.SEVERE, "dead-letter queue refused a record; it is reported instead", LogFields.of()
-                    .with("sqsMessageId", record.messageId()).with("detail", e.getMessage()));
+            LOG.log(
+                    Level.SEVERE,
+                    "dead-letter queue refused a record; it is reported instead",
+                    LogFields.of().with("sqsMessageId", record.messageId()).with("detail", e.getMessage()));
             return false;
         }
     }
 
     /** What became of one record: handled (sent or kept) or not, and the failure if there was one. */
-    private record Result(boolean handled, Optional<MailException> failure) {
-    }
+    private record Result(boolean handled, Optional<MailException> failure) {}
 
     /** The state of one batch, shared by the threads that send its records. */
     private static final class Batch {
@@ -191,8 +199,10 @@ public final class SqsBatchAdapter {
                 return;
             }
             reported[index] = true;
-            boolean connectionLevel = result.failure().filter(RelayException.class::isInstance)
-                    .map(f -> ((RelayException) f).connectionLevel()).orElse(false);
+            boolean connectionLevel = result.failure()
+                    .filter(RelayException.class::isInstance)
+                    .map(f -> ((RelayException) f).connectionLevel())
+                    .orElse(false);
             if (records.get(index).fifo()) {
                 stopped = "a FIFO record before them failed";
             } else if (connectionLevel && connectionFailed) {
@@ -210,9 +220,13 @@ public final class SqsBatchAdapter {
                 }
             }
             if (stopped != null) {
-                LOG.log(Level.WARNING, "reported the rest of the batch for retry without trying it", LogFields.of()
-                        .with("requestId", invocation.requestId()).with("reason", stopped)
-                        .with("batchItemFailures", items.size()));
+                LOG.log(
+                        Level.WARNING,
+                        "reported the rest of the batch for retry without trying it",
+                        LogFields.of()
+                                .with("requestId", invocation.requestId())
+                                .with("reason", stopped)
+                                .with("batchItemFailures", items.size()));
             }
             return response;
         }

@@ -45,8 +45,8 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
     public void keep(SqsRecord record, MailException reason, Deadline deadline) throws DeadLetterException {
         long left = deadline.remainingMillis();
         if (left < LEAST_TIME.toMillis()) {
-            throw new DeadLetterException("too little of the invocation was left to keep the record (" + left
-                    + " ms)", null);
+            throw new DeadLetterException(
+                    "too little of the invocation was left to keep the record (" + left + " ms)", null);
         }
         Map<String, MessageAttributeValue> attributes = new HashMap<>();
         attributes.put("error", text(reason.code()));
@@ -61,8 +61,8 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
                 .queueUrl(queueUrl.toString())
                 .messageBody(record.body())
                 .messageAttributes(attributes)
-                .overrideConfiguration(call -> call.apiCallTimeout(
-                        Duration.ofMillis(deadline.cap((int) AwsClients.CALL_TIMEOUT.toMillis()))));
+                .overrideConfiguration(call ->
+                        call.apiCallTimeout(Duration.ofMillis(deadline.cap((int) AwsClients.CALL_TIMEOUT.toMillis()))));
         if (queueUrl.getPath().endsWith(".fifo")) {
             request.messageGroupId(record.messageGroupId().orElse("relaymail"))
                     .messageDeduplicationId(record.messageId());
@@ -75,10 +75,16 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
     }
 
     private static MessageAttributeValue text(String value) {
-        return MessageAttributeValue.builder().dataType("String").stringValue(value).build();
+        return MessageAttributeValue.builder()
+                .dataType("String")
+                .stringValue(value)
+                .build();
     }
 
     private static MessageAttributeValue number(int value) {
-        return MessageAttributeValue.builder().dataType("Number").stringValue(Integer.toString(value)).build();
+        return MessageAttributeValue.builder()
+                .dataType("Number")
+                .stringValue(Integer.toString(value))
+                .build();
     }
 }

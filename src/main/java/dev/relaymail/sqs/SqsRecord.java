@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /** The parts of one SQS record the function uses, converted at the edge from the Lambda event. */
-public record SqsRecord(String messageId, String body, String eventSourceArn, Optional<String> messageGroupId,
-        int receiveCount) {
+public record SqsRecord(
+        String messageId, String body, String eventSourceArn, Optional<String> messageGroupId, int receiveCount) {
 
     public SqsRecord {
         Objects.requireNonNull(messageId, "messageId");
@@ -17,7 +17,9 @@ public record SqsRecord(String messageId, String body, String eventSourceArn, Op
 
     static SqsRecord from(JsonNode record) {
         JsonNode attributes = record.path("attributes");
-        return new SqsRecord(record.path("messageId").asText(""), record.path("body").asText(""),
+        return new SqsRecord(
+                record.path("messageId").asText(""),
+                record.path("body").asText(""),
                 record.path("eventSourceARN").asText(""),
                 Optional.ofNullable(attributes.path("MessageGroupId").textValue()),
                 attributes.path("ApproximateReceiveCount").asInt(1));

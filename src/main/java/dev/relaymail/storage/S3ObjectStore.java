@@ -20,6 +20,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public final class S3ObjectStore implements ObjectStore {
     /** Kept back from the deadline for composing and sending once the object is in. */
     private static final Duration MARGIN = Duration.ofSeconds(3);
+
     private final Supplier<S3Client> client;
 
     public S3ObjectStore(Supplier<S3Client> client) {
@@ -37,25 +38,29 @@ public final class S3ObjectStore implements ObjectStore {
         if (budget.toMillis() < 1000) {
             throw new ReadFailure(ReadFailure.Kind.UNAVAILABLE, "too little time left to read " + object);
         }
-        try (ResponseInputStream<GetObjectResponse> in = client.get().getObject(r -> r.bucket(object.bucket())
-                .key(object.key()).overrideConfiguration(c -> c.apiCallTimeout(budget).apiCallAttemptTimeout(budget)))) {
+        try (ResponseInputStream<GetObjectResponse> in = client.get()
+                .getObject(r -> r.bucket(object.bucket())
+                        .key(object.key())
+                        .overrideConfiguration(c -> c.apiCallTimeout(budget).apiCallAttemptTimeout(budget)))) {
             Long size = in.response().contentLength();
             if (size == null || size > maxBytes) {
                 in.abort();
-                throw new ReadFailure(ReadFailure.Kind.TOO_LARGE, object + " is " + size + " bytes, more than the "
-                        + maxBytes + " left for attachments");
+                throw new ReadFailure(
+                        ReadFailure.Kind.TOO_LARGE,
+                        object + " is " + size + " bytes, more than the " + maxBytes + " left for attachments");
             }
             byte[] bytes = in.readNBytes(size.intValue());
             if (bytes.length != size) {
-                throw new ReadFailure(ReadFailure.Kind.UNAVAILABLE, object + " ended after " + bytes.length + " of its "
-                        + size + " bytes");
+                throw new ReadFailure(
+                        ReadFailure.Kind.UNAVAILABLE,
+                        object + " ended after " + bytes.length + " of its " + size + " bytes");
             }
             return bytes;
         } catch (S3Exception e) {
             throw failure(object, e);
         } catch (SdkException | IOException e) {
-            throw new ReadFailure(ReadFailure.Kind.UNAVAILABLE, "cannot read " + object + " right now: "
-                    + e.getMessage());
+            throw new ReadFailure(
+                    ReadFailure.Kind.UNAVAILABLE, "cannot read " + object + " right now: " + e.getMessage());
         }
     }
 
@@ -65,12 +70,12 @@ public final class S3ObjectStore implements ObjectStore {
             return new ReadFailure(ReadFailure.Kind.MISSING, "there is no object " + object);
         }
         if (status == 403) {
-            return new ReadFailure(ReadFailure.Kind.FORBIDDEN, object + " does not exist or the function may not "
-                    + "read it");
+            return new ReadFailure(
+                    ReadFailure.Kind.FORBIDDEN, object + " does not exist or the function may not " + "read it");
         }
         if (status >= 500 || status == 429) {
-            return new ReadFailure(ReadFailure.Kind.UNAVAILABLE, "S3 cannot serve " + object + " right now ("
-                    + status + ")");
+            return new ReadFailure(
+                    ReadFailure.Kind.UNAVAILABLE, "S3 cannot serve " + object + " right now (" + status + ")");
         }
         return new ReadFailure(ReadFailure.Kind.FORBIDDEN, "S3 refused to serve " + object + " (" + status + ")");
     }

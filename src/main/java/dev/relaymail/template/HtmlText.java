@@ -16,22 +16,59 @@ final class HtmlText {
     private static final Pattern DROPPED = Pattern.compile(
             "<!--.*?-->|<![^>]*>|<\\?[^>]*>|<(head|style|script|title)\\b[^>]*>.*?</\\1\\s*>",
             Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
-    private static final Pattern TAG = Pattern.compile("<(/?)([a-zA-Z][a-zA-Z0-9]*)\\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>");
-    private static final Pattern HREF = Pattern.compile("\\bhref\\s*=\\s*(\"([^\"]*)\"|'([^']*)'|([^\\s>]+))",
-            Pattern.CASE_INSENSITIVE);
-    private static final Pattern ALT = Pattern.compile("\\balt\\s*=\\s*(\"([^\"]*)\"|'([^']*)')", Pattern.CASE_INSENSITIVE);
+    private static final Pattern TAG =
+            Pattern.compile("<(/?)([a-zA-Z][a-zA-Z0-9]*)\\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>");
+    private static final Pattern HREF =
+            Pattern.compile("\\bhref\\s*=\\s*(\"([^\"]*)\"|'([^']*)'|([^\\s>]+))", Pattern.CASE_INSENSITIVE);
+    private static final Pattern ALT =
+            Pattern.compile("\\balt\\s*=\\s*(\"([^\"]*)\"|'([^']*)')", Pattern.CASE_INSENSITIVE);
     private static final Pattern ENTITY = Pattern.compile("&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});");
-    private static final Set<String> BLOCKS = Set.of("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr",
-            "ul", "ol", "blockquote", "section", "article", "header", "footer", "pre", "address", "hr");
-    private static final Map<String, String> ENTITIES = Map.ofEntries(Map.entry("amp", "&"), Map.entry("lt", "<"),
-            Map.entry("gt", ">"), Map.entry("quot", "\""), Map.entry("apos", "'"), Map.entry("nbsp", " "),
-            Map.entry("copy", "©"), Map.entry("reg", "®"), Map.entry("trade", "™"), Map.entry("hellip", "…"),
-            Map.entry("mdash", "—"), Map.entry("ndash", "–"), Map.entry("euro", "€"), Map.entry("pound", "£"),
-            Map.entry("laquo", "«"), Map.entry("raquo", "»"), Map.entry("lsquo", "‘"), Map.entry("rsquo", "’"),
-            Map.entry("ldquo", "“"), Map.entry("rdquo", "”"), Map.entry("bull", "•"), Map.entry("middot", "·"));
+    private static final Set<String> BLOCKS = Set.of(
+            "p",
+            "div",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "table",
+            "tr",
+            "ul",
+            "ol",
+            "blockquote",
+            "section",
+            "article",
+            "header",
+            "footer",
+            "pre",
+            "address",
+            "hr");
+    private static final Map<String, String> ENTITIES = Map.ofEntries(
+            Map.entry("amp", "&"),
+            Map.entry("lt", "<"),
+            Map.entry("gt", ">"),
+            Map.entry("quot", "\""),
+            Map.entry("apos", "'"),
+            Map.entry("nbsp", " "),
+            Map.entry("copy", "©"),
+            Map.entry("reg", "®"),
+            Map.entry("trade", "™"),
+            Map.entry("hellip", "…"),
+            Map.entry("mdash", "—"),
+            Map.entry("ndash", "–"),
+            Map.entry("euro", "€"),
+            Map.entry("pound", "£"),
+            Map.entry("laquo", "«"),
+            Map.entry("raquo", "»"),
+            Map.entry("lsquo", "‘"),
+            Map.entry("rsquo", "’"),
+            Map.entry("ldquo", "“"),
+            Map.entry("rdquo", "”"),
+            Map.entry("bull", "•"),
+            Map.entry("middot", "·"));
 
-    private HtmlText() {
-    }
+    private HtmlText() {}
 
     static String of(String html) {
         String kept = DROPPED.matcher(html).replaceAll("");
@@ -61,7 +98,9 @@ final class HtmlText {
                 linkStart = out.length();
             } else if (name.equals("a") && href != null) {
                 String label = out.substring(linkStart).strip();
-                if (!href.isEmpty() && !href.startsWith("#") && !label.equals(href)
+                if (!href.isEmpty()
+                        && !href.startsWith("#")
+                        && !label.equals(href)
                         && !label.equals(href.replaceFirst("^mailto:", ""))) {
                     out.append(label.isEmpty() ? href : " (" + href + ")");
                 }

@@ -65,8 +65,14 @@ public final class MustacheTemplates implements Templates {
             throw RequestRejectedException.invalid("template", broken.reason());
         }
         if (!(lookup instanceof Compiled template)) {
-            throw RequestRejectedException.invalid("template", "there is no template named " + name + " in "
-                    + String.join(" or ", sources.stream().map(TemplateSource::describe).toList()));
+            throw RequestRejectedException.invalid(
+                    "template",
+                    "there is no template named " + name + " in "
+                            + String.join(
+                                    " or ",
+                                    sources.stream()
+                                            .map(TemplateSource::describe)
+                                            .toList()));
         }
         Object context = plain(data);
         List<FieldError> missing = new ArrayList<>();
@@ -113,15 +119,16 @@ public final class MustacheTemplates implements Templates {
      * The template's output; the first variable the data lacks is added to {@code problems} instead (Mustache stops
      * there), once however many files use it.
      */
-    private static String execute(Template template, Object context, String name, String file,
-            List<FieldError> problems) {
+    private static String execute(
+            Template template, Object context, String name, String file, List<FieldError> problems) {
         try {
             return template.execute(context);
         } catch (MustacheException.Context e) {
             String field = "data." + e.key;
             if (problems.stream().noneMatch(p -> p.field().equals(field))) {
-                problems.add(new FieldError(field, "is used by template " + name + " (" + file + ", line "
-                        + e.lineNo + ") but is not in data"));
+                problems.add(new FieldError(
+                        field,
+                        "is used by template " + name + " (" + file + ", line " + e.lineNo + ") but is not in data"));
             }
         } catch (MustacheException e) {
             problems.add(new FieldError("template", "template " + name + " (" + file + ") failed: " + e.getMessage()));
@@ -141,16 +148,20 @@ public final class MustacheTemplates implements Templates {
             return fresh;
         } catch (TemplateSource.Unavailable e) {
             if (cached != null) {
-                LOG.log(Level.WARNING, "template source unavailable; using the template loaded before", LogFields.of()
-                        .with("template", name).with("detail", e.getMessage()));
+                LOG.log(
+                        Level.WARNING,
+                        "template source unavailable; using the template loaded before",
+                        LogFields.of().with("template", name).with("detail", e.getMessage()));
                 // kept for another TTL: while the source is down, messages must not each wait for it in turn
                 cache.put(name, new Cached(cached.lookup(), now));
                 return cached.lookup();
             }
-            LOG.log(Level.SEVERE, "template source unavailable", LogFields.of().with("template", name)
-                    .with("detail", e.getMessage()));
-            throw new RetryLaterException(RetryLaterException.Reason.STORAGE_UNAVAILABLE,
-                    "template " + name + " cannot be loaded right now");
+            LOG.log(
+                    Level.SEVERE,
+                    "template source unavailable",
+                    LogFields.of().with("template", name).with("detail", e.getMessage()));
+            throw new RetryLaterException(
+                    RetryLaterException.Reason.STORAGE_UNAVAILABLE, "template " + name + " cannot be loaded right now");
         }
     }
 
@@ -176,26 +187,24 @@ public final class MustacheTemplates implements Templates {
         } catch (MustacheException e) {
             String reason = "template " + name + " in " + source.describe() + " cannot be compiled (" + file + "): "
                     + e.getMessage();
-            LOG.log(Level.SEVERE, "broken template", LogFields.of().with("template", name).with("detail", reason));
+            LOG.log(
+                    Level.SEVERE,
+                    "broken template",
+                    LogFields.of().with("template", name).with("detail", reason));
             return new Broken(reason);
         }
     }
 
     /** What looking a name up found. */
-    private sealed interface Lookup permits Compiled, Missing, Broken {
-    }
+    private sealed interface Lookup permits Compiled, Missing, Broken {}
 
-    private record Compiled(Template subject, Template html, Optional<Template> text) implements Lookup {
-    }
+    private record Compiled(Template subject, Template html, Optional<Template> text) implements Lookup {}
 
-    private record Missing() implements Lookup {
-    }
+    private record Missing() implements Lookup {}
 
-    private record Broken(String reason) implements Lookup {
-    }
+    private record Broken(String reason) implements Lookup {}
 
-    private record Cached(Lookup lookup, Instant loaded) {
-    }
+    private record Cached(Lookup lookup, Instant loaded) {}
 
     /**
      * The compilers, made at the first template used rather than when the function is wired: most functions send

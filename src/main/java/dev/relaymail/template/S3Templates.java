@@ -30,7 +30,9 @@ public final class S3Templates implements TemplateSource {
     public Optional<String> read(String name, String file) throws Unavailable {
         String key = prefix + name + "/" + file;
         try {
-            return Optional.of(client.get().getObjectAsBytes(r -> r.bucket(bucket).key(key)).asUtf8String());
+            return Optional.of(client.get()
+                    .getObjectAsBytes(r -> r.bucket(bucket).key(key))
+                    .asUtf8String());
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (SdkException e) {

@@ -34,7 +34,8 @@ class AwsJsonClientTest {
         "ap-southeast-4, https://secretsmanager.ap-southeast-4.amazonaws.com/",
         "il-central-1, https://secretsmanager.il-central-1.amazonaws.com/",
         "us-gov-west-1, https://secretsmanager.us-gov-west-1.amazonaws.com/",
-        "cn-northwest-1, https://secretsmanager.cn-northwest-1.amazonaws.com.cn/"})
+        "cn-northwest-1, https://secretsmanager.cn-northwest-1.amazonaws.com.cn/"
+    })
     void usesTheRegionsHttpsEndpointOnLambda(String region, String expected) {
         assertEquals(Optional.of(expected), endpoint(lambda(region)));
     }
@@ -65,7 +66,8 @@ class AwsJsonClientTest {
         "AWS_USE_FIPS_ENDPOINT, true",
         "AWS_USE_DUALSTACK_ENDPOINT, TRUE",
         "AWS_ACCESS_KEY_ID, ''",
-        "AWS_SECRET_ACCESS_KEY, ' '"})
+        "AWS_SECRET_ACCESS_KEY, ' '"
+    })
     void leavesWhatOnlyTheSdkUnderstandsToTheSdk(String name, String value) {
         Map<String, String> env = lambda("eu-central-1");
         env.put(name, value);
@@ -75,11 +77,15 @@ class AwsJsonClientTest {
     @Test
     void eachServiceHasItsOwnEndpointAndVariable() {
         Map<String, String> env = lambda("eu-west-1");
-        assertEquals(Optional.of("https://dynamodb.eu-west-1.amazonaws.com/"), AwsJsonClient.fromEnvironment(env,
-                AwsJsonClient.Service.DYNAMODB).map(client -> client.endpoint().toString()));
+        assertEquals(
+                Optional.of("https://dynamodb.eu-west-1.amazonaws.com/"),
+                AwsJsonClient.fromEnvironment(env, AwsJsonClient.Service.DYNAMODB)
+                        .map(client -> client.endpoint().toString()));
         env.put("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000");
-        assertEquals(Optional.of("http://127.0.0.1:8000/"), AwsJsonClient.fromEnvironment(env,
-                AwsJsonClient.Service.DYNAMODB).map(client -> client.endpoint().toString()));
+        assertEquals(
+                Optional.of("http://127.0.0.1:8000/"),
+                AwsJsonClient.fromEnvironment(env, AwsJsonClient.Service.DYNAMODB)
+                        .map(client -> client.endpoint().toString()));
         assertEquals(Optional.of("https://secretsmanager.eu-west-1.amazonaws.com/"), endpoint(env));
     }
 
@@ -87,6 +93,7 @@ class AwsJsonClientTest {
     void longTermKeysNeedNoSessionToken() {
         Map<String, String> env = lambda("eu-central-1");
         env.remove("AWS_SESSION_TOKEN");
-        assertTrue(AwsJsonClient.fromEnvironment(env, AwsJsonClient.Service.SECRETS_MANAGER).isPresent());
+        assertTrue(AwsJsonClient.fromEnvironment(env, AwsJsonClient.Service.SECRETS_MANAGER)
+                .isPresent());
     }
 }

@@ -43,7 +43,8 @@ class ConfigTest {
     @Test
     void appliesTheDefaults() {
         Config c = Config.fromEnvironment(minimal());
-        assertEquals(List.of(new RelayAddress("smtp.example.com", 587)), c.relay().relays());
+        assertEquals(
+                List.of(new RelayAddress("smtp.example.com", 587)), c.relay().relays());
         assertEquals(TlsMode.STARTTLS, c.relay().tls());
         assertEquals(5000, c.relay().connectTimeoutMillis());
         assertEquals(10000, c.relay().timeoutMillis());
@@ -51,8 +52,11 @@ class ConfigTest {
         assertEquals(50, c.limits().maxRecipients());
         assertEquals(10_485_760, c.limits().maxMessageBytes());
         assertEquals(Optional.empty(), c.deadLetterQueueUrl());
-        assertTrue(c.blockedAttachments().refusal("setup.exe", "application/octet-stream").isPresent());
-        assertTrue(c.allowedFrom().allows(MailAddress.parse("noreply@example.com")),
+        assertTrue(c.blockedAttachments()
+                .refusal("setup.exe", "application/octet-stream")
+                .isPresent());
+        assertTrue(
+                c.allowedFrom().allows(MailAddress.parse("noreply@example.com")),
                 "ALLOWED_FROM defaults to the address of DEFAULT_FROM");
         assertFalse(c.allowedFrom().allows(MailAddress.parse("other@example.com")));
     }
@@ -81,15 +85,19 @@ class ConfigTest {
         env.put("IDEMPOTENCY_TABLE", "relaymail-idempotency");
         env.put("BLOCKED_ATTACHMENTS", "none");
         Config c = Config.fromEnvironment(env);
-        assertTrue(c.blockedAttachments().refusal("setup.exe", "application/octet-stream").isEmpty());
-        assertEquals(List.of(new RelayAddress("smtp.example.com", 2525)), c.relay().relays());
+        assertTrue(c.blockedAttachments()
+                .refusal("setup.exe", "application/octet-stream")
+                .isEmpty());
+        assertEquals(
+                List.of(new RelayAddress("smtp.example.com", 2525)), c.relay().relays());
         assertEquals(TlsMode.IMPLICIT, c.relay().tls());
         assertTrue(c.allowedFrom().allows(MailAddress.parse("billing@example.org")));
         assertEquals(10, c.limits().maxRecipients());
         assertEquals(2048, c.limits().maxMessageBytes());
         assertEquals(1000, c.relay().connectTimeoutMillis());
         assertEquals(3000, c.relay().timeoutMillis());
-        assertEquals(Optional.of(URI.create("https://sqs.eu-central-1.amazonaws.com/123456789012/dlq")),
+        assertEquals(
+                Optional.of(URI.create("https://sqs.eu-central-1.amazonaws.com/123456789012/dlq")),
                 c.deadLetterQueueUrl());
         assertEquals(Optional.of("relaymail-idempotency"), c.idempotencyTable());
     }
@@ -112,7 +120,13 @@ class ConfigTest {
 
     @Test
     void implicitTlsDefaultsToPort465() {
-        assertEquals(465, Config.fromEnvironment(with("SMTP_TLS", "implicit")).relay().relays().get(0).port());
+        assertEquals(
+                465,
+                Config.fromEnvironment(with("SMTP_TLS", "implicit"))
+                        .relay()
+                        .relays()
+                        .get(0)
+                        .port());
     }
 
     @Test
@@ -122,43 +136,81 @@ class ConfigTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"SMTP_HOST, ''", "SMTP_HOST, 'smtp host'", "SMTP_SECRET_ID, ''", "SMTP_PORT, 0", "SMTP_PORT, abc",
-            "SMTP_PORT, 70000", "SMTP_TLS, none", "SMTP_TLS, plain", "DEFAULT_FROM, not-an-address",
-            "ALLOWED_FROM, 'ok@example.com, @'", "MAX_RECIPIENTS, 0", "MAX_MESSAGE_BYTES, 10",
-            "SMTP_CONNECT_TIMEOUT_MS, -1", "SMTP_TIMEOUT_MS, soon", "DEAD_LETTER_QUEUE_URL, 'not a url'",
-            "BLOCKED_ATTACHMENTS, 'exe'", "TEMPLATE_BUCKET, 'My_Bucket'", "TEMPLATE_PREFIX, '/templates/'",
-            "TEMPLATE_PREFIX, '../other/'", "TEMPLATE_CACHE_SECONDS, -1", "TEMPLATE_CACHE_SECONDS, 86401",
-            "ATTACHMENT_BUCKETS, 'reports, s3://x'", "SMTP_SECRET_ID, 'relay secret'", "IDEMPOTENCY_TABLE, ab",
-            "IDEMPOTENCY_TABLE, 'relaymail idempotency'", "IDEMPOTENCY_TABLE, 'arn:aws:dynamodb:eu-west-1:1:table/t'"})
+    @CsvSource({
+        "SMTP_HOST, ''",
+        "SMTP_HOST, 'smtp host'",
+        "SMTP_SECRET_ID, ''",
+        "SMTP_PORT, 0",
+        "SMTP_PORT, abc",
+        "SMTP_PORT, 70000",
+        "SMTP_TLS, none",
+        "SMTP_TLS, plain",
+        "DEFAULT_FROM, not-an-address",
+        "ALLOWED_FROM, 'ok@example.com, @'",
+        "MAX_RECIPIENTS, 0",
+        "MAX_MESSAGE_BYTES, 10",
+        "SMTP_CONNECT_TIMEOUT_MS, -1",
+        "SMTP_TIMEOUT_MS, soon",
+        "DEAD_LETTER_QUEUE_URL, 'not a url'",
+        "BLOCKED_ATTACHMENTS, 'exe'",
+        "TEMPLATE_BUCKET, 'My_Bucket'",
+        "TEMPLATE_PREFIX, '/templates/'",
+        "TEMPLATE_PREFIX, '../other/'",
+        "TEMPLATE_CACHE_SECONDS, -1",
+        "TEMPLATE_CACHE_SECONDS, 86401",
+        "ATTACHMENT_BUCKETS, 'reports, s3://x'",
+        "SMTP_SECRET_ID, 'relay secret'",
+        "IDEMPOTENCY_TABLE, ab",
+        "IDEMPOTENCY_TABLE, 'relaymail idempotency'",
+        "IDEMPOTENCY_TABLE, 'arn:aws:dynamodb:eu-west-1:1:table/t'"
+    })
     void namesTheMalformedSetting(String variable, String value) {
         assertRefused(with(variable, value), variable);
     }
 
     @Test
     void readsSeveralRelaysInOrderEachWithItsPortOrTheDefault() {
-        Map<String, String> env = with("SMTP_HOST", " primary.example.com:587, backup.example.com:2525 ,192.0.2.7,"
-                + "[2001:db8::1]:2526,[2001:db8::2]");
+        Map<String, String> env = with(
+                "SMTP_HOST",
+                " primary.example.com:587, backup.example.com:2525 ,192.0.2.7," + "[2001:db8::1]:2526,[2001:db8::2]");
         env.put("SMTP_PORT", "2600");
-        assertEquals(List.of(new RelayAddress("primary.example.com", 587), new RelayAddress("backup.example.com", 2525),
-                new RelayAddress("192.0.2.7", 2600), new RelayAddress("[2001:db8::1]", 2526),
-                new RelayAddress("[2001:db8::2]", 2600)), Config.fromEnvironment(env).relay().relays());
+        assertEquals(
+                List.of(
+                        new RelayAddress("primary.example.com", 587),
+                        new RelayAddress("backup.example.com", 2525),
+                        new RelayAddress("192.0.2.7", 2600),
+                        new RelayAddress("[2001:db8::1]", 2526),
+                        new RelayAddress("[2001:db8::2]", 2600)),
+                Config.fromEnvironment(env).relay().relays());
     }
 
     @Test
     void aSingleHostWithAPortNeedsNoSmtpPort() {
-        assertEquals(List.of(new RelayAddress("smtp.example.com", 2525)),
-                Config.fromEnvironment(with("SMTP_HOST", "smtp.example.com:2525")).relay().relays());
+        assertEquals(
+                List.of(new RelayAddress("smtp.example.com", 2525)),
+                Config.fromEnvironment(with("SMTP_HOST", "smtp.example.com:2525"))
+                        .relay()
+                        .relays());
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {"a.example.com,|''", "a.example.com,,b.example.com|''",
-            "a.example.com:0|a.example.com:0", "a.example.com:65536|a.example.com:65536",
-            "b.example.com:smtp,a.example.com|b.example.com:smtp", "a.example.com:|a.example.com:",
-            "a.example.com, bad host:25|bad host:25", "2001:db8::1|2001:db8::1", ":25|:25",
-            "a.example.com:587,b.example.com:-1|b.example.com:-1", "a.example.com:123456|a.example.com:123456"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "a.example.com,|''",
+                "a.example.com,,b.example.com|''",
+                "a.example.com:0|a.example.com:0",
+                "a.example.com:65536|a.example.com:65536",
+                "b.example.com:smtp,a.example.com|b.example.com:smtp",
+                "a.example.com:|a.example.com:",
+                "a.example.com, bad host:25|bad host:25",
+                "2001:db8::1|2001:db8::1",
+                ":25|:25",
+                "a.example.com:587,b.example.com:-1|b.example.com:-1",
+                "a.example.com:123456|a.example.com:123456"
+            })
     void refusesAMalformedRelayEntryNamingIt(String value, String entry) {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> Config.fromEnvironment(with("SMTP_HOST", value)));
+        ConfigException e = assertThrows(ConfigException.class, () -> Config.fromEnvironment(with("SMTP_HOST", value)));
         assertTrue(e.getMessage().startsWith("SMTP_HOST "), e.getMessage());
         assertTrue(e.getMessage().contains("'" + entry + "'"), e.getMessage());
     }

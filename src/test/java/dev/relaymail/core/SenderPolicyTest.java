@@ -40,8 +40,8 @@ class SenderPolicyTest {
 
     @Test
     void checkNamesTheRefusedAddress() {
-        RequestRejectedException e = assertThrows(RequestRejectedException.class,
-                () -> policy.check(MailAddress.parse("spam@evil.example")));
+        RequestRejectedException e = assertThrows(
+                RequestRejectedException.class, () -> policy.check(MailAddress.parse("spam@evil.example")));
         assertEquals(RequestRejectedException.Reason.SENDER_NOT_ALLOWED, e.reason());
         assertEquals("from", e.errors().get(0).field());
         assertTrue(e.errors().get(0).message().contains("spam@evil.example"));
@@ -49,8 +49,8 @@ class SenderPolicyTest {
 
     @Test
     void refusesMalformedEntriesNamingThem() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SenderPolicy.parse("ok@example.com, not-an-address"));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> SenderPolicy.parse("ok@example.com, not-an-address"));
         assertTrue(e.getMessage().contains("not-an-address"));
         assertThrows(IllegalArgumentException.class, () -> SenderPolicy.parse(" , "));
     }

@@ -28,7 +28,8 @@ class DynamoDbIdempotencyStoreIT {
 
     /** The two ways of reaching the table. */
     enum Way {
-        SIGNED, SDK;
+        SIGNED,
+        SDK;
 
         DynamoDbIdempotencyStore store(String table) {
             return new DynamoDbIdempotencyStore(items(table), Clock.systemUTC(), TTL);
@@ -36,8 +37,10 @@ class DynamoDbIdempotencyStoreIT {
 
         ItemTable items(String table) {
             return this == SIGNED
-                    ? new SignedItemTable(AwsJsonClient.fromEnvironment(System.getenv(),
-                            AwsJsonClient.Service.DYNAMODB).orElseThrow(), table)
+                    ? new SignedItemTable(
+                            AwsJsonClient.fromEnvironment(System.getenv(), AwsJsonClient.Service.DYNAMODB)
+                                    .orElseThrow(),
+                            table)
                     : new SdkItemTable(Moto::dynamoDb, table);
         }
     }
@@ -51,15 +54,17 @@ class DynamoDbIdempotencyStoreIT {
     void aKeyIsClaimedOnceAndItsAnswerIsKept(Way way) throws Exception {
         DynamoDbIdempotencyStore store = way.store(Moto.idempotencyTable());
 
-        IdempotencyStore.Claimed claimed = assertInstanceOf(IdempotencyStore.Claimed.class,
-                store.claim("k1", "fp", later()));
+        IdempotencyStore.Claimed claimed =
+                assertInstanceOf(IdempotencyStore.Claimed.class, store.claim("k1", "fp", later()));
         assertEquals(new IdempotencyStore.InProgress("fp"), store.claim("k1", "fp", later()));
         Accepted accepted = new Accepted("<id@example.com>", 2, 33500, false, Optional.of("relay:587"));
         store.complete("k1", accepted);
         store.release("k1", claimed.token()); // completed: nothing to release
 
-        assertEquals(new IdempotencyStore.Completed("fp", new Accepted("<id@example.com>", 2, 33500, false,
-                Optional.empty())), store.claim("k1", "other", later()));
+        assertEquals(
+                new IdempotencyStore.Completed(
+                        "fp", new Accepted("<id@example.com>", 2, 33500, false, Optional.empty())),
+                store.claim("k1", "other", later()));
     }
 
     @ParameterizedTest
@@ -71,7 +76,9 @@ class DynamoDbIdempotencyStoreIT {
         assertInstanceOf(IdempotencyStore.Claimed.class, store.claim("released", "fp", later()));
 
         store.claim("abandoned", "fp", Instant.now().minusSeconds(1));
-        assertInstanceOf(IdempotencyStore.Claimed.class, store.claim("abandoned", "fp", later()),
+        assertInstanceOf(
+                IdempotencyStore.Claimed.class,
+                store.claim("abandoned", "fp", later()),
                 "the first claim's invocation is over");
     }
 
@@ -81,10 +88,10 @@ class DynamoDbIdempotencyStoreIT {
     void aReleaseFreesOnlyItsOwnClaim(Way way) throws Exception {
         DynamoDbIdempotencyStore store = way.store(Moto.idempotencyTable());
 
-        IdempotencyStore.Claimed abandoned = (IdempotencyStore.Claimed) store.claim("k", "fp",
-                Instant.now().minusSeconds(1));
-        IdempotencyStore.Claimed tookOver = assertInstanceOf(IdempotencyStore.Claimed.class,
-                store.claim("k", "fp", later()));
+        IdempotencyStore.Claimed abandoned =
+                (IdempotencyStore.Claimed) store.claim("k", "fp", Instant.now().minusSeconds(1));
+        IdempotencyStore.Claimed tookOver =
+                assertInstanceOf(IdempotencyStore.Claimed.class, store.claim("k", "fp", later()));
         store.release("k", abandoned.token());
 
         assertEquals(new IdempotencyStore.InProgress("fp"), store.claim("k", "fp", later()), "still held");
@@ -97,8 +104,8 @@ class DynamoDbIdempotencyStoreIT {
     @EnumSource(Way.class)
     void aRecordPastItsExpiryIsClaimedAnew(Way way) throws Exception {
         String table = Moto.idempotencyTable();
-        DynamoDbIdempotencyStore expiring = new DynamoDbIdempotencyStore(way.items(table), Clock.systemUTC(),
-                Duration.ofSeconds(-5));
+        DynamoDbIdempotencyStore expiring =
+                new DynamoDbIdempotencyStore(way.items(table), Clock.systemUTC(), Duration.ofSeconds(-5));
         expiring.claim("old", "fp", later());
         expiring.complete("old", new Accepted("<id@example.com>", 1, 100, false, Optional.empty()));
 
@@ -143,8 +150,8 @@ class DynamoDbIdempotencyStoreIT {
     void aTableThatCannotBeReachedIsAStoreFailure(Way way) {
         DynamoDbIdempotencyStore store = way.store("no-such-table-" + UUID.randomUUID());
 
-        IdempotencyStore.StoreException e = assertThrows(IdempotencyStore.StoreException.class,
-                () -> store.claim("k", "fp", later()));
+        IdempotencyStore.StoreException e =
+                assertThrows(IdempotencyStore.StoreException.class, () -> store.claim("k", "fp", later()));
         assertTrue(e.getMessage().startsWith("claiming an idempotency key: "), e.getMessage());
     }
 }

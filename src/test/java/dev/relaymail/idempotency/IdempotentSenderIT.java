@@ -25,21 +25,38 @@ class IdempotentSenderIT {
     void theSendLeavesTimeToStoreItsAnswer() throws Exception {
         DynamoDbIdempotencyStore store = DynamoDbIdempotencyStoreIT.Way.SIGNED.store(Moto.idempotencyTable());
         AtomicLong relayMillis = new AtomicLong();
-        IdempotentSender sender = new IdempotentSender((request, deadline) -> {
-            relayMillis.set(deadline.remainingMillis());
-            return new Accepted("<k@example.com>", 1, 100, false, Optional.empty());
-        }, store, Clock.systemUTC());
-        SendRequest request = new SendRequest(MailAddress.parse("billing@example.com"),
-                List.of(MailAddress.parse("ann@example.org")), List.of(), List.of(), List.of(), "s", Optional.of("t"),
-                Optional.empty(), List.of(), List.of(), Map.of(), Optional.of("reserve-1"));
+        IdempotentSender sender = new IdempotentSender(
+                (request, deadline) -> {
+                    relayMillis.set(deadline.remainingMillis());
+                    return new Accepted("<k@example.com>", 1, 100, false, Optional.empty());
+                },
+                store,
+                Clock.systemUTC());
+        SendRequest request = new SendRequest(
+                MailAddress.parse("billing@example.com"),
+                List.of(MailAddress.parse("ann@example.org")),
+                List.of(),
+                List.of(),
+                List.of(),
+                "s",
+                Optional.of("t"),
+                Optional.empty(),
+                List.of(),
+                List.of(),
+                Map.of(),
+                Optional.of("reserve-1"));
 
         Deadline deadline = Deadline.in(Duration.ofSeconds(10));
         sender.send(request, deadline);
         long invocationMillis = deadline.remainingMillis();
 
-        assertTrue(relayMillis.get() <= invocationMillis - IdempotentSender.RECORDING_TIME.toMillis() + 50
-                && relayMillis.get() > 8_000, "the relay had " + relayMillis.get() + " ms of " + invocationMillis);
-        assertInstanceOf(IdempotencyStore.Completed.class,
-                store.claim("reserve-1", "another", Instant.now().plusSeconds(60)), "and the answer is stored");
+        assertTrue(
+                relayMillis.get() <= invocationMillis - IdempotentSender.RECORDING_TIME.toMillis() + 50
+                        && relayMillis.get() > 8_000,
+                "the relay had " + relayMillis.get() + " ms of " + invocationMillis);
+        assertInstanceOf(
+                IdempotencyStore.Completed.class,
+                store.claim("reserve-1", "another", Instant.now().plusSeconds(60)),
+                "and the answer is stored");
     }
 }

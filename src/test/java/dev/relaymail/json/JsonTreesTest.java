@@ -44,7 +44,9 @@ class JsonTreesTest {
     @Test
     void writesTheBytesTheObjectMapperWrites() throws Exception {
         ObjectNode tree = (ObjectNode) MAPPER.readTree(EVERY_KIND);
-        tree.put("float", 0.1f).put("decimal", new BigDecimal("1.10")).put("bigInteger", BigInteger.TEN.pow(30))
+        tree.put("float", 0.1f)
+                .put("decimal", new BigDecimal("1.10"))
+                .put("bigInteger", BigInteger.TEN.pow(30))
                 .put("binary", new byte[] {0, 1, 2, (byte) 0xFF});
         tree.putArray("shorts").add((short) 7).add(Long.MIN_VALUE);
 
@@ -54,13 +56,27 @@ class JsonTreesTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         JsonTrees.write(tree, out);
         assertArrayEquals(expected, out.toByteArray());
-        assertEquals(MAPPER.readTree(expected), JsonTrees.read(expected), "what it writes reads back as the mapper "
-                + "reads it");
+        assertEquals(
+                MAPPER.readTree(expected),
+                JsonTrees.read(expected),
+                "what it writes reads back as the mapper " + "reads it");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"{\"a\": 1, \"a\": 2}", "{\"o\": {\"b\": 1, \"b\": 1}}", "{} {}", "{\"a\": 1} x", "[1]]",
-        "{\"a\": 1", "[1, 2", "{\"a\" 1}", "nul", "'single'", "{\"a\": 01}"})
+    @ValueSource(
+            strings = {
+                "{\"a\": 1, \"a\": 2}",
+                "{\"o\": {\"b\": 1, \"b\": 1}}",
+                "{} {}",
+                "{\"a\": 1} x",
+                "[1]]",
+                "{\"a\": 1",
+                "[1, 2",
+                "{\"a\" 1}",
+                "nul",
+                "'single'",
+                "{\"a\": 01}"
+            })
     void refusesWhatIsNotExactlyOneJsonValueWithoutRepeatedFields(String json) {
         assertThrows(JsonProcessingException.class, () -> JsonTrees.read(json));
         assertThrows(JsonProcessingException.class, () -> JsonTrees.read(json.getBytes(StandardCharsets.UTF_8)));
@@ -76,15 +92,16 @@ class JsonTreesTest {
 
     @Test
     void refusesNestingDeeperThanJacksonsLimitWithoutOverflowingTheStack() {
-        JsonProcessingException e = assertThrows(JsonProcessingException.class,
-                () -> JsonTrees.read("[".repeat(100_000) + "]".repeat(100_000)));
+        JsonProcessingException e = assertThrows(
+                JsonProcessingException.class, () -> JsonTrees.read("[".repeat(100_000) + "]".repeat(100_000)));
         assertTrue(e.getMessage().contains("nesting depth"), e.getMessage());
     }
 
     @Test
     void refusesToWriteANodeThatHasNoJsonForm() {
         assertThrows(IllegalArgumentException.class, () -> JsonTrees.bytes(MissingNode.getInstance()));
-        assertThrows(IllegalArgumentException.class, () -> JsonTrees.bytes(
-                JsonNodeFactory.instance.objectNode().set("pojo", new POJONode(new Object()))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> JsonTrees.bytes(JsonNodeFactory.instance.objectNode().set("pojo", new POJONode(new Object()))));
     }
 }

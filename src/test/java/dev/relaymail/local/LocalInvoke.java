@@ -1,16 +1,15 @@
 package dev.relaymail.local;
 
-import dev.relaymail.Components;
-import dev.relaymail.MailHandler;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.Components;
+import dev.relaymail.MailHandler;
 import dev.relaymail.config.Config;
-import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.core.Deadline;
 import dev.relaymail.core.MailException;
 import dev.relaymail.logging.JsonLogging;
+import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.secrets.SecretsManagerCredentials;
 import dev.relaymail.sqs.DeadLetterQueue;
@@ -65,12 +64,13 @@ public final class LocalInvoke {
     private static final Set<String> OPTIONS = Set.of("--failover", "--oauth2", "--google");
     private static final String USAGE = "usage: ./local-invoke [--failover] [--oauth2 | --google] events/<event>.json";
 
-    private LocalInvoke() {
-    }
+    private LocalInvoke() {}
 
     public static void main(String[] args) throws Exception {
-        List<String> options = Arrays.stream(args).filter(a -> a.startsWith("--")).toList();
-        List<String> files = Arrays.stream(args).filter(a -> !a.startsWith("--")).toList();
+        List<String> options =
+                Arrays.stream(args).filter(a -> a.startsWith("--")).toList();
+        List<String> files =
+                Arrays.stream(args).filter(a -> !a.startsWith("--")).toList();
         boolean google = options.contains("--google");
         boolean oauth2 = google || options.contains("--oauth2");
         if (files.size() != 1 || !OPTIONS.containsAll(options) || (google && options.contains("--oauth2"))) {
@@ -87,27 +87,40 @@ public final class LocalInvoke {
         serveSampleObjects(event);
         PrintStream out = System.out;
         Optional<TestTokenEndpoint> tokens = oauth2 ? Optional.of(TestTokenEndpoint.start()) : Optional.empty();
-        try (TestRelay relay = tokens.map(t -> TestRelay.withXoauth2(token -> t.issued().contains(token)))
+        try (TestRelay relay = tokens.map(
+                        t -> TestRelay.withXoauth2(token -> t.issued().contains(token)))
                 .orElseGet(TestRelay::start)) {
-            CredentialsSource credentials = tokens.isPresent() ? oauth2Secret(tokens.get(), google)
+            CredentialsSource credentials = tokens.isPresent()
+                    ? oauth2Secret(tokens.get(), google)
                     : TestCredentials.fixed(relay.username(), relay.password());
             Config config = config(event, relay, options.contains("--failover"));
-            MailHandler handler = new MailHandler(Components.wire(config, new SmtpRelay(config.relay(), credentials),
-                    credentials, Optional.of(new PrintingDeadLetterQueue(out)), Optional.empty(), Clock.systemUTC()));
+            MailHandler handler = new MailHandler(Components.wire(
+                    config,
+                    new SmtpRelay(config.relay(), credentials),
+                    credentials,
+                    Optional.of(new PrintingDeadLetterQueue(out)),
+                    Optional.empty(),
+                    Clock.systemUTC()));
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             handler.handleRequest(new ByteArrayInputStream(event), answer, new TestContext(Duration.ofSeconds(30)));
 
             out.println("== answer of MailHandler");
             out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(answer.toByteArray())));
-            tokens.ifPresent(t -> out.printf("%n== the token endpoint issued %d token(s), asked with grant_type %s%n",
-                    t.issued().size(), t.requests().stream().map(r -> r.form().get("grant_type")).distinct().toList()));
+            tokens.ifPresent(t -> out.printf(
+                    "%n== the token endpoint issued %d token(s), asked with grant_type %s%n",
+                    t.issued().size(),
+                    t.requests().stream()
+                            .map(r -> r.form().get("grant_type"))
+                            .distinct()
+                            .toList()));
             Path dir = Files.createDirectories(Path.of("target", "local-invoke"));
             int n = 0;
             for (TestRelay.Received message : relay.received()) {
                 Path eml = dir.resolve(++n + ".eml");
                 Files.write(eml, message.data());
-                out.printf("%n== message %d as the relay received it over STARTTLS, AUTH as %s; saved as %s%n", n,
-                        message.user().orElse("?"), eml);
+                out.printf(
+                        "%n== message %d as the relay received it over STARTTLS, AUTH as %s; saved as %s%n",
+                        n, message.user().orElse("?"), eml);
                 out.println("MAIL FROM:<" + message.envelopeFrom() + ">");
                 message.recipients().forEach(r -> out.println("RCPT TO:<" + r + ">"));
                 out.println("DATA");
@@ -156,7 +169,8 @@ public final class LocalInvoke {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 Path relative = root.relativize(file);
                 String bucket = relative.getName(0).toString();
-                String key = relative.subpath(1, relative.getNameCount()).toString().replace('\\', '/');
+                String key =
+                        relative.subpath(1, relative.getNameCount()).toString().replace('\\', '/');
                 Moto.createBucket(bucket);
                 s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromFile(file));
             }
@@ -188,8 +202,9 @@ public final class LocalInvoke {
             tokens.trust(account);
             secret = OAuth2Secrets.serviceAccount(username, account, tokens.uri());
         } else {
-            secret = OAuth2Secrets.clientCredentials(username, tokens.uri().toString(), "local-client",
-                    "local-client-secret").put("scope", "https://outlook.office365.com/.default");
+            secret = OAuth2Secrets.clientCredentials(
+                            username, tokens.uri().toString(), "local-client", "local-client-secret")
+                    .put("scope", "https://outlook.office365.com/.default");
         }
         Moto.secretsManager().createSecret(r -> r.name(secretId).secretString(secret.toString()));
         return SecretsManagerCredentials.create(secretId, System.getenv());
@@ -203,7 +218,8 @@ public final class LocalInvoke {
     }
 
     private static void trustTheTestCa() throws URISyntaxException {
-        Path store = Path.of(LocalInvoke.class.getResource("/tls/truststore.p12").toURI());
+        Path store =
+                Path.of(LocalInvoke.class.getResource("/tls/truststore.p12").toURI());
         System.setProperty("javax.net.ssl.trustStore", store.toString());
         System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
         System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
@@ -219,8 +235,11 @@ public final class LocalInvoke {
 
         @Override
         public void keep(SqsRecord record, MailException reason, Deadline deadline) {
-            ObjectNode attributes = JSON.createObjectNode().put("error", reason.code()).put("detail", reason.getMessage())
-                    .put("sourceMessageId", record.messageId()).put("attempts", record.receiveCount());
+            ObjectNode attributes = JSON.createObjectNode()
+                    .put("error", reason.code())
+                    .put("detail", reason.getMessage())
+                    .put("sourceMessageId", record.messageId())
+                    .put("attempts", record.receiveCount());
             out.println("== kept in the dead-letter queue: " + attributes);
         }
     }

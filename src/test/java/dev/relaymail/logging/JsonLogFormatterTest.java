@@ -36,14 +36,17 @@ class JsonLogFormatterTest {
         Map<String, Object> tags = new LinkedHashMap<>();
         tags.put("campaign", "2026-11");
         tags.put("empty", Map.of());
-        JsonNode json = line(record(Level.INFO, "sent", LogFields.of()
-                .with("durationMs", 42L)
-                .with("ratio", 0.5)
-                .with("retry", false)
-                .with("recipients", List.of("a***@example.com", "b***@example.org"))
-                .with("none", List.of())
-                .with("tags", tags)
-                .with("left out", null)));
+        JsonNode json = line(record(
+                Level.INFO,
+                "sent",
+                LogFields.of()
+                        .with("durationMs", 42L)
+                        .with("ratio", 0.5)
+                        .with("retry", false)
+                        .with("recipients", List.of("a***@example.com", "b***@example.org"))
+                        .with("none", List.of())
+                        .with("tags", tags)
+                        .with("left out", null)));
 
         assertEquals("2026-11-18T11:06:40.123Z", json.get("time").textValue());
         assertEquals("INFO", json.get("level").textValue());
@@ -63,7 +66,8 @@ class JsonLogFormatterTest {
     void escapesWhatWouldBreakTheLineOrTheString() throws Exception {
         String nasty = "quote \" backslash \\ cr \r lf \n tab \t nul \0 esc \u001b del \u007f umlaut \u00e4 "
                 + "separator \u2028 emoji \ud83d\udce7 brace {";
-        JsonNode json = line(record(Level.WARNING, "relay said " + nasty, LogFields.of().with(nasty, nasty)));
+        JsonNode json =
+                line(record(Level.WARNING, "relay said " + nasty, LogFields.of().with(nasty, nasty)));
 
         assertEquals("relay said " + nasty, json.get("message").textValue());
         assertEquals(nasty, json.get(nasty).textValue());
@@ -75,8 +79,11 @@ class JsonLogFormatterTest {
         record.setThrown(new IllegalStateException("boom"));
         JsonNode json = line(record);
 
-        assertEquals("cannot use relay smtp.example.com on port 587", json.get("message").textValue());
-        assertTrue(json.get("error").textValue().startsWith("java.lang.IllegalStateException: boom\n\tat "),
+        assertEquals(
+                "cannot use relay smtp.example.com on port 587",
+                json.get("message").textValue());
+        assertTrue(
+                json.get("error").textValue().startsWith("java.lang.IllegalStateException: boom\n\tat "),
                 json.get("error").textValue());
     }
 

@@ -14,8 +14,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 class JsonLoggingTest {
 
     @ParameterizedTest
-    @CsvSource({"FINE, FINE", "fine, FINE", "' WARNING ', WARNING", "ALL, ALL", "500, FINE", "DEBUG, FINE",
-        "warn, WARNING", "ERROR, SEVERE", "FATAL, SEVERE", "TRACE, FINEST"})
+    @CsvSource({
+        "FINE, FINE",
+        "fine, FINE",
+        "' WARNING ', WARNING",
+        "ALL, ALL",
+        "500, FINE",
+        "DEBUG, FINE",
+        "warn, WARNING",
+        "ERROR, SEVERE",
+        "FATAL, SEVERE",
+        "TRACE, FINEST"
+    })
     void readsJulAndLambdaLevelNames(String value, String level) {
         assertEquals(Level.parse(level), JsonLogging.parse(value));
     }

@@ -26,7 +26,8 @@ class DateHeaderTest {
     void everyDayAndMonthIsNamedAsRfc5322NamesThem() {
         DateTimeFormatter rfc5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss xx", Locale.US)
                 .withZone(ZoneOffset.UTC);
-        for (Instant t = Instant.parse("2024-01-01T00:00:00Z"); t.isBefore(Instant.parse("2025-01-01T00:00:00Z"));
+        for (Instant t = Instant.parse("2024-01-01T00:00:00Z");
+                t.isBefore(Instant.parse("2025-01-01T00:00:00Z"));
                 t = t.plusSeconds(86_400 + 3_661)) {
             assertEquals(rfc5322.format(t), dates.format(t));
         }

@@ -1,12 +1,5 @@
 package dev.relaymail.mime;
 
-import dev.relaymail.core.Attachment;
-import dev.relaymail.core.ComposedMessage;
-import dev.relaymail.core.Header;
-import dev.relaymail.core.MailAddress;
-import dev.relaymail.core.RequestRejectedException;
-import dev.relaymail.core.SendRequest;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,6 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.relaymail.core.Attachment;
+import dev.relaymail.core.ComposedMessage;
+import dev.relaymail.core.Header;
+import dev.relaymail.core.MailAddress;
+import dev.relaymail.core.RequestRejectedException;
+import dev.relaymail.core.SendRequest;
 import jakarta.activation.CommandMap;
 import jakarta.activation.DataContentHandler;
 import jakarta.activation.DataSource;
@@ -48,22 +47,34 @@ class MimeComposerTest {
     private static final byte[] PDF = "%PDF-1.4 fake but binary \u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 1, 2};
 
-    private final MimeComposer composer = new MimeComposer(new MessageIds(), Clock.fixed(NOW, ZoneOffset.UTC),
-            10_000_000);
+    private final MimeComposer composer =
+            new MimeComposer(new MessageIds(), Clock.fixed(NOW, ZoneOffset.UTC), 10_000_000);
 
-    static SendRequest request(Optional<String> text, Optional<String> html, List<Attachment> attachments,
-            Optional<String> key) {
-        return new SendRequest(MailAddress.parse("Billing Müller <billing@example.com>"),
+    static SendRequest request(
+            Optional<String> text, Optional<String> html, List<Attachment> attachments, Optional<String> key) {
+        return new SendRequest(
+                MailAddress.parse("Billing Müller <billing@example.com>"),
                 List.of(MailAddress.parse("Ann Müller <ann@example.org>"), MailAddress.parse("bob@example.net")),
-                List.of(MailAddress.parse("carol@example.org")), List.of(MailAddress.parse("audit@example.com")),
-                List.of(MailAddress.parse("support@example.com")), "Ihre Rechnung – März", text, html, attachments,
-                List.of(new Header("X-Campaign", "2026-11")), Map.of("tenant", "acme"), key);
+                List.of(MailAddress.parse("carol@example.org")),
+                List.of(MailAddress.parse("audit@example.com")),
+                List.of(MailAddress.parse("support@example.com")),
+                "Ihre Rechnung – März",
+                text,
+                html,
+                attachments,
+                List.of(new Header("X-Campaign", "2026-11")),
+                Map.of("tenant", "acme"),
+                key);
     }
 
     static SendRequest invoice() {
-        return request(Optional.of("Hallo Ann,\nanbei die Rechnung."), Optional.of("<p>Hallo <img src=\"cid:logo\"></p>"),
-                List.of(new Attachment("rechnung-märz.pdf", "application/pdf", PDF, Optional.empty()),
-                        new Attachment("logo.png", "image/png", PNG, Optional.of("logo"))), Optional.empty());
+        return request(
+                Optional.of("Hallo Ann,\nanbei die Rechnung."),
+                Optional.of("<p>Hallo <img src=\"cid:logo\"></p>"),
+                List.of(
+                        new Attachment("rechnung-märz.pdf", "application/pdf", PDF, Optional.empty()),
+                        new Attachment("logo.png", "image/png", PNG, Optional.of("logo"))),
+                Optional.empty());
     }
 
     static MimeMessage parse(byte[] bytes) throws Exception {
@@ -118,7 +129,8 @@ class MimeComposerTest {
         Multipart alternative = (Multipart) related.getBodyPart(0).getContent();
         assertTrue(related.getBodyPart(0).isMimeType("multipart/alternative"));
         assertTrue(alternative.getBodyPart(0).isMimeType("text/plain"));
-        assertEquals("Hallo Ann,\r\nanbei die Rechnung.", alternative.getBodyPart(0).getContent());
+        assertEquals(
+                "Hallo Ann,\r\nanbei die Rechnung.", alternative.getBodyPart(0).getContent());
         assertTrue(alternative.getBodyPart(1).isMimeType("text/html"));
         assertTrue(alternative.getBodyPart(1).getContentType().toLowerCase().contains("charset=utf-8"));
 
@@ -130,7 +142,8 @@ class MimeComposerTest {
         BodyPart pdf = mixed.getBodyPart(1);
         assertEquals(Part.ATTACHMENT, pdf.getDisposition());
         assertEquals("rechnung-märz.pdf", pdf.getFileName(), "RFC 2231 filename decodes");
-        assertTrue(pdf.getHeader("Content-Disposition")[0].contains("filename=\"rechnung-marz.pdf\""),
+        assertTrue(
+                pdf.getHeader("Content-Disposition")[0].contains("filename=\"rechnung-marz.pdf\""),
                 "readable ASCII fallback");
         assertTrue(pdf.isMimeType("application/pdf"));
         assertArrayEquals(PDF, pdf.getInputStream().readAllBytes());
@@ -167,10 +180,21 @@ class MimeComposerTest {
     @Test
     void envelopeHasEveryRecipientOnceWithoutNames() throws Exception {
         SendRequest r = invoice();
-        ComposedMessage composed = composer.compose(new SendRequest(r.from(), r.to(),
-                List.of(MailAddress.parse("BOB@example.net")), r.bcc(), r.replyTo(), r.subject(), r.text(), r.html(),
-                r.attachments(), r.headers(), r.tags(), r.idempotencyKey()));
-        assertEquals(List.of("ann@example.org", "bob@example.net", "audit@example.com"),
+        ComposedMessage composed = composer.compose(new SendRequest(
+                r.from(),
+                r.to(),
+                List.of(MailAddress.parse("BOB@example.net")),
+                r.bcc(),
+                r.replyTo(),
+                r.subject(),
+                r.text(),
+                r.html(),
+                r.attachments(),
+                r.headers(),
+                r.tags(),
+                r.idempotencyKey()));
+        assertEquals(
+                List.of("ann@example.org", "bob@example.net", "audit@example.com"),
                 composed.envelopeRecipients().stream().map(MailAddress::address).toList());
         assertEquals("billing@example.com", composed.envelopeFrom().address());
         assertTrue(composed.envelopeFrom().displayName().isEmpty());
@@ -178,16 +202,21 @@ class MimeComposerTest {
 
     @Test
     void textOnlyIsASinglePart() throws Exception {
-        MimeMessage m = parse(composer.compose(request(Optional.of("Just text"), Optional.empty(), List.of(),
-                Optional.empty())).mime());
+        MimeMessage m =
+                parse(composer.compose(request(Optional.of("Just text"), Optional.empty(), List.of(), Optional.empty()))
+                        .mime());
         assertTrue(m.isMimeType("text/plain"));
         assertEquals("Just text\r\n", m.getContent(), "the data ends with a line break, as SMTP requires");
     }
 
     @Test
     void htmlWithAttachmentIsMixedWithoutAlternative() throws Exception {
-        MimeMessage m = parse(composer.compose(request(Optional.empty(), Optional.of("<b>x</b>"),
-                List.of(new Attachment("a.pdf", "application/pdf", PDF, Optional.empty())), Optional.empty())).mime());
+        MimeMessage m = parse(composer.compose(request(
+                        Optional.empty(),
+                        Optional.of("<b>x</b>"),
+                        List.of(new Attachment("a.pdf", "application/pdf", PDF, Optional.empty())),
+                        Optional.empty()))
+                .mime());
         Multipart mixed = (Multipart) m.getContent();
         assertTrue(mixed.getBodyPart(0).isMimeType("text/html"));
         assertTrue(mixed.getBodyPart(1).isMimeType("application/pdf"));
@@ -196,9 +225,12 @@ class MimeComposerTest {
     @Test
     void everyLineEndsWithCrlfAndFitsIn998() throws Exception {
         String longWord = "x".repeat(3000);
-        byte[] bytes = composer.compose(request(Optional.of(longWord + "\nbare LF\rbare CR"), Optional.empty(),
-                List.of(new Attachment("ü".repeat(200) + ".pdf", "application/pdf", PDF, Optional.empty())),
-                Optional.empty())).mime();
+        byte[] bytes = composer.compose(request(
+                        Optional.of(longWord + "\nbare LF\rbare CR"),
+                        Optional.empty(),
+                        List.of(new Attachment("ü".repeat(200) + ".pdf", "application/pdf", PDF, Optional.empty())),
+                        Optional.empty()))
+                .mime();
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
         for (int i = 0; i < text.length(); i++) {
             if (text.charAt(i) == '\n') {
@@ -211,14 +243,27 @@ class MimeComposerTest {
         for (String line : text.split("\r\n")) {
             assertTrue(line.length() <= 998, "line of " + line.length());
         }
-        assertEquals("ü".repeat(200) + ".pdf", ((Multipart) parse(bytes).getContent()).getBodyPart(1).getFileName());
+        assertEquals(
+                "ü".repeat(200) + ".pdf",
+                ((Multipart) parse(bytes).getContent()).getBodyPart(1).getFileName());
     }
 
     @Test
     void encodesNonAsciiCustomHeaderValues() throws Exception {
         SendRequest r = invoice();
-        SendRequest withHeader = new SendRequest(r.from(), r.to(), r.cc(), r.bcc(), r.replyTo(), r.subject(), r.text(),
-                r.html(), List.of(), List.of(new Header("X-Kunde", "Müller GmbH")), r.tags(), r.idempotencyKey());
+        SendRequest withHeader = new SendRequest(
+                r.from(),
+                r.to(),
+                r.cc(),
+                r.bcc(),
+                r.replyTo(),
+                r.subject(),
+                r.text(),
+                r.html(),
+                List.of(),
+                List.of(new Header("X-Kunde", "Müller GmbH")),
+                r.tags(),
+                r.idempotencyKey());
         MimeMessage m = parse(composer.compose(withHeader).mime());
         assertTrue(m.getHeader("X-Kunde")[0].startsWith("=?UTF-8?"));
         assertEquals("Müller GmbH", MimeUtility.decodeText(m.getHeader("X-Kunde")[0]));
@@ -231,14 +276,17 @@ class MimeComposerTest {
         assertNotEquals(a, b);
         assertTrue(a.matches("<[a-z2-7]{26}@example\\.com>"), a);
         SendRequest keyed = request(Optional.of("t"), Optional.empty(), List.of(), Optional.of("order-1234"));
-        assertEquals(composer.compose(keyed).messageId(), composer.compose(keyed).messageId());
+        assertEquals(
+                composer.compose(keyed).messageId(), composer.compose(keyed).messageId());
         SendRequest other = request(Optional.of("t"), Optional.empty(), List.of(), Optional.of("order-1235"));
-        assertNotEquals(composer.compose(keyed).messageId(), composer.compose(other).messageId());
+        assertNotEquals(
+                composer.compose(keyed).messageId(), composer.compose(other).messageId());
     }
 
     @Test
     void refusesAMessageOneByteOverTheLimitAndAcceptsOneAtIt() throws Exception {
-        int size = composer.compose(request(Optional.of("t"), Optional.empty(), List.of(), Optional.of("k"))).size();
+        int size = composer.compose(request(Optional.of("t"), Optional.empty(), List.of(), Optional.of("k")))
+                .size();
         SendRequest keyed = request(Optional.of("t"), Optional.empty(), List.of(), Optional.of("k"));
         MimeComposer exact = new MimeComposer(new MessageIds(), Clock.fixed(NOW, ZoneOffset.UTC), size);
         assertEquals(size, exact.compose(keyed).size());
@@ -250,21 +298,37 @@ class MimeComposerTest {
 
     @Test
     void mostlyNonAsciiTextIsBase64AndMostlyAsciiIsQuotedPrintable() throws Exception {
-        MimeMessage cjk = parse(composer.compose(request(Optional.of("こんにちは世界"), Optional.empty(), List.of(),
-                Optional.empty())).mime());
+        MimeMessage cjk =
+                parse(composer.compose(request(Optional.of("こんにちは世界"), Optional.empty(), List.of(), Optional.empty()))
+                        .mime());
         assertEquals("base64", cjk.getEncoding());
         assertEquals("こんにちは世界", cjk.getContent(), "trailing CRLF after base64 is not content");
-        MimeMessage latin = parse(composer.compose(request(Optional.of("Grüße aus Köln"), Optional.empty(), List.of(),
-                Optional.empty())).mime());
+        MimeMessage latin = parse(
+                composer.compose(request(Optional.of("Grüße aus Köln"), Optional.empty(), List.of(), Optional.empty()))
+                        .mime());
         assertEquals("quoted-printable", latin.getEncoding());
-        assertFalse(new String(composer.compose(request(Optional.of("Grüße"), Optional.empty(), List.of(),
-                Optional.empty())).mime(), StandardCharsets.ISO_8859_1).contains("Grüße"));
+        assertFalse(new String(
+                        composer.compose(request(Optional.of("Grüße"), Optional.empty(), List.of(), Optional.empty()))
+                                .mime(),
+                        StandardCharsets.ISO_8859_1)
+                .contains("Grüße"));
     }
 
     private static SendRequest withHeader(Header header) {
         SendRequest r = invoice();
-        return new SendRequest(r.from(), r.to(), r.cc(), r.bcc(), r.replyTo(), r.subject(), r.text(), r.html(),
-                List.of(), List.of(header), r.tags(), r.idempotencyKey());
+        return new SendRequest(
+                r.from(),
+                r.to(),
+                r.cc(),
+                r.bcc(),
+                r.replyTo(),
+                r.subject(),
+                r.text(),
+                r.html(),
+                List.of(),
+                List.of(header),
+                r.tags(),
+                r.idempotencyKey());
     }
 
     @Test
@@ -281,7 +345,8 @@ class MimeComposerTest {
 
     @Test
     void refusesAHeaderThatCannotBeFoldedUnder998() {
-        RequestRejectedException e = assertThrows(RequestRejectedException.class,
+        RequestRejectedException e = assertThrows(
+                RequestRejectedException.class,
                 () -> composer.compose(withHeader(new Header("X-Token", "t".repeat(990)))));
         assertEquals("headers.X-Token", e.errors().get(0).field());
         assertTrue(e.errors().get(0).message().contains("998"));
@@ -289,7 +354,9 @@ class MimeComposerTest {
 
     @Test
     void theSizeLimitCountsTheEncodedAttachment() throws Exception {
-        SendRequest withFile = request(Optional.of("t"), Optional.empty(),
+        SendRequest withFile = request(
+                Optional.of("t"),
+                Optional.empty(),
                 List.of(new Attachment("a.bin", "application/octet-stream", new byte[3000], Optional.empty())),
                 Optional.of("k"));
         int size = composer.compose(withFile).size();
@@ -308,9 +375,19 @@ class MimeComposerTest {
     void textThatLooksLikeAnEncodedWordReachesTheReaderAsWritten() throws Exception {
         String tricky = "=?UTF-8?B?SGk=?= and =?UTF-8?B??= stay literal, even when long: " + "x".repeat(120) + " ü";
         SendRequest r = request(Optional.of("t"), Optional.empty(), List.of(), Optional.empty());
-        SendRequest looking = new SendRequest(new MailAddress(Optional.of("=?UTF-8?Q?Boss?="), "billing", "example.com"),
-                r.to(), r.cc(), r.bcc(), r.replyTo(), tricky, r.text(), r.html(), List.of(),
-                List.of(new Header("X-Note", tricky)), r.tags(), r.idempotencyKey());
+        SendRequest looking = new SendRequest(
+                new MailAddress(Optional.of("=?UTF-8?Q?Boss?="), "billing", "example.com"),
+                r.to(),
+                r.cc(),
+                r.bcc(),
+                r.replyTo(),
+                tricky,
+                r.text(),
+                r.html(),
+                List.of(),
+                List.of(new Header("X-Note", tricky)),
+                r.tags(),
+                r.idempotencyKey());
         byte[] bytes = composer.compose(looking).mime();
         MimeMessage m = parse(bytes);
 
@@ -330,8 +407,19 @@ class MimeComposerTest {
     void aSubjectWithAWordTooLongForOneLineIsEncodedAndReadsAsGiven(int length) throws Exception {
         String subject = "s".repeat(length);
         SendRequest r = request(Optional.of("t"), Optional.empty(), List.of(), Optional.empty());
-        SendRequest longSubject = new SendRequest(r.from(), r.to(), r.cc(), r.bcc(), r.replyTo(), subject, r.text(),
-                r.html(), List.of(), r.headers(), r.tags(), r.idempotencyKey());
+        SendRequest longSubject = new SendRequest(
+                r.from(),
+                r.to(),
+                r.cc(),
+                r.bcc(),
+                r.replyTo(),
+                subject,
+                r.text(),
+                r.html(),
+                List.of(),
+                r.headers(),
+                r.tags(),
+                r.idempotencyKey());
         byte[] bytes = composer.compose(longSubject).mime();
 
         assertEquals(subject, parse(bytes).getSubject());
@@ -346,28 +434,46 @@ class MimeComposerTest {
     @Test
     void aFilenameThatLooksLikeAnEncodedWordIsNotWrittenAsOne() throws Exception {
         String name = "=?UTF-8?Q?invoice.exe?=";
-        byte[] bytes = composer.compose(request(Optional.of("t"), Optional.empty(),
-                List.of(new Attachment(name, "application/pdf", PDF, Optional.empty())), Optional.empty())).mime();
+        byte[] bytes = composer.compose(request(
+                        Optional.of("t"),
+                        Optional.empty(),
+                        List.of(new Attachment(name, "application/pdf", PDF, Optional.empty())),
+                        Optional.empty()))
+                .mime();
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
 
         assertFalse(text.contains("name=\"=?"), "no quoted name reads as an encoded word");
         assertTrue(text.contains("filename=\"=_UTF-8_Q_invoice.exe_=\""), text);
-        assertEquals(name, ((Multipart) parse(bytes).getContent()).getBodyPart(1).getFileName(), "the exact name");
+        assertEquals(
+                name, ((Multipart) parse(bytes).getContent()).getBodyPart(1).getFileName(), "the exact name");
     }
 
     @Test
     void writesListUnsubscribeAsItIsEvenWhenItsUrlLooksLikeAnEncodedWord() throws Exception {
         SendRequest base = invoice();
-        SendRequest request = new SendRequest(base.from(), base.to(), base.cc(), base.bcc(), base.replyTo(),
-                base.subject(), base.text(), base.html(), base.attachments(), List.of(
-                        new Header("List-Unsubscribe", "<https://example.com/u?x=?y?=" + "t".repeat(80)
-                                + ">, <mailto:unsub@example.com>"),
+        SendRequest request = new SendRequest(
+                base.from(),
+                base.to(),
+                base.cc(),
+                base.bcc(),
+                base.replyTo(),
+                base.subject(),
+                base.text(),
+                base.html(),
+                base.attachments(),
+                List.of(
+                        new Header(
+                                "List-Unsubscribe",
+                                "<https://example.com/u?x=?y?=" + "t".repeat(80) + ">, <mailto:unsub@example.com>"),
                         new Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-                        new Header("X-Note", "=?not?encoded?=")), base.tags(), base.idempotencyKey());
+                        new Header("X-Note", "=?not?encoded?=")),
+                base.tags(),
+                base.idempotencyKey());
 
         MimeMessage m = parse(composer.compose(request).mime());
 
-        assertEquals("<https://example.com/u?x=?y?=" + "t".repeat(80) + ">, <mailto:unsub@example.com>",
+        assertEquals(
+                "<https://example.com/u?x=?y?=" + "t".repeat(80) + ">, <mailto:unsub@example.com>",
                 MimeUtility.unfold(m.getHeader("List-Unsubscribe", null)));
         assertEquals("List-Unsubscribe=One-Click", m.getHeader("List-Unsubscribe-Post", null));
         assertTrue(m.getHeader("X-Note", null).startsWith("=?UTF-8?B?"), "free text is still shown literally");

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 class QuotedPrintableTest {
 
     private static String decode(byte[] encoded) throws Exception {
-        return new String(MimeUtility.decode(new ByteArrayInputStream(encoded), "quoted-printable").readAllBytes(),
+        return new String(
+                MimeUtility.decode(new ByteArrayInputStream(encoded), "quoted-printable")
+                        .readAllBytes(),
                 StandardCharsets.UTF_8);
     }
 
@@ -24,8 +26,9 @@ class QuotedPrintableTest {
         for (String line : lines.split("\r\n", -1)) {
             assertTrue(line.length() <= 76, "line of " + line.length());
             assertTrue(line.chars().allMatch(c -> c >= 0x20 && c < 0x7f), "printable ASCII only");
-            assertTrue(line.isEmpty() || (line.charAt(line.length() - 1) != ' ' && line.charAt(line.length() - 1)
-                    != '\t'), "no white space at a line's end");
+            assertTrue(
+                    line.isEmpty() || (line.charAt(line.length() - 1) != ' ' && line.charAt(line.length() - 1) != '\t'),
+                    "no white space at a line's end");
         }
         for (int i = 0; i < encoded.length; i++) {
             if (encoded[i] == '\n' || encoded[i] == '\r') {
@@ -37,8 +40,10 @@ class QuotedPrintableTest {
 
     @Test
     void keepsReadableTextReadable() {
-        assertEquals("Gr=C3=BC=C3=9Fe aus K=C3=B6ln, 100% =3D fertig.\r\ntrailing=20\r\n",
-                new String(QuotedPrintable.encode("Grüße aus Köln, 100% = fertig.\ntrailing \n"),
+        assertEquals(
+                "Gr=C3=BC=C3=9Fe aus K=C3=B6ln, 100% =3D fertig.\r\ntrailing=20\r\n",
+                new String(
+                        QuotedPrintable.encode("Grüße aus Köln, 100% = fertig.\ntrailing \n"),
                         StandardCharsets.US_ASCII));
     }
 

@@ -36,13 +36,16 @@ class FailoverTest {
     }
 
     private RelayAddress send(Failover failover, Predicate<RelayException> oneTooMany) throws RelayException {
-        return failover.run(relay -> {
-            tried.add(relay);
-            RelayException failure = down.get(relay);
-            if (failure != null) {
-                throw failure;
-            }
-        }, oneTooMany, Deadline.in(Duration.ofSeconds(20)));
+        return failover.run(
+                relay -> {
+                    tried.add(relay);
+                    RelayException failure = down.get(relay);
+                    if (failure != null) {
+                        throw failure;
+                    }
+                },
+                oneTooMany,
+                Deadline.in(Duration.ofSeconds(20)));
     }
 
     private static RelayException unreachable() {
@@ -59,10 +62,20 @@ class FailoverTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"CONNECTION, 0, true", "CONNECTION, 554, true", "TLS, 0, true", "AUTHENTICATION, 535, true",
-            "TRANSIENT_REPLY, 421, true", "TRANSIENT_REPLY, 451, false", "TRANSIENT_REPLY, 452, false",
-            "PERMANENT_REPLY, 550, false", "PERMANENT_REPLY, 554, false", "UNKNOWN_OUTCOME, 0, false",
-            "DEADLINE, 0, false", "CREDENTIALS, 0, false"})
+    @CsvSource({
+        "CONNECTION, 0, true",
+        "CONNECTION, 554, true",
+        "TLS, 0, true",
+        "AUTHENTICATION, 535, true",
+        "TRANSIENT_REPLY, 421, true",
+        "TRANSIENT_REPLY, 451, false",
+        "TRANSIENT_REPLY, 452, false",
+        "PERMANENT_REPLY, 550, false",
+        "PERMANENT_REPLY, 554, false",
+        "UNKNOWN_OUTCOME, 0, false",
+        "DEADLINE, 0, false",
+        "CREDENTIALS, 0, false"
+    })
     void movesOnOnlyWhenTheRelayCannotHaveTheMessage(Kind kind, int code, boolean movesOn) throws Exception {
         down.put(PRIMARY, new RelayException(kind, code, "the relay answered " + code));
 
@@ -86,7 +99,8 @@ class FailoverTest {
 
         assertEquals(Kind.TRANSIENT_REPLY, e.kind());
         assertEquals(421, e.smtpCode().getAsInt());
-        assertEquals("all 2 relays were tried and failed; the last one: the relay answered 421 shutting down",
+        assertEquals(
+                "all 2 relays were tried and failed; the last one: the relay answered 421 shutting down",
                 e.getMessage());
         assertEquals(BACKUP.toString(), e.relay().orElseThrow());
         assertTrue(e.retryable());
@@ -126,14 +140,20 @@ class FailoverTest {
     void noFurtherRelayIsTriedWhenTooLittleTimeIsLeft() {
         Failover failover = failover(PRIMARY, BACKUP, THIRD);
 
-        RelayException e = assertThrows(RelayException.class, () -> failover.run(relay -> {
-            tried.add(relay);
-            throw unreachable();
-        }, x -> false, Deadline.in(SmtpConnection.MIN_TIME.minusMillis(1))));
+        RelayException e = assertThrows(
+                RelayException.class,
+                () -> failover.run(
+                        relay -> {
+                            tried.add(relay);
+                            throw unreachable();
+                        },
+                        x -> false,
+                        Deadline.in(SmtpConnection.MIN_TIME.minusMillis(1))));
 
         assertEquals(List.of(PRIMARY), tried);
         assertEquals(Kind.CONNECTION, e.kind());
-        assertTrue(e.getMessage().startsWith("1 of 3 relays were tried before the invocation ran out of time; "),
+        assertTrue(
+                e.getMessage().startsWith("1 of 3 relays were tried before the invocation ran out of time; "),
                 e.getMessage());
     }
 

@@ -23,9 +23,9 @@ class RecentAnswerTest {
         "TRANSIENT_REPLY, 451, relay.example.com:587, 10, false",
         "TLS, 0, relay.example.com:587, 10, false",
         "AUTHENTICATION, 535, relay.example.com:587, 10, false",
-        "CONNECTION, 0, backup.example.com:587, 10, false"})
-    void aRefusalSoonAfterThatRelayAnsweredIsItsLimit(Kind kind, int code, String at, long afterMillis,
-            boolean limit) {
+        "CONNECTION, 0, backup.example.com:587, 10, false"
+    })
+    void aRefusalSoonAfterThatRelayAnsweredIsItsLimit(Kind kind, int code, String at, long afterMillis, boolean limit) {
         answered.now(RELAY);
         now += afterMillis * 1_000_000;
 

@@ -33,9 +33,11 @@ class RefusedLoginsTest {
     void aNewTokenForTheSameMailboxIsNotTriedWhereTheLastOneWasRefused() {
         refused.refused(PRIMARY, new Credentials("u", "token-2", Credentials.Kind.OAUTH2_TOKEN));
 
-        assertThrows(RelayException.class,
+        assertThrows(
+                RelayException.class,
                 () -> refused.check(PRIMARY, new Credentials("u", "token-3", Credentials.Kind.OAUTH2_TOKEN)));
-        assertDoesNotThrow(() -> refused.check(PRIMARY, new Credentials("v", "token-3", Credentials.Kind.OAUTH2_TOKEN)));
+        assertDoesNotThrow(
+                () -> refused.check(PRIMARY, new Credentials("v", "token-3", Credentials.Kind.OAUTH2_TOKEN)));
     }
 
     @Test

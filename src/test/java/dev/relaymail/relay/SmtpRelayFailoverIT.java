@@ -23,9 +23,18 @@ import org.junit.jupiter.api.Test;
 class SmtpRelayFailoverIT {
 
     static SmtpRelay relays(Duration returnAfter, int timeoutMillis, RelayAddress... relays) {
-        return new SmtpRelay(new RelaySettings(List.of(relays), RelaySettings.TlsMode.STARTTLS, timeoutMillis,
-                timeoutMillis, "example.com", 1), fixed("relay-user", "relay-password"), SmtpRelay.IDLE_CHECK,
-                returnAfter, SmtpRelay.FEWER_CONNECTIONS_FOR);
+        return new SmtpRelay(
+                new RelaySettings(
+                        List.of(relays),
+                        RelaySettings.TlsMode.STARTTLS,
+                        timeoutMillis,
+                        timeoutMillis,
+                        "example.com",
+                        1),
+                fixed("relay-user", "relay-password"),
+                SmtpRelay.IDLE_CHECK,
+                returnAfter,
+                SmtpRelay.FEWER_CONNECTIONS_FOR);
     }
 
     static RelayAddress at(String host, int port) {
@@ -38,13 +47,17 @@ class SmtpRelayFailoverIT {
 
     @Test
     void sticksWithTheBackupThenTriesThePrimaryAgainAfterTheReturnInterval() throws Exception {
-        try (ScriptedRelay primary = new ScriptedRelay(); ScriptedRelay backup = new ScriptedRelay();
-                SmtpRelay relay = relays(Duration.ofMillis(500), 2000, at("localhost", primary.port()),
+        try (ScriptedRelay primary = new ScriptedRelay();
+                ScriptedRelay backup = new ScriptedRelay();
+                SmtpRelay relay = relays(
+                        Duration.ofMillis(500),
+                        2000,
+                        at("localhost", primary.port()),
                         at("localhost", backup.port()))) {
             primary.on("CONNECT", c -> c.occurrence() == 0 ? reply("421 4.3.2 Service shutting down") : null);
 
-            assertEquals("localhost:" + backup.port(), relay.send(TestMessages.simple("a", "ann@example.org"),
-                    deadline()));
+            assertEquals(
+                    "localhost:" + backup.port(), relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
             relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
             relay.send(TestMessages.simple("c", "ann@example.org"), deadline());
             assertEquals(1, primary.connections(), "the primary is not tried for every message");
@@ -52,8 +65,8 @@ class SmtpRelayFailoverIT {
             assertEquals(1, backup.connections(), "the backup's connection is kept");
 
             Thread.sleep(600);
-            assertEquals("localhost:" + primary.port(), relay.send(TestMessages.simple("d", "ann@example.org"),
-                    deadline()));
+            assertEquals(
+                    "localhost:" + primary.port(), relay.send(TestMessages.simple("d", "ann@example.org"), deadline()));
             relay.send(TestMessages.simple("e", "ann@example.org"), deadline());
 
             assertEquals(2, primary.accepted().size(), "back with the primary, and staying there");
@@ -64,11 +77,15 @@ class SmtpRelayFailoverIT {
 
     @Test
     void eachRelaysCertificateIsVerifiedForItsOwnHostName() throws Exception {
-        try (TestRelay impostor = TestRelay.start(Certificate.WRONG_HOST); TestRelay backup = TestRelay.start();
-                SmtpRelay relay = relays(Failover.RETURN_AFTER, 2000, at("localhost", impostor.port()),
+        try (TestRelay impostor = TestRelay.start(Certificate.WRONG_HOST);
+                TestRelay backup = TestRelay.start();
+                SmtpRelay relay = relays(
+                        Failover.RETURN_AFTER,
+                        2000,
+                        at("localhost", impostor.port()),
                         at("127.0.0.1", backup.port()))) {
-            assertEquals("127.0.0.1:" + backup.port(), relay.send(TestMessages.simple("a", "ann@example.org"),
-                    deadline()));
+            assertEquals(
+                    "127.0.0.1:" + backup.port(), relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
 
             assertEquals(0, impostor.authAttempts(), "no credentials for a relay whose certificate is refused");
             assertEquals(List.of(), impostor.received());
@@ -80,11 +97,16 @@ class SmtpRelayFailoverIT {
     void aPrimaryThatStallsPastTheDeadlineLeavesNoTimeForTheBackup() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 ScriptedRelay backup = new ScriptedRelay();
-                SmtpRelay relay = relays(Failover.RETURN_AFTER, 10_000, at("localhost", silent.getLocalPort()),
+                SmtpRelay relay = relays(
+                        Failover.RETURN_AFTER,
+                        10_000,
+                        at("localhost", silent.getLocalPort()),
                         at("localhost", backup.port()))) {
             long start = System.nanoTime();
-            RelayException e = assertThrows(RelayException.class, () -> relay.send(
-                    TestMessages.simple("slow", "ann@example.org"), Deadline.in(Duration.ofMillis(1500))));
+            RelayException e = assertThrows(
+                    RelayException.class,
+                    () -> relay.send(
+                            TestMessages.simple("slow", "ann@example.org"), Deadline.in(Duration.ofMillis(1500))));
             long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
 
             assertEquals(Kind.DEADLINE, e.kind(), e.getMessage());

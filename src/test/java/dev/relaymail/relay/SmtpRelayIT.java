@@ -41,8 +41,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 class SmtpRelayIT {
 
     static SmtpRelay relayFor(TestRelay server, CredentialsSource credentials) {
-        return new SmtpRelay(new RelaySettings("localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000,
-                "example.com", 1), credentials);
+        return new SmtpRelay(
+                new RelaySettings(
+                        "localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1),
+                credentials);
     }
 
     static Deadline deadline() {
@@ -82,7 +84,8 @@ class SmtpRelayIT {
     void sendsNothingToARelayWithoutStartTls() {
         try (TestRelay server = TestRelay.withoutStartTls();
                 SmtpRelay relay = relayFor(server, fixed(server.username(), server.password()))) {
-            RelayException e = assertThrows(RelayException.class,
+            RelayException e = assertThrows(
+                    RelayException.class,
                     () -> relay.send(TestMessages.simple("plain", "ann@example.org"), deadline()));
             assertEquals(Kind.TLS, e.kind());
             assertTrue(e.getMessage().contains("does not offer STARTTLS"), e.getMessage());
@@ -97,8 +100,8 @@ class SmtpRelayIT {
     void refusesACertificateItCannotTrust(Certificate certificate, String reason) {
         try (TestRelay server = TestRelay.start(certificate);
                 SmtpRelay relay = relayFor(server, fixed(server.username(), server.password()))) {
-            RelayException e = assertThrows(RelayException.class,
-                    () -> relay.send(TestMessages.simple("tls", "ann@example.org"), deadline()));
+            RelayException e = assertThrows(
+                    RelayException.class, () -> relay.send(TestMessages.simple("tls", "ann@example.org"), deadline()));
             assertEquals(Kind.TLS, e.kind());
             assertTrue(e.getMessage().contains(reason), e.getMessage());
             assertEquals(0, server.authAttempts());
@@ -113,9 +116,11 @@ class SmtpRelayIT {
             server.refuse("later@example.net", 451);
             server.refuse("nobody@example.net", 550);
 
-            RelayException later = assertThrows(RelayException.class,
+            RelayException later = assertThrows(
+                    RelayException.class,
                     () -> relay.send(TestMessages.simple("a", "ann@example.org", "later@example.net"), deadline()));
-            RelayException never = assertThrows(RelayException.class,
+            RelayException never = assertThrows(
+                    RelayException.class,
                     () -> relay.send(TestMessages.simple("b", "later@example.net", "nobody@example.net"), deadline()));
             relay.send(TestMessages.simple("c", "ann@example.org"), deadline());
 
@@ -149,9 +154,10 @@ class SmtpRelayIT {
     @Test
     void rejectedCredentialsAreReadAgainOnceThenReported() {
         int[] refreshes = {0};
-        try (TestRelay server = TestRelay.start(); SmtpRelay relay = relayFor(server, wrongPassword(refreshes))) {
-            RelayException e = assertThrows(RelayException.class,
-                    () -> relay.send(TestMessages.simple("auth", "ann@example.org"), deadline()));
+        try (TestRelay server = TestRelay.start();
+                SmtpRelay relay = relayFor(server, wrongPassword(refreshes))) {
+            RelayException e = assertThrows(
+                    RelayException.class, () -> relay.send(TestMessages.simple("auth", "ann@example.org"), deadline()));
             assertEquals(Kind.AUTHENTICATION, e.kind());
             assertEquals(535, e.smtpCode().getAsInt());
             assertTrue(e.retryable());
@@ -164,10 +170,12 @@ class SmtpRelayIT {
     @Test
     void credentialsRefusedAfterTheSecretWasReadAgainAreNotTriedForAWhile() {
         int[] refreshes = {0};
-        try (TestRelay server = TestRelay.start(); SmtpRelay relay = relayFor(server, wrongPassword(refreshes))) {
+        try (TestRelay server = TestRelay.start();
+                SmtpRelay relay = relayFor(server, wrongPassword(refreshes))) {
             for (int i = 0; i < 3; i++) {
                 String subject = "auth " + i;
-                RelayException e = assertThrows(RelayException.class,
+                RelayException e = assertThrows(
+                        RelayException.class,
                         () -> relay.send(TestMessages.simple(subject, "ann@example.org"), deadline()));
                 assertEquals(Kind.AUTHENTICATION, e.kind());
                 assertEquals(i > 0, e.getMessage().contains("not tried there again"), e.getMessage());
@@ -183,10 +191,11 @@ class SmtpRelayIT {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        try (SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", port, RelaySettings.TlsMode.STARTTLS,
-                1000, 1000, "example.com", 1), fixed("u", "p"))) {
-            RelayException e = assertThrows(RelayException.class,
-                    () -> relay.send(TestMessages.simple("down", "ann@example.org"), deadline()));
+        try (SmtpRelay relay = new SmtpRelay(
+                new RelaySettings("localhost", port, RelaySettings.TlsMode.STARTTLS, 1000, 1000, "example.com", 1),
+                fixed("u", "p"))) {
+            RelayException e = assertThrows(
+                    RelayException.class, () -> relay.send(TestMessages.simple("down", "ann@example.org"), deadline()));
             assertEquals(Kind.CONNECTION, e.kind());
             assertTrue(e.connectionLevel());
         }
@@ -195,8 +204,15 @@ class SmtpRelayIT {
     @Test
     void speaksImplicitTlsWhenConfigured() throws Exception {
         try (TestRelay server = TestRelay.implicitTls();
-                SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", server.port(),
-                        RelaySettings.TlsMode.IMPLICIT, 2000, 2000, "example.com", 1),
+                SmtpRelay relay = new SmtpRelay(
+                        new RelaySettings(
+                                "localhost",
+                                server.port(),
+                                RelaySettings.TlsMode.IMPLICIT,
+                                2000,
+                                2000,
+                                "example.com",
+                                1),
                         fixed(server.username(), server.password()))) {
             relay.send(TestMessages.simple("smtps", "ann@example.org"), deadline());
             assertEquals(1, server.received().size());
@@ -206,11 +222,21 @@ class SmtpRelayIT {
     @Test
     void aRelayThatNeverAnswersIsCutOffAtTheDeadlineNotAtTheTimeout() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", silent.getLocalPort(),
-                        RelaySettings.TlsMode.STARTTLS, 10_000, 10_000, "example.com", 1), fixed("u", "p"))) {
+                SmtpRelay relay = new SmtpRelay(
+                        new RelaySettings(
+                                "localhost",
+                                silent.getLocalPort(),
+                                RelaySettings.TlsMode.STARTTLS,
+                                10_000,
+                                10_000,
+                                "example.com",
+                                1),
+                        fixed("u", "p"))) {
             long start = System.nanoTime();
-            RelayException e = assertThrows(RelayException.class,
-                    () -> relay.send(TestMessages.simple("slow", "ann@example.org"), Deadline.in(Duration.ofMillis(1500))));
+            RelayException e = assertThrows(
+                    RelayException.class,
+                    () -> relay.send(
+                            TestMessages.simple("slow", "ann@example.org"), Deadline.in(Duration.ofMillis(1500))));
             long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
             assertEquals(Kind.DEADLINE, e.kind(), e.getMessage());
             assertTrue(elapsedMillis < 5000, "gave up after " + elapsedMillis + " ms, not after the 10 s timeout");
@@ -219,19 +245,21 @@ class SmtpRelayIT {
 
     @Test
     void aRelayThatAnswersEachStepJustInTimeIsStillCutOffAtTheDeadlineWhileConnecting() throws Exception {
-        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = relayFor(server)) {
             server.on("CONNECT", c -> slowly(null));
             server.on("EHLO", c -> slowly(null));
             server.on("STARTTLS", c -> slowly(null));
             long start = System.nanoTime();
 
-            RelayException e = assertThrows(RelayException.class,
-                    () -> relay.openAhead(Deadline.in(Duration.ofMillis(1000))));
+            RelayException e =
+                    assertThrows(RelayException.class, () -> relay.openAhead(Deadline.in(Duration.ofMillis(1000))));
 
             long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
             assertEquals(Kind.DEADLINE, e.kind(), e.getMessage());
-            assertTrue(elapsedMillis < 1500, "each step took 700 ms of the 1 s, yet it gave up after "
-                    + elapsedMillis + " ms");
+            assertTrue(
+                    elapsedMillis < 1500,
+                    "each step took 700 ms of the 1 s, yet it gave up after " + elapsedMillis + " ms");
         }
     }
 
@@ -246,9 +274,19 @@ class SmtpRelayIT {
     }
 
     static SmtpRelay relayWithConnections(TestRelay server, int connections, Duration fewerFor) {
-        return new SmtpRelay(new RelaySettings("localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000,
-                "example.com", connections), fixed(server.username(), server.password()), SmtpRelay.IDLE_CHECK,
-                Failover.RETURN_AFTER, fewerFor);
+        return new SmtpRelay(
+                new RelaySettings(
+                        "localhost",
+                        server.port(),
+                        RelaySettings.TlsMode.STARTTLS,
+                        2000,
+                        2000,
+                        "example.com",
+                        connections),
+                fixed(server.username(), server.password()),
+                SmtpRelay.IDLE_CHECK,
+                Failover.RETURN_AFTER,
+                fewerFor);
     }
 
     /** Sends {@code count} messages from as many threads at once; returns what the sends threw. */
@@ -287,7 +325,8 @@ class SmtpRelayIT {
     @ParameterizedTest
     @EnumSource(TestRelay.Limit.class)
     void aRelayThatAllowsFewerConnectionsGetsEveryMessageOverTheOnesItAllows(TestRelay.Limit limit) throws Exception {
-        try (RelayLog log = new RelayLog(); TestRelay server = TestRelay.start();
+        try (RelayLog log = new RelayLog();
+                TestRelay server = TestRelay.start();
                 SmtpRelay relay = relayWithConnections(server, 6, SmtpRelay.FEWER_CONNECTIONS_FOR)) {
             server.limit(limit, 2);
             sendOneThenThreeRoundsOfSix(relay);
@@ -295,15 +334,22 @@ class SmtpRelayIT {
             assertEquals(19, server.received().size());
             int refusals = server.refusals(limit);
             assertTrue(refusals >= 1, "the relay refused some");
-            assertTrue(refusals <= 4, "at most one refusal per connection over the limit, not one per message: "
-                    + refusals);
+            assertTrue(
+                    refusals <= 4,
+                    "at most one refusal per connection over the limit, not one per message: " + refusals);
             List<LogRecord> warnings = log.at(Level.WARNING).stream()
-                    .filter(r -> r.getMessage().startsWith("the relay refused one more connection")).toList();
+                    .filter(r -> r.getMessage().startsWith("the relay refused one more connection"))
+                    .toList();
             assertEquals(refusals, warnings.size(), "one warning per refusal");
             Map<String, Object> fields = ((LogFields) warnings.get(0).getParameters()[0]).asMap();
             assertEquals(6, fields.get("configured"));
-            assertTrue(String.valueOf(fields.get("detail")).contains(limit == TestRelay.Limit.SENDING
-                    ? "432 4.3.2 Concurrent connections limit exceeded" : "421"), fields.toString());
+            assertTrue(
+                    String.valueOf(fields.get("detail"))
+                            .contains(
+                                    limit == TestRelay.Limit.SENDING
+                                            ? "432 4.3.2 Concurrent connections limit exceeded"
+                                            : "421"),
+                    fields.toString());
             assertEquals(List.of(), log.at(Level.SEVERE), "a limit is no error an operator must mend");
         }
     }
@@ -315,10 +361,20 @@ class SmtpRelayIT {
      */
     @Test
     void aPrimaryThatAllowsFewerConnectionsKeepsItsMessagesInsteadOfMovingToTheBackup() throws Exception {
-        try (RelayLog log = new RelayLog(); TestRelay primary = TestRelay.start(); TestRelay backup = TestRelay.start();
-                SmtpRelay relay = new SmtpRelay(new RelaySettings(List.of(new RelayAddress("localhost",
-                        primary.port()), new RelayAddress("localhost", backup.port())), RelaySettings.TlsMode.STARTTLS,
-                        2000, 2000, "example.com", 6), fixed(primary.username(), primary.password()))) {
+        try (RelayLog log = new RelayLog();
+                TestRelay primary = TestRelay.start();
+                TestRelay backup = TestRelay.start();
+                SmtpRelay relay = new SmtpRelay(
+                        new RelaySettings(
+                                List.of(
+                                        new RelayAddress("localhost", primary.port()),
+                                        new RelayAddress("localhost", backup.port())),
+                                RelaySettings.TlsMode.STARTTLS,
+                                2000,
+                                2000,
+                                "example.com",
+                                6),
+                        fixed(primary.username(), primary.password()))) {
             primary.limitConnections(2);
             sendOneThenThreeRoundsOfSix(relay);
 
@@ -356,8 +412,7 @@ class SmtpRelayIT {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
         public void close() {
@@ -371,7 +426,8 @@ class SmtpRelayIT {
         try (TestRelay server = TestRelay.start();
                 SmtpRelay relay = relayWithConnections(server, 1, SmtpRelay.FEWER_CONNECTIONS_FOR)) {
             server.limitSending(0);
-            RelayException e = assertThrows(RelayException.class,
+            RelayException e = assertThrows(
+                    RelayException.class,
                     () -> relay.send(TestMessages.simple("first", "ann@example.org"), deadline()));
             server.limitSending(1);
             relay.send(TestMessages.simple("second", "ann@example.org"), deadline());
@@ -409,7 +465,8 @@ class SmtpRelayIT {
         try (TestRelay server = TestRelay.start();
                 SmtpRelay relay = relayWithConnections(server, 2, SmtpRelay.FEWER_CONNECTIONS_FOR)) {
             server.limitConnections(0);
-            RelayException e = assertThrows(RelayException.class,
+            RelayException e = assertThrows(
+                    RelayException.class,
                     () -> relay.send(TestMessages.simple("first", "ann@example.org"), deadline()));
 
             assertTrue(e.connectionLevel(), e.toString());
@@ -418,17 +475,22 @@ class SmtpRelayIT {
     }
 
     static SmtpRelay relayFor(ScriptedRelay server) {
-        return new SmtpRelay(new RelaySettings("localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000,
-                "example.com", 1), fixed("u", "p"));
+        return new SmtpRelay(
+                new RelaySettings(
+                        "localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1),
+                fixed("u", "p"));
     }
 
     @Test
     void pipelinesTheEnvelopeWhenTheRelayOffersIt() throws Exception {
-        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = relayFor(server)) {
             relay.send(TestMessages.simple("a", "ann@example.org", "bob@example.net"), deadline());
             relay.send(TestMessages.simple("b", "carol@example.org"), deadline());
 
-            List<ScriptedRelay.Command> mail = server.commands().stream().filter(c -> c.verb().equals("MAIL")).toList();
+            List<ScriptedRelay.Command> mail = server.commands().stream()
+                    .filter(c -> c.verb().equals("MAIL"))
+                    .toList();
             assertEquals(2, mail.size());
             assertTrue(mail.stream().allMatch(ScriptedRelay.Command::followed), "RCPT and DATA came with MAIL");
             assertEquals(2, server.payloads().size());
@@ -438,7 +500,8 @@ class SmtpRelayIT {
 
     @Test
     void sendsOneCommandAtATimeToARelayWithoutPipelining() throws Exception {
-        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = relayFor(server)) {
             server.extensions("250-scripted.example\r\n250 AUTH PLAIN LOGIN");
             relay.send(TestMessages.simple("a", "ann@example.org", "bob@example.net"), deadline());
 
@@ -450,12 +513,14 @@ class SmtpRelayIT {
     /** Angus closes the connection itself when the RSET after a refused recipient fails: it is not used again. */
     @Test
     void aConnectionAngusClosedAfterARefusedRecipientIsNotUsedAgain() throws Exception {
-        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = relayFor(server)) {
             server.extensions("250-scripted.example\r\n250 AUTH PLAIN LOGIN");
             server.on("RCPT", c -> c.line().contains("bob@") ? ScriptedRelay.reply("550 5.1.1 unknown") : null);
             server.on("RSET", c -> new ScriptedRelay.Reset());
 
-            RelayException e = assertThrows(RelayException.class,
+            RelayException e = assertThrows(
+                    RelayException.class,
                     () -> relay.send(TestMessages.simple("a", "ann@example.org", "bob@example.net"), deadline()));
             relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
 
@@ -467,10 +532,12 @@ class SmtpRelayIT {
 
     @Test
     void aRefusedRecipientAfterDataWasAcceptedEndsTheConnectionWithoutContent() throws Exception {
-        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = relayFor(server)) {
             server.on("RCPT", c -> c.line().contains("bob@") ? ScriptedRelay.reply("550 5.1.1 unknown") : null);
 
-            RelayException e = assertThrows(RelayException.class,
+            RelayException e = assertThrows(
+                    RelayException.class,
                     () -> relay.send(TestMessages.simple("a", "ann@example.org", "bob@example.net"), deadline()));
             relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
 
@@ -484,12 +551,14 @@ class SmtpRelayIT {
     /** Refused DATA is reported with the relay's own reply to it, not with the reply to the RSET that follows. */
     @Test
     void aRefusedDataIsReportedWithItsOwnReplyAndTheConnectionKept() throws Exception {
-        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
-            server.on("DATA", c -> c.occurrence() == 0 ? ScriptedRelay.reply("554 5.5.1 Error: no valid recipients")
-                    : null);
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = relayFor(server)) {
+            server.on(
+                    "DATA",
+                    c -> c.occurrence() == 0 ? ScriptedRelay.reply("554 5.5.1 Error: no valid recipients") : null);
 
-            RelayException e = assertThrows(RelayException.class,
-                    () -> relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
+            RelayException e = assertThrows(
+                    RelayException.class, () -> relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
             relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
 
             assertEquals(Kind.PERMANENT_REPLY, e.kind());
@@ -503,9 +572,19 @@ class SmtpRelayIT {
     @Test
     void anIdleConnectionIsCheckedWithNoopAndReplacedWhenDead() throws Exception {
         try (ScriptedRelay server = new ScriptedRelay();
-                SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", server.port(),
-                        RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1), fixed("u", "p"),
-                        Duration.ofMillis(200), Failover.RETURN_AFTER, SmtpRelay.FEWER_CONNECTIONS_FOR)) {
+                SmtpRelay relay = new SmtpRelay(
+                        new RelaySettings(
+                                "localhost",
+                                server.port(),
+                                RelaySettings.TlsMode.STARTTLS,
+                                2000,
+                                2000,
+                                "example.com",
+                                1),
+                        fixed("u", "p"),
+                        Duration.ofMillis(200),
+                        Failover.RETURN_AFTER,
+                        SmtpRelay.FEWER_CONNECTIONS_FOR)) {
             relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
             relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
             assertEquals(0, server.count("NOOP"), "a busy connection is not checked");
@@ -524,39 +603,63 @@ class SmtpRelayIT {
 
     @Test
     void logsInWithLoginToARelayThatOffersOnlyTheObsoleteAuthEqualsLogin() throws Exception {
-        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = relayFor(server)) {
             server.extensions("250-scripted.example\r\n250-AUTH=LOGIN\r\n250 SIZE 52428800");
-            server.on("AUTH", c -> ScriptedRelay.reply(c.line().equals("AUTH LOGIN") ? "334 VXNlcm5hbWU6"
-                    : "504 5.5.4 Unrecognized authentication type"));
-            server.on(ScriptedRelay.ANY, c -> c.line().equals(base64("u")) ? ScriptedRelay.reply("334 UGFzc3dvcmQ6")
-                    : c.line().equals(base64("p")) ? ScriptedRelay.reply("235 2.7.0 Authentication successful")
-                    : null);
+            server.on(
+                    "AUTH",
+                    c -> ScriptedRelay.reply(
+                            c.line().equals("AUTH LOGIN")
+                                    ? "334 VXNlcm5hbWU6"
+                                    : "504 5.5.4 Unrecognized authentication type"));
+            server.on(
+                    ScriptedRelay.ANY,
+                    c -> c.line().equals(base64("u"))
+                            ? ScriptedRelay.reply("334 UGFzc3dvcmQ6")
+                            : c.line().equals(base64("p"))
+                                    ? ScriptedRelay.reply("235 2.7.0 Authentication successful")
+                                    : null);
 
             relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
 
-            List<String> login = server.commands().stream().dropWhile(c -> !c.verb().equals("AUTH")).limit(3)
-                    .map(ScriptedRelay.Command::line).toList();
+            List<String> login = server.commands().stream()
+                    .dropWhile(c -> !c.verb().equals("AUTH"))
+                    .limit(3)
+                    .map(ScriptedRelay.Command::line)
+                    .toList();
             assertEquals(List.of("AUTH LOGIN", base64("u"), base64("p")), login);
-            assertTrue(server.commands().stream().filter(c -> login.contains(c.line()))
-                    .allMatch(ScriptedRelay.Command::tls), "credentials only over TLS");
+            assertTrue(
+                    server.commands().stream()
+                            .filter(c -> login.contains(c.line()))
+                            .allMatch(ScriptedRelay.Command::tls),
+                    "credentials only over TLS");
             assertEquals(1, server.payloads().size());
         }
     }
 
     @Test
     void aRelayThatAsksForMoreThanLoginHasIsAnsweredWithACancelAndNotGivenTheMessage() throws Exception {
-        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = relayFor(server)) {
             server.extensions("250-scripted.example\r\n250 AUTH LOGIN");
             server.on("AUTH", c -> ScriptedRelay.reply("334 VXNlcm5hbWU6"));
-            server.on(ScriptedRelay.ANY, c -> c.line().equals("*") ? ScriptedRelay.reply("501 5.7.0 cancelled")
-                    : ScriptedRelay.reply("334 TW9yZTo="));
+            server.on(
+                    ScriptedRelay.ANY,
+                    c -> c.line().equals("*")
+                            ? ScriptedRelay.reply("501 5.7.0 cancelled")
+                            : ScriptedRelay.reply("334 TW9yZTo="));
 
-            RelayException e = assertThrows(RelayException.class,
-                    () -> relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
+            RelayException e = assertThrows(
+                    RelayException.class, () -> relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
 
             assertEquals(Kind.AUTHENTICATION, e.kind());
-            assertEquals(List.of("AUTH LOGIN", base64("u"), base64("p"), "*"), server.commands().stream()
-                    .dropWhile(c -> !c.verb().equals("AUTH")).limit(4).map(ScriptedRelay.Command::line).toList());
+            assertEquals(
+                    List.of("AUTH LOGIN", base64("u"), base64("p"), "*"),
+                    server.commands().stream()
+                            .dropWhile(c -> !c.verb().equals("AUTH"))
+                            .limit(4)
+                            .map(ScriptedRelay.Command::line)
+                            .toList());
             assertEquals(1, server.count("AUTH"), "a protocol mismatch is no refusal: no second login");
             assertEquals(0, server.count("MAIL"));
         }
@@ -565,25 +668,40 @@ class SmtpRelayIT {
     @Test
     void aConnectionOpenedAheadLogsInWhenTheCredentialsAreThere() throws Exception {
         try (ScriptedRelay server = new ScriptedRelay();
-                SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", server.port(),
-                        RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 2), fixed("u", "p"))) {
+                SmtpRelay relay = new SmtpRelay(
+                        new RelaySettings(
+                                "localhost",
+                                server.port(),
+                                RelaySettings.TlsMode.STARTTLS,
+                                2000,
+                                2000,
+                                "example.com",
+                                2),
+                        fixed("u", "p"))) {
             relay.openAhead(deadline());
-            assertEquals(List.of("EHLO", "STARTTLS", "EHLO"), server.commands().stream()
-                    .map(ScriptedRelay.Command::verb).toList(), "open, encrypted, not logged in");
+            assertEquals(
+                    List.of("EHLO", "STARTTLS", "EHLO"),
+                    server.commands().stream().map(ScriptedRelay.Command::verb).toList(),
+                    "open, encrypted, not logged in");
 
             relay.prepare(deadline());
             relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
 
             assertEquals(1, server.connections(), "the connection opened ahead is the one logged in on and used");
-            assertEquals(List.of("AUTH PLAIN " + base64("\0u\0p")), server.commands().stream()
-                    .filter(c -> c.verb().equals("AUTH")).map(ScriptedRelay.Command::line).toList());
+            assertEquals(
+                    List.of("AUTH PLAIN " + base64("\0u\0p")),
+                    server.commands().stream()
+                            .filter(c -> c.verb().equals("AUTH"))
+                            .map(ScriptedRelay.Command::line)
+                            .toList());
             assertEquals(1, server.payloads().size());
         }
     }
 
     @Test
     void aConnectionOpenedAheadThatDiedMeanwhileIsReplacedOnceAtLogin() throws Exception {
-        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = relayFor(server)) {
             server.on("AUTH", c -> c.connection() == 1 ? new ScriptedRelay.Drop() : null);
             relay.openAhead(deadline());
 
@@ -596,11 +714,12 @@ class SmtpRelayIT {
 
     @Test
     void aTemporaryAuthFailureIsNoRefusalAndNoSecondLoginIsTried() throws Exception {
-        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = relayFor(server)) {
             server.on("AUTH", c -> ScriptedRelay.reply("454 4.7.0 Temporary authentication failure"));
 
-            RelayException e = assertThrows(RelayException.class,
-                    () -> relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
+            RelayException e = assertThrows(
+                    RelayException.class, () -> relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
 
             assertEquals(Kind.AUTHENTICATION, e.kind());
             assertEquals(454, e.smtpCode().getAsInt());
@@ -612,11 +731,12 @@ class SmtpRelayIT {
     void noCredentialsGoOutWhileAngusTracesTheProtocol() throws Exception {
         java.util.logging.Logger trace = java.util.logging.Logger.getLogger(
                 dev.relaymail.relay.transport.PipeliningTransport.class.getPackageName() + ".protocol");
-        try (ScriptedRelay server = new ScriptedRelay(); SmtpRelay relay = relayFor(server)) {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = relayFor(server)) {
             trace.setLevel(java.util.logging.Level.FINEST);
 
-            RelayException e = assertThrows(RelayException.class,
-                    () -> relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
+            RelayException e = assertThrows(
+                    RelayException.class, () -> relay.send(TestMessages.simple("a", "ann@example.org"), deadline()));
 
             assertEquals(Kind.AUTHENTICATION, e.kind());
             assertTrue(e.getMessage().contains("trace"), e.getMessage());

@@ -14,22 +14,49 @@ class AttachmentPolicyTest {
     private final AttachmentPolicy defaults = AttachmentPolicy.defaults();
 
     @ParameterizedTest
-    @ValueSource(strings = {"setup.exe", "SETUP.EXE", "invoice.pdf.exe", "invoice.exe.", "invoice.exe . .", "run.bat",
-            "script.js", "macro.vbs", "installer.msi", "shortcut.lnk", "tool.jar", "disk.iso", "page.hta", "x.ps1"})
+    @ValueSource(
+            strings = {
+                "setup.exe",
+                "SETUP.EXE",
+                "invoice.pdf.exe",
+                "invoice.exe.",
+                "invoice.exe . .",
+                "run.bat",
+                "script.js",
+                "macro.vbs",
+                "installer.msi",
+                "shortcut.lnk",
+                "tool.jar",
+                "disk.iso",
+                "page.hta",
+                "x.ps1"
+            })
     void refusesExecutablesByExtension(String filename) {
         assertTrue(defaults.refusal(filename, "application/pdf").isPresent(), filename);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"application/x-msdownload", "application/x-msdownload; name=x",
-            "APPLICATION/JAVA-ARCHIVE", "application/x-sh", "text/javascript"})
+    @ValueSource(
+            strings = {
+                "application/x-msdownload",
+                "application/x-msdownload; name=x",
+                "APPLICATION/JAVA-ARCHIVE",
+                "application/x-sh",
+                "text/javascript"
+            })
     void refusesExecutablesByContentType(String type) {
         assertTrue(defaults.refusal("harmless.pdf", type).isPresent(), type);
     }
 
     @ParameterizedTest
-    @CsvSource({"invoice.pdf, application/pdf", "photo.jpg, image/jpeg", "report.exe.pdf, application/pdf",
-            "notes, text/plain", "data.json, application/json", "archive.zip, application/zip"})
+    @CsvSource({
+        "invoice.pdf, application/pdf",
+        "photo.jpg, image/jpeg",
+        "report.exe.pdf, application/pdf",
+        "notes, text/plain",
+        "data.json, application/json",
+        "archive.zip, application/zip"
+    })
     void allowsOrdinaryFiles(String filename, String type) {
         assertEquals(Optional.empty(), defaults.refusal(filename, type));
     }
@@ -51,8 +78,8 @@ class AttachmentPolicyTest {
 
     @Test
     void refusesMalformedEntries() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> AttachmentPolicy.parse(".exe, exe"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> AttachmentPolicy.parse(".exe, exe"));
         assertTrue(e.getMessage().contains("'exe'"), e.getMessage());
     }
 }

@@ -1,13 +1,5 @@
 package dev.relaymail.request;
 
-import dev.relaymail.core.Attachment;
-import dev.relaymail.core.FieldError;
-import dev.relaymail.core.Header;
-import dev.relaymail.core.MailAddress;
-import dev.relaymail.core.MailException;
-import dev.relaymail.core.RequestRejectedException;
-import dev.relaymail.core.SendRequest;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,6 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.core.Attachment;
+import dev.relaymail.core.FieldError;
+import dev.relaymail.core.Header;
+import dev.relaymail.core.MailAddress;
+import dev.relaymail.core.MailException;
+import dev.relaymail.core.RequestRejectedException;
+import dev.relaymail.core.SendRequest;
 import dev.relaymail.template.MustacheTemplates;
 import dev.relaymail.template.TemplateFiles;
 import dev.relaymail.template.TemplateSource;
@@ -32,8 +31,12 @@ import org.junit.jupiter.api.Test;
 
 class RequestReaderTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final RequestReader reader = new RequestReader(new RequestLimits(3, 1_000_000),
-            Optional.of(MailAddress.parse("Acme <noreply@example.com>")), AttachmentPolicy.defaults(), Set.of("attachments-bucket"), MustacheTemplates.bundled());
+    private final RequestReader reader = new RequestReader(
+            new RequestLimits(3, 1_000_000),
+            Optional.of(MailAddress.parse("Acme <noreply@example.com>")),
+            AttachmentPolicy.defaults(),
+            Set.of("attachments-bucket"),
+            MustacheTemplates.bundled());
 
     private static ObjectNode valid() {
         ObjectNode body = JSON.createObjectNode();
@@ -55,7 +58,9 @@ class RequestReaderTest {
     }
 
     private static void assertField(List<FieldError> errors, String field, String messagePart) {
-        assertTrue(errors.stream().anyMatch(e -> e.field().equals(field) && e.message().contains(messagePart)),
+        assertTrue(
+                errors.stream()
+                        .anyMatch(e -> e.field().equals(field) && e.message().contains(messagePart)),
                 () -> "expected " + field + " ~ '" + messagePart + "' in " + errors);
     }
 
@@ -64,7 +69,9 @@ class RequestReaderTest {
         SendRequest r = read(valid());
         assertEquals("noreply@example.com", r.from().address());
         assertEquals(Optional.of("Acme"), r.from().displayName());
-        assertEquals(List.of("bob@example.net"), r.to().stream().map(MailAddress::address).toList());
+        assertEquals(
+                List.of("bob@example.net"),
+                r.to().stream().map(MailAddress::address).toList());
         assertEquals(Optional.of("Hi Bob"), r.text());
         assertEquals(Optional.empty(), r.html());
     }
@@ -80,8 +87,12 @@ class RequestReaderTest {
         body.put("html", "<p>Hi <img src=\"cid:logo\"></p>");
         ArrayNode attachments = body.putArray("attachments");
         attachments.addObject().put("filename", "a.pdf").put("content", "JVBERg==");
-        attachments.addObject().put("filename", "logo.png").put("contentType", "image/png")
-                .put("content", "iVBO\r\nRw==").put("contentId", "logo");
+        attachments
+                .addObject()
+                .put("filename", "logo.png")
+                .put("contentType", "image/png")
+                .put("content", "iVBO\r\nRw==")
+                .put("contentId", "logo");
         body.putObject("headers").put("X-Campaign", "2026-11").put("List-Unsubscribe", "<https://u.example/x>");
         body.putObject("tags").put("tenant", "acme");
         body.put("idempotencyKey", "order-1");
@@ -95,17 +106,20 @@ class RequestReaderTest {
         assertEquals("audit@example.com", r.bcc().get(0).address());
         assertEquals("support@example.com", r.replyTo().get(0).address());
         assertEquals("application/pdf", r.attachments().get(0).contentType(), "guessed from the file name");
-        assertArrayEquals(Base64.getDecoder().decode("iVBORw=="), r.attachments().get(1).bytes());
+        assertArrayEquals(
+                Base64.getDecoder().decode("iVBORw=="), r.attachments().get(1).bytes());
         assertEquals(Optional.of("logo"), r.attachments().get(1).contentId());
-        assertEquals(List.of(new Header("X-Campaign", "2026-11"), new Header("List-Unsubscribe",
-                "<https://u.example/x>")), r.headers());
+        assertEquals(
+                List.of(new Header("X-Campaign", "2026-11"), new Header("List-Unsubscribe", "<https://u.example/x>")),
+                r.headers());
         assertEquals("acme", r.tags().get("tenant"));
         assertEquals(Optional.of("order-1"), r.idempotencyKey());
     }
 
     @Test
     void refusesBodyThatIsNotJson() {
-        RequestRejectedException e = assertThrows(RequestRejectedException.class,
+        RequestRejectedException e = assertThrows(
+                RequestRejectedException.class,
                 () -> reader.read("{\"to\": ".getBytes(StandardCharsets.UTF_8), Optional.empty()));
         assertField(e.errors(), "body", "not valid JSON: it ends before its value is complete (line 1, column 8)");
     }
@@ -113,39 +127,60 @@ class RequestReaderTest {
     /** The error says where the JSON broke, never what it broke on: that may be the message's text or a secret. */
     @Test
     void saysWhereTheJsonIsBrokenWithoutQuotingIt() {
-        RequestRejectedException e = assertThrows(RequestRejectedException.class, () -> reader.read(
-                "{\"to\": \"b@example.org\",\n \"text\": TopSecretBodyText123 }".getBytes(StandardCharsets.UTF_8),
-                Optional.empty()));
+        RequestRejectedException e = assertThrows(
+                RequestRejectedException.class,
+                () -> reader.read(
+                        "{\"to\": \"b@example.org\",\n \"text\": TopSecretBodyText123 }"
+                                .getBytes(StandardCharsets.UTF_8),
+                        Optional.empty()));
         assertField(e.errors(), "body", "is not valid JSON (line 2, column ");
         assertFalse(e.errors().toString().contains("TopSecret"), e.errors().toString());
     }
 
     @Test
     void refusesEmptyBodyAndNonObjects() {
-        assertField(assertThrows(RequestRejectedException.class, () -> reader.read(new byte[0], Optional.empty()))
-                .errors(), "body", "empty");
-        assertField(assertThrows(RequestRejectedException.class, () -> reader.read("[1]".getBytes(
-                StandardCharsets.UTF_8), Optional.empty())).errors(), "body", "JSON object");
+        assertField(
+                assertThrows(RequestRejectedException.class, () -> reader.read(new byte[0], Optional.empty()))
+                        .errors(),
+                "body",
+                "empty");
+        assertField(
+                assertThrows(
+                                RequestRejectedException.class,
+                                () -> reader.read("[1]".getBytes(StandardCharsets.UTF_8), Optional.empty()))
+                        .errors(),
+                "body",
+                "JSON object");
     }
 
     @Test
     void refusesDuplicateKeysAndAnythingAfterTheObject() {
-        assertField(refusedBody("{\"to\":\"a@example.net\",\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\"}"),
-                "body", "is not valid JSON: a field is named twice (line 1, column 27)");
-        assertField(refusedBody("{\"to\":\"a@example.net\",\"subject\":\"s\",\"text\":\"t\"} {\"to\":\"b@x.net\"}"),
-                "body", "is not valid JSON: more follows its value (line 1, column ");
+        assertField(
+                refusedBody("{\"to\":\"a@example.net\",\"to\":\"b@example.net\",\"subject\":\"s\",\"text\":\"t\"}"),
+                "body",
+                "is not valid JSON: a field is named twice (line 1, column 27)");
+        assertField(
+                refusedBody("{\"to\":\"a@example.net\",\"subject\":\"s\",\"text\":\"t\"} {\"to\":\"b@x.net\"}"),
+                "body",
+                "is not valid JSON: more follows its value (line 1, column ");
     }
 
     private List<FieldError> refusedBody(String body) {
-        return assertThrows(RequestRejectedException.class,
-                () -> reader.read(body.getBytes(StandardCharsets.UTF_8), Optional.empty())).errors();
+        return assertThrows(
+                        RequestRejectedException.class,
+                        () -> reader.read(body.getBytes(StandardCharsets.UTF_8), Optional.empty()))
+                .errors();
     }
 
     @Test
     void refusesUnknownFieldsAtTopLevelAndInAttachments() {
         List<FieldError> errors = errors(b -> {
             b.put("subjekt", "typo");
-            b.putArray("attachments").addObject().put("filename", "a.txt").put("content", "YQ==").put("name", "x");
+            b.putArray("attachments")
+                    .addObject()
+                    .put("filename", "a.txt")
+                    .put("content", "YQ==")
+                    .put("name", "x");
         });
         assertField(errors, "subjekt", "unknown field");
         assertField(errors, "attachments[0].name", "unknown field");
@@ -153,9 +188,14 @@ class RequestReaderTest {
 
     @Test
     void requiresASenderWhenNoDefaultIsConfigured() {
-        RequestReader noDefault = new RequestReader(new RequestLimits(3, 1_000_000), Optional.empty(),
-                AttachmentPolicy.defaults(), Set.of("attachments-bucket"), MustacheTemplates.bundled());
-        RequestRejectedException e = assertThrows(RequestRejectedException.class,
+        RequestReader noDefault = new RequestReader(
+                new RequestLimits(3, 1_000_000),
+                Optional.empty(),
+                AttachmentPolicy.defaults(),
+                Set.of("attachments-bucket"),
+                MustacheTemplates.bundled());
+        RequestRejectedException e = assertThrows(
+                RequestRejectedException.class,
                 () -> noDefault.read(valid().toString().getBytes(StandardCharsets.UTF_8), Optional.empty()));
         assertField(e.errors(), "from", "DEFAULT_FROM");
     }
@@ -187,10 +227,13 @@ class RequestReaderTest {
         atLimit.putArray("cc").add("c1@example.net");
         atLimit.putArray("bcc").add("b1@example.net");
         assertEquals(3, read(atLimit).envelopeRecipients().size());
-        assertField(errors(b -> {
-            b.putArray("cc").add("c1@example.net").add("c2@example.net");
-            b.putArray("bcc").add("b1@example.net");
-        }), "to", "too many recipients: 4 (limit 3");
+        assertField(
+                errors(b -> {
+                    b.putArray("cc").add("c1@example.net").add("c2@example.net");
+                    b.putArray("bcc").add("b1@example.net");
+                }),
+                "to",
+                "too many recipients: 4 (limit 3");
     }
 
     @Test
@@ -235,8 +278,14 @@ class RequestReaderTest {
 
     @Test
     void inlinePartsNeedHtmlAndUniqueContentIds() {
-        assertField(errors(b -> b.putArray("attachments").addObject().put("filename", "l.png").put("content", "YQ==")
-                .put("contentId", "logo")), "attachments[0].contentId", "html");
+        assertField(
+                errors(b -> b.putArray("attachments")
+                        .addObject()
+                        .put("filename", "l.png")
+                        .put("content", "YQ==")
+                        .put("contentId", "logo")),
+                "attachments[0].contentId",
+                "html");
         List<FieldError> errors = errors(b -> {
             b.put("html", "<img src=cid:logo>");
             ArrayNode a = b.putArray("attachments");
@@ -250,9 +299,14 @@ class RequestReaderTest {
 
     @Test
     void allowsOnlyXHeadersAndTheListedOnes() {
-        List<FieldError> errors = errors(b -> b.putObject("headers").put("From", "ceo@example.com")
-                .put("Bcc", "x@example.org").put("Content-Type", "text/html").put("Message-ID", "<x@y>")
-                .put("Received", "from evil").put("X-", "empty custom name").put("X Bad", "space"));
+        List<FieldError> errors = errors(b -> b.putObject("headers")
+                .put("From", "ceo@example.com")
+                .put("Bcc", "x@example.org")
+                .put("Content-Type", "text/html")
+                .put("Message-ID", "<x@y>")
+                .put("Received", "from evil")
+                .put("X-", "empty custom name")
+                .put("X Bad", "space"));
         for (String name : List.of("From", "Bcc", "Content-Type", "Message-ID", "Received", "X-")) {
             assertField(errors, "headers." + name, "not allowed");
         }
@@ -261,10 +315,14 @@ class RequestReaderTest {
 
     @Test
     void refusesControlCharactersAndNonAsciiInHeaderValues() {
-        assertField(errors(b -> b.putObject("headers").put("X-Tag", "a\r\nBcc: victim@example.org")),
-                "headers.X-Tag", "control");
-        assertField(errors(b -> b.putObject("headers").put("List-Id", "Liste <liste.münchen.example>")),
-                "headers.List-Id", "printable ASCII");
+        assertField(
+                errors(b -> b.putObject("headers").put("X-Tag", "a\r\nBcc: victim@example.org")),
+                "headers.X-Tag",
+                "control");
+        assertField(
+                errors(b -> b.putObject("headers").put("List-Id", "Liste <liste.münchen.example>")),
+                "headers.List-Id",
+                "printable ASCII");
         assertField(errors(b -> b.putObject("headers").put("X-A", "1").put("x-a", "2")), "headers.x-a", "twice");
         assertField(errors(b -> b.putObject("headers").put("X-A", 1)), "headers.X-A", "string");
     }
@@ -282,11 +340,14 @@ class RequestReaderTest {
         assertField(errors(b -> b.put("idempotencyKey", "")), "idempotencyKey", "printable ASCII");
         assertField(errors(b -> b.put("idempotencyKey", "ключ")), "idempotencyKey", "printable ASCII");
         ObjectNode both = valid().put("idempotencyKey", "a");
-        RequestRejectedException e = assertThrows(RequestRejectedException.class, () -> reader.read(
-                both.toString().getBytes(StandardCharsets.UTF_8), Optional.of("b")));
+        RequestRejectedException e = assertThrows(
+                RequestRejectedException.class,
+                () -> reader.read(both.toString().getBytes(StandardCharsets.UTF_8), Optional.of("b")));
         assertField(e.errors(), "idempotencyKey", "differs from the Idempotency-Key header");
-        assertEquals(Optional.of("h"), reader.read(valid().toString().getBytes(StandardCharsets.UTF_8),
-                Optional.of("h")).idempotencyKey());
+        assertEquals(
+                Optional.of("h"),
+                reader.read(valid().toString().getBytes(StandardCharsets.UTF_8), Optional.of("h"))
+                        .idempotencyKey());
     }
 
     @Test
@@ -296,7 +357,9 @@ class RequestReaderTest {
             b.put("to", "broken");
             b.put("unknown", 1);
         });
-        assertEquals(List.of("unknown", "to", "subject"), errors.stream().map(FieldError::field).toList());
+        assertEquals(
+                List.of("unknown", "to", "subject"),
+                errors.stream().map(FieldError::field).toList());
     }
 
     @Test
@@ -305,7 +368,9 @@ class RequestReaderTest {
             ArrayNode a = b.putArray("attachments");
             a.addObject().put("filename", "invoice.pdf").put("content", "YQ==");
             a.addObject().put("filename", "invoice.pdf.exe").put("content", "YQ==");
-            a.addObject().put("filename", "tool.bin").put("contentType", "application/x-msdownload")
+            a.addObject()
+                    .put("filename", "tool.bin")
+                    .put("contentType", "application/x-msdownload")
                     .put("content", "YQ==");
             a.addObject().put("filename", "invoice.exe\u0301").put("content", "YQ==");
         });
@@ -320,9 +385,13 @@ class RequestReaderTest {
     void refusesContentTypesThatNameTheFileOrAreNotPlainAscii() {
         List<FieldError> errors = errors(b -> {
             ArrayNode a = b.putArray("attachments");
-            for (String type : List.of("application/pdf; name=evil.exe", "application/octet-stream; name*=UTF-8''e.exe",
-                    "application/pdf; FILENAME=\"e.exe\"", "application/pdf; x=\"\u00e9\u4e2d\"",
-                    "application/pdf; x=" + "c".repeat(300), "text/calendar; method=REQUEST; charset=UTF-8")) {
+            for (String type : List.of(
+                    "application/pdf; name=evil.exe",
+                    "application/octet-stream; name*=UTF-8''e.exe",
+                    "application/pdf; FILENAME=\"e.exe\"",
+                    "application/pdf; x=\"\u00e9\u4e2d\"",
+                    "application/pdf; x=" + "c".repeat(300),
+                    "text/calendar; method=REQUEST; charset=UTF-8")) {
                 a.addObject().put("filename", "f.pdf").put("content", "YQ==").put("contentType", type);
             }
         });
@@ -349,7 +418,8 @@ class RequestReaderTest {
 
     @Test
     void acceptsASubjectOf998Characters() throws Exception {
-        assertEquals(998, read(valid().put("subject", "s".repeat(998))).subject().length());
+        assertEquals(
+                998, read(valid().put("subject", "s".repeat(998))).subject().length());
     }
 
     @Test
@@ -357,7 +427,10 @@ class RequestReaderTest {
         ObjectNode body = valid();
         body.remove(List.of("subject", "text"));
         body.put("template", "password-reset");
-        body.putObject("data").put("name", "Bob").put("product", "Acme").put("validMinutes", 15)
+        body.putObject("data")
+                .put("name", "Bob")
+                .put("product", "Acme")
+                .put("validMinutes", 15)
                 .put("resetUrl", "https://app.example.com/r/1");
 
         SendRequest r = read(body);
@@ -387,17 +460,27 @@ class RequestReaderTest {
     @Test
     void refusesBadTemplateNamesDataAndSubjectsRenderedWithLineBreaks() {
         Consumer<ObjectNode> templated = b -> b.remove(List.of("subject", "text"));
-        assertField(errors(templated.andThen(b -> b.put("template", "../etc/passwd"))), "template",
+        assertField(
+                errors(templated.andThen(b -> b.put("template", "../etc/passwd"))),
+                "template",
                 "must be a template name");
-        assertField(errors(templated.andThen(b -> b.put("template", "welcome").put("data", "x"))), "data",
+        assertField(
+                errors(templated.andThen(b -> b.put("template", "welcome").put("data", "x"))),
+                "data",
                 "must be an object");
         assertField(errors(templated.andThen(b -> b.putObject("data"))), "template", "is required with data");
         assertField(errors(templated.andThen(b -> b.put("template", "nope"))), "template", "no template named nope");
-        assertField(errors(templated.andThen(b -> {
-            b.put("template", "password-reset");
-            b.putObject("data").put("name", "Bob").put("product", "Acme\r\nBcc: victim@example.org")
-                    .put("validMinutes", 15).put("resetUrl", "https://app.example.com/r/1");
-        })), "subject", "control characters (CR, LF, NUL, …) (rendered from template password-reset)");
+        assertField(
+                errors(templated.andThen(b -> {
+                    b.put("template", "password-reset");
+                    b.putObject("data")
+                            .put("name", "Bob")
+                            .put("product", "Acme\r\nBcc: victim@example.org")
+                            .put("validMinutes", 15)
+                            .put("resetUrl", "https://app.example.com/r/1");
+                })),
+                "subject",
+                "control characters (CR, LF, NUL, …) (rendered from template password-reset)");
     }
 
     @Test
@@ -405,11 +488,12 @@ class RequestReaderTest {
         TemplateSource conditional = new TemplateSource() {
             @Override
             public Optional<String> read(String name, String file) {
-                return Optional.of(switch (file) {
-                    case TemplateFiles.SUBJECT -> "Hi";
-                    case TemplateFiles.HTML -> "{{#offer}}<p>{{offer}}</p>{{/offer}}";
-                    default -> "{{#offer}}{{offer}}{{/offer}}";
-                });
+                return Optional.of(
+                        switch (file) {
+                            case TemplateFiles.SUBJECT -> "Hi";
+                            case TemplateFiles.HTML -> "{{#offer}}<p>{{offer}}</p>{{/offer}}";
+                            default -> "{{#offer}}{{offer}}{{/offer}}";
+                        });
             }
 
             @Override
@@ -417,14 +501,18 @@ class RequestReaderTest {
                 return "test templates";
             }
         };
-        RequestReader templated = new RequestReader(new RequestLimits(3, 1_000_000), Optional.empty(),
-                AttachmentPolicy.defaults(), Set.of(), new MustacheTemplates(List.of(conditional), Duration.ZERO,
-                        Clock.systemUTC()));
+        RequestReader templated = new RequestReader(
+                new RequestLimits(3, 1_000_000),
+                Optional.empty(),
+                AttachmentPolicy.defaults(),
+                Set.of(),
+                new MustacheTemplates(List.of(conditional), Duration.ZERO, Clock.systemUTC()));
         ObjectNode body = valid();
         body.remove(List.of("subject", "text", "html"));
         body.put("template", "offer").putObject("data").putNull("offer");
 
-        RequestRejectedException e = assertThrows(RequestRejectedException.class,
+        RequestRejectedException e = assertThrows(
+                RequestRejectedException.class,
                 () -> templated.read(body.toString().getBytes(StandardCharsets.UTF_8), Optional.empty()));
         assertField(e.errors(), "data", "renders an empty message");
     }
@@ -433,8 +521,8 @@ class RequestReaderTest {
     void refusesABatchIdempotencyKeyAsAMessageKeyIsRefused() {
         byte[] batch = "{\"messages\": [{}]}".getBytes(StandardCharsets.UTF_8);
         for (String key : List.of("", "a\r\nb", "x".repeat(257))) {
-            RequestRejectedException e = assertThrows(RequestRejectedException.class,
-                    () -> reader.readBatch(batch, Optional.of(key)));
+            RequestRejectedException e =
+                    assertThrows(RequestRejectedException.class, () -> reader.readBatch(batch, Optional.of(key)));
             assertField(e.errors(), "Idempotency-Key", "printable ASCII");
         }
     }
@@ -442,12 +530,17 @@ class RequestReaderTest {
     @Test
     void turnsUnsubscribeIntoOneClickListUnsubscribeHeaders() throws Exception {
         ObjectNode body = valid();
-        body.putObject("unsubscribe").put("url", "https://example.com/u?t=abc%2C1").put("mailto", "unsub@example.com");
+        body.putObject("unsubscribe")
+                .put("url", "https://example.com/u?t=abc%2C1")
+                .put("mailto", "unsub@example.com");
 
         List<Header> headers = read(body).headers();
 
-        assertEquals(List.of(new Header("List-Unsubscribe", "<https://example.com/u?t=abc%2C1>, <mailto:unsub@example.com>"),
-                new Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")), headers);
+        assertEquals(
+                List.of(
+                        new Header("List-Unsubscribe", "<https://example.com/u?t=abc%2C1>, <mailto:unsub@example.com>"),
+                        new Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")),
+                headers);
     }
 
     @Test
@@ -455,28 +548,45 @@ class RequestReaderTest {
         ObjectNode body = valid();
         body.putObject("unsubscribe").put("mailto", "unsub@example.com");
 
-        assertEquals(List.of(new Header("List-Unsubscribe", "<mailto:unsub@example.com>")), read(body).headers());
+        assertEquals(
+                List.of(new Header("List-Unsubscribe", "<mailto:unsub@example.com>")),
+                read(body).headers());
     }
 
     @Test
     void refusesUnsubscribeTargetsThatAreNotSafe() {
-        assertField(errors(b -> b.putObject("unsubscribe").put("url", "http://example.com/u")), "unsubscribe.url",
+        assertField(
+                errors(b -> b.putObject("unsubscribe").put("url", "http://example.com/u")),
+                "unsubscribe.url",
                 "https://");
-        assertField(errors(b -> b.putObject("unsubscribe").put("url", "https://example.com/u>\r\nBcc: x")),
-                "unsubscribe.url", "ASCII");
-        assertField(errors(b -> b.putObject("unsubscribe").put("url", "https://example.com/a,b")),
-                "unsubscribe.url", "must not contain < > or ,");
-        assertField(errors(b -> b.putObject("unsubscribe").put("url", "https://example.com/" + "u".repeat(900))),
-                "unsubscribe.url", "longer than 900");
-        assertField(errors(b -> b.putObject("unsubscribe").put("mailto", "not an address")), "unsubscribe.mailto",
+        assertField(
+                errors(b -> b.putObject("unsubscribe").put("url", "https://example.com/u>\r\nBcc: x")),
+                "unsubscribe.url",
+                "ASCII");
+        assertField(
+                errors(b -> b.putObject("unsubscribe").put("url", "https://example.com/a,b")),
+                "unsubscribe.url",
+                "must not contain < > or ,");
+        assertField(
+                errors(b -> b.putObject("unsubscribe").put("url", "https://example.com/" + "u".repeat(900))),
+                "unsubscribe.url",
+                "longer than 900");
+        assertField(
+                errors(b -> b.putObject("unsubscribe").put("mailto", "not an address")),
+                "unsubscribe.mailto",
                 "not a valid address");
         assertField(errors(b -> b.putObject("unsubscribe")), "unsubscribe", "needs a url");
-        assertField(errors(b -> b.putObject("unsubscribe").put("link", "https://example.com/")),
-                "unsubscribe.link", "unknown field");
-        assertField(errors(b -> {
-            b.putObject("unsubscribe").put("mailto", "unsub@example.com");
-            b.putObject("headers").put("List-Unsubscribe", "<mailto:other@example.com>");
-        }), "headers.List-Unsubscribe", "is set by unsubscribe");
+        assertField(
+                errors(b -> b.putObject("unsubscribe").put("link", "https://example.com/")),
+                "unsubscribe.link",
+                "unknown field");
+        assertField(
+                errors(b -> {
+                    b.putObject("unsubscribe").put("mailto", "unsub@example.com");
+                    b.putObject("headers").put("List-Unsubscribe", "<mailto:other@example.com>");
+                }),
+                "headers.List-Unsubscribe",
+                "is set by unsubscribe");
     }
 
     @Test
@@ -493,23 +603,40 @@ class RequestReaderTest {
 
     @Test
     void refusesReferencesOutsideTheAllowedBucketsOrWithContentToo() {
-        assertField(errors(b -> b.putArray("attachments").addObject().put("s3", "s3://other-bucket/a.pdf")),
-                "attachments[0].s3", "bucket other-bucket is not one the function may read (ATTACHMENT_BUCKETS)");
-        assertField(errors(b -> b.putArray("attachments").addObject().put("s3", "https://example.com/a.pdf")),
-                "attachments[0].s3", "must be an S3 address");
-        assertField(errors(b -> b.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/a.pdf")
-                .put("content", "YQ==")), "attachments[0]", "either content or s3");
-        assertField(errors(b -> b.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/run.exe")),
-                "attachments[0]", ".exe");
-        assertField(errors(b -> b.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/dir/")),
-                "attachments[0].filename", "is required");
+        assertField(
+                errors(b -> b.putArray("attachments").addObject().put("s3", "s3://other-bucket/a.pdf")),
+                "attachments[0].s3",
+                "bucket other-bucket is not one the function may read (ATTACHMENT_BUCKETS)");
+        assertField(
+                errors(b -> b.putArray("attachments").addObject().put("s3", "https://example.com/a.pdf")),
+                "attachments[0].s3",
+                "must be an S3 address");
+        assertField(
+                errors(b -> b.putArray("attachments")
+                        .addObject()
+                        .put("s3", "s3://attachments-bucket/a.pdf")
+                        .put("content", "YQ==")),
+                "attachments[0]",
+                "either content or s3");
+        assertField(
+                errors(b -> b.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/run.exe")),
+                "attachments[0]",
+                ".exe");
+        assertField(
+                errors(b -> b.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/dir/")),
+                "attachments[0].filename",
+                "is required");
 
-        RequestReader noBuckets = new RequestReader(new RequestLimits(3, 1_000_000), Optional.empty(),
-                AttachmentPolicy.defaults(), Set.of(), MustacheTemplates.bundled());
+        RequestReader noBuckets = new RequestReader(
+                new RequestLimits(3, 1_000_000),
+                Optional.empty(),
+                AttachmentPolicy.defaults(),
+                Set.of(),
+                MustacheTemplates.bundled());
         ObjectNode body = valid().put("from", "a@example.com");
         body.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/a.pdf");
-        RequestRejectedException e = assertThrows(RequestRejectedException.class,
-                () -> noBuckets.read(body.toString(), Optional.empty()));
+        RequestRejectedException e =
+                assertThrows(RequestRejectedException.class, () -> noBuckets.read(body.toString(), Optional.empty()));
         assertField(e.errors(), "attachments[0].s3", "not enabled (ATTACHMENT_BUCKETS is empty)");
     }
 }

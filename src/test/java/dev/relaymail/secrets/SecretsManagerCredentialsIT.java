@@ -34,10 +34,12 @@ class SecretsManagerCredentialsIT {
 
     /** The two ways of reading the secret. */
     enum Reader {
-        SIGNED, SDK;
+        SIGNED,
+        SDK;
 
         SecretsManagerCredentials credentials(String secretId) {
-            SecretReader reader = this == SIGNED ? SignedSecretReader.fromEnvironment(System.getenv()).orElseThrow()
+            SecretReader reader = this == SIGNED
+                    ? SignedSecretReader.fromEnvironment(System.getenv()).orElseThrow()
                     : new SdkSecretReader(Moto::secretsManager);
             return new SecretsManagerCredentials(reader, secretId);
         }
@@ -79,7 +81,8 @@ class SecretsManagerCredentialsIT {
     @EnumSource(Reader.class)
     void aMalformedSecretIsRefusedWithoutShowingIt(Reader reader) {
         String id = createSecret("{\"user\": \"relay-user\", \"pass\": \"TOP-SECRET-VALUE\"}");
-        RelayException e = assertThrows(RelayException.class, () -> reader.credentials(id).current(soon()));
+        RelayException e =
+                assertThrows(RelayException.class, () -> reader.credentials(id).current(soon()));
         assertEquals(RelayException.Kind.CREDENTIALS, e.kind());
         assertFalse(e.getMessage().contains("TOP-SECRET-VALUE"));
     }
@@ -92,13 +95,14 @@ class SecretsManagerCredentialsIT {
             credentials.current(soon());
             // rotation: the relay and the secret get a new password; the container still holds the old one
             server.acceptOnly("rotated-password");
-            secrets.putSecretValue(r -> r.secretId(id)
-                    .secretString("{\"username\": \"relay-user\", \"password\": \"rotated-password\"}"));
+            secrets.putSecretValue(r ->
+                    r.secretId(id).secretString("{\"username\": \"relay-user\", \"password\": \"rotated-password\"}"));
 
-            try (SmtpRelay relay = new SmtpRelay(new RelaySettings("localhost", server.port(),
-                    RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1), credentials)) {
-                relay.send(TestMessages.simple("rotated", "ann@example.org"),
-                        Deadline.in(Duration.ofSeconds(20)));
+            try (SmtpRelay relay = new SmtpRelay(
+                    new RelaySettings(
+                            "localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1),
+                    credentials)) {
+                relay.send(TestMessages.simple("rotated", "ann@example.org"), Deadline.in(Duration.ofSeconds(20)));
             }
 
             assertEquals(2, server.authAttempts(), "535 with the cached password, then success");
@@ -109,14 +113,17 @@ class SecretsManagerCredentialsIT {
     @Test
     void anOAuth2SecretGivesATokenThatIsKeptUntilAMinuteBeforeItExpires() throws Exception {
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.start().expiresIn(3600)) {
-            String id = createSecret(OAuth2Secrets.clientCredentials("mailer@contoso.example",
-                    endpoint.uri().toString(), "c", "s").toString());
+            String id = createSecret(OAuth2Secrets.clientCredentials(
+                            "mailer@contoso.example", endpoint.uri().toString(), "c", "s")
+                    .toString());
             MovableClock clock = new MovableClock();
-            SecretsManagerCredentials credentials = new SecretsManagerCredentials(new SdkSecretReader(() -> secrets), id, clock);
+            SecretsManagerCredentials credentials =
+                    new SecretsManagerCredentials(new SdkSecretReader(() -> secrets), id, clock);
 
             Credentials first = credentials.current(soon());
-            assertEquals(new Credentials("mailer@contoso.example", endpoint.issued().get(0),
-                    Credentials.Kind.OAUTH2_TOKEN), first);
+            assertEquals(
+                    new Credentials("mailer@contoso.example", endpoint.issued().get(0), Credentials.Kind.OAUTH2_TOKEN),
+                    first);
             clock.now = clock.now.plusSeconds(3539);
             assertEquals(first, credentials.current(soon()), "still usable");
             clock.now = clock.now.plusSeconds(1);

@@ -55,19 +55,35 @@ class SignedSecretReaderIT {
     static void aRoleAndASecret() {
         moto = Moto.startChecking(4);
         StaticCredentialsProvider setup = StaticCredentialsProvider.create(AwsBasicCredentials.create("setup", "x"));
-        try (IamClient iam = IamClient.builder().endpointOverride(moto.endpoint()).region(Region.AWS_GLOBAL)
-                .credentialsProvider(setup).httpClient(UrlConnectionHttpClient.create()).build();
-             StsClient sts = StsClient.builder().endpointOverride(moto.endpoint()).region(Region.of(REGION))
-                .credentialsProvider(setup).httpClient(UrlConnectionHttpClient.create()).build();
-             SecretsManagerClient secrets = SecretsManagerClient.builder().endpointOverride(moto.endpoint())
-                .region(Region.of(REGION)).credentialsProvider(setup).httpClient(UrlConnectionHttpClient.create())
-                .build()) {
-            String arn = iam.createRole(r -> r.roleName("relaymail").assumeRolePolicyDocument("{\"Version\":"
-                    + "\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
-                    + "\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}")).role().arn();
-            iam.putRolePolicy(r -> r.roleName("relaymail").policyName("secret").policyDocument("{\"Version\":"
-                    + "\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"
-                    + "\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}]}"));
+        try (IamClient iam = IamClient.builder()
+                        .endpointOverride(moto.endpoint())
+                        .region(Region.AWS_GLOBAL)
+                        .credentialsProvider(setup)
+                        .httpClient(UrlConnectionHttpClient.create())
+                        .build();
+                StsClient sts = StsClient.builder()
+                        .endpointOverride(moto.endpoint())
+                        .region(Region.of(REGION))
+                        .credentialsProvider(setup)
+                        .httpClient(UrlConnectionHttpClient.create())
+                        .build();
+                SecretsManagerClient secrets = SecretsManagerClient.builder()
+                        .endpointOverride(moto.endpoint())
+                        .region(Region.of(REGION))
+                        .credentialsProvider(setup)
+                        .httpClient(UrlConnectionHttpClient.create())
+                        .build()) {
+            String arn = iam.createRole(r -> r.roleName("relaymail")
+                            .assumeRolePolicyDocument("{\"Version\":"
+                                    + "\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
+                                    + "\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}"))
+                    .role()
+                    .arn();
+            iam.putRolePolicy(r -> r.roleName("relaymail")
+                    .policyName("secret")
+                    .policyDocument("{\"Version\":"
+                            + "\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"
+                            + "\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}]}"));
             role = sts.assumeRole(r -> r.roleArn(arn).roleSessionName("lambda")).credentials();
             secrets.createSecret(r -> r.name("relaymail/smtp").secretString(SECRET));
         }
@@ -80,8 +96,9 @@ class SignedSecretReaderIT {
 
     @Test
     void readsTheSecretWithARolesTemporaryCredentialsSignedAsAwsChecksThem() throws Exception {
-        SecretReader.SecretValue value = checked(new SigV4.Keys(role.accessKeyId(), role.secretAccessKey(),
-                role.sessionToken())).read("relaymail/smtp", soon());
+        SecretReader.SecretValue value = checked(
+                        new SigV4.Keys(role.accessKeyId(), role.secretAccessKey(), role.sessionToken()))
+                .read("relaymail/smtp", soon());
 
         assertEquals(SECRET, value.secretString());
         assertFalse(value.versionId().isEmpty());
@@ -90,16 +107,20 @@ class SignedSecretReaderIT {
 
     @Test
     void aWrongSecretKeyIsRefusedAsAwsRefusesAForgedSignature() {
-        SecretReader.Unreadable e = assertThrows(SecretReader.Unreadable.class, () -> checked(new SigV4.Keys(
-                role.accessKeyId(), role.secretAccessKey() + "x", role.sessionToken())).read("relaymail/smtp", soon()));
+        SecretReader.Unreadable e = assertThrows(
+                SecretReader.Unreadable.class,
+                () -> checked(new SigV4.Keys(role.accessKeyId(), role.secretAccessKey() + "x", role.sessionToken()))
+                        .read("relaymail/smtp", soon()));
 
         assertTrue(e.getMessage().endsWith("answered HTTP 403 SignatureDoesNotMatch"), e.getMessage());
     }
 
     @Test
     void temporaryCredentialsWithoutTheirSessionTokenAreRefused() {
-        SecretReader.Unreadable e = assertThrows(SecretReader.Unreadable.class, () -> checked(new SigV4.Keys(
-                role.accessKeyId(), role.secretAccessKey(), null)).read("relaymail/smtp", soon()));
+        SecretReader.Unreadable e = assertThrows(
+                SecretReader.Unreadable.class,
+                () -> checked(new SigV4.Keys(role.accessKeyId(), role.secretAccessKey(), null))
+                        .read("relaymail/smtp", soon()));
 
         assertTrue(e.getMessage().contains("answered HTTP 403"), e.getMessage());
     }
@@ -123,8 +144,8 @@ class SignedSecretReaderIT {
     @Test
     void givesUpAfterThreeAttempts() throws Exception {
         try (Scripted service = new Scripted(List.of(new Reply(500, "{\"__type\":\"InternalServiceError\"}")))) {
-            SecretReader.Unreadable e = assertThrows(SecretReader.Unreadable.class,
-                    () -> service.reader().read("relaymail/smtp", soon()));
+            SecretReader.Unreadable e = assertThrows(
+                    SecretReader.Unreadable.class, () -> service.reader().read("relaymail/smtp", soon()));
 
             assertEquals(3, service.requests.size());
             assertTrue(e.getMessage().endsWith("answered HTTP 500 InternalServiceError (3 attempts)"), e.getMessage());
@@ -133,14 +154,15 @@ class SignedSecretReaderIT {
 
     @Test
     void aRefusalIsNotRetriedAndItsMessageIsNotRepeated() throws Exception {
-        try (Scripted service = new Scripted(List.of(new Reply(400, "{\"__type\":\"com.amazonaws.secretsmanager#"
-                + "ResourceNotFoundException\",\"message\":\"no secret TOP-SECRET-NAME\"}")))) {
-            SecretReader.Unreadable e = assertThrows(SecretReader.Unreadable.class,
-                    () -> service.reader().read("relaymail/smtp", soon()));
+        try (Scripted service = new Scripted(List.of(new Reply(
+                400,
+                "{\"__type\":\"com.amazonaws.secretsmanager#"
+                        + "ResourceNotFoundException\",\"message\":\"no secret TOP-SECRET-NAME\"}")))) {
+            SecretReader.Unreadable e = assertThrows(
+                    SecretReader.Unreadable.class, () -> service.reader().read("relaymail/smtp", soon()));
 
             assertEquals(1, service.requests.size());
-            assertTrue(e.getMessage().endsWith("answered HTTP 400 ResourceNotFoundException"),
-                    e.getMessage());
+            assertTrue(e.getMessage().endsWith("answered HTTP 400 ResourceNotFoundException"), e.getMessage());
             assertFalse(e.getMessage().contains("TOP-SECRET-NAME"));
         }
     }
@@ -148,12 +170,19 @@ class SignedSecretReaderIT {
     @Test
     void sendsTheSecretIdAsJsonWhateverItHoldsAndReadsOnlyTheFieldsItNeeds() throws Exception {
         String id = "arn:aws:secretsmanager:eu-central-1:1:secret:a\"b\\c/ü\n";
-        try (Scripted service = new Scripted(List.of(new Reply(200, "{\"ARN\":\"x\",\"SecretBinary\":\"AAE=\","
-                + "\"VersionStages\":[\"AWSCURRENT\"],\"CreatedDate\":1.7E9,\"VersionId\":\"v1\",\"Nested\":{\"SecretString\":"
-                + "\"not this one\"}}")))) {
+        try (Scripted service = new Scripted(List.of(new Reply(
+                200,
+                "{\"ARN\":\"x\",\"SecretBinary\":\"AAE=\","
+                        + "\"VersionStages\":[\"AWSCURRENT\"],\"CreatedDate\":1.7E9,\"VersionId\":\"v1\",\"Nested\":{\"SecretString\":"
+                        + "\"not this one\"}}")))) {
             SecretReader.SecretValue value = service.reader().read(id, soon());
 
-            assertEquals(id, new ObjectMapper().readTree(service.bodies.get(0)).get("SecretId").textValue());
+            assertEquals(
+                    id,
+                    new ObjectMapper()
+                            .readTree(service.bodies.get(0))
+                            .get("SecretId")
+                            .textValue());
             assertEquals(new SecretReader.SecretValue(null, "v1"), value, "a binary secret has no string");
         }
     }
@@ -162,7 +191,8 @@ class SignedSecretReaderIT {
     void aServiceThatDoesNotAnswerIsGivenUpAtTheDeadline() throws Exception {
         try (Scripted service = new Scripted(List.of(new Reply(0, "")))) {
             long start = System.nanoTime();
-            SecretReader.Unreadable e = assertThrows(SecretReader.Unreadable.class,
+            SecretReader.Unreadable e = assertThrows(
+                    SecretReader.Unreadable.class,
                     () -> service.reader().read("relaymail/smtp", Deadline.in(Duration.ofMillis(1500))));
             long tookMillis = (System.nanoTime() - start) / 1_000_000;
 
@@ -175,9 +205,10 @@ class SignedSecretReaderIT {
     @Test
     void aCertificateTheJvmDoesNotTrustIsNotRetried() throws Exception {
         try (Listener service = new Listener(TestRelay.sslContext(TestRelay.Certificate.UNTRUSTED_CA)
-                .getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress()))) {
-            SecretReader.Unreadable e = assertThrows(SecretReader.Unreadable.class,
-                    () -> service.reader().read("relaymail/smtp", soon()));
+                .getServerSocketFactory()
+                .createServerSocket(0, 50, InetAddress.getLoopbackAddress()))) {
+            SecretReader.Unreadable e = assertThrows(
+                    SecretReader.Unreadable.class, () -> service.reader().read("relaymail/smtp", soon()));
 
             assertEquals(1, service.connections.get());
             assertTrue(e.getMessage().contains("TLS handshake"), e.getMessage());
@@ -195,8 +226,8 @@ class SignedSecretReaderIT {
     }
 
     private static SignedSecretReader checked(SigV4.Keys keys) throws IOException {
-        return new SignedSecretReader(new AwsJsonClient(AwsJsonClient.Service.SECRETS_MANAGER, moto.endpoint().toURL(),
-                REGION, keys, Clock.systemUTC()));
+        return new SignedSecretReader(new AwsJsonClient(
+                AwsJsonClient.Service.SECRETS_MANAGER, moto.endpoint().toURL(), REGION, keys, Clock.systemUTC()));
     }
 
     private static Deadline soon() {
@@ -204,8 +235,7 @@ class SignedSecretReaderIT {
     }
 
     /** A status and a body; status 0: no answer at all. */
-    record Reply(int status, String body) {
-    }
+    record Reply(int status, String body) {}
 
     /**
      * An https endpoint that never answers: it counts connections, and closes each after its TLS handshake (which
@@ -235,8 +265,12 @@ class SignedSecretReaderIT {
 
         SignedSecretReader reader() throws IOException {
             URL url = new URL("https://127.0.0.1:" + server.getLocalPort() + "/");
-            return new SignedSecretReader(new AwsJsonClient(AwsJsonClient.Service.SECRETS_MANAGER, url, REGION,
-                    new SigV4.Keys("AKIDEXAMPLE", "secret", null), Clock.systemUTC()));
+            return new SignedSecretReader(new AwsJsonClient(
+                    AwsJsonClient.Service.SECRETS_MANAGER,
+                    url,
+                    REGION,
+                    new SigV4.Keys("AKIDEXAMPLE", "secret", null),
+                    Clock.systemUTC()));
         }
 
         @Override
@@ -274,8 +308,12 @@ class SignedSecretReaderIT {
 
         SignedSecretReader reader() throws IOException {
             URL url = new URL("http://127.0.0.1:" + server.getAddress().getPort() + "/");
-            return new SignedSecretReader(new AwsJsonClient(AwsJsonClient.Service.SECRETS_MANAGER, url, REGION,
-                    new SigV4.Keys("AKIDEXAMPLE", "secret", null), Clock.systemUTC()));
+            return new SignedSecretReader(new AwsJsonClient(
+                    AwsJsonClient.Service.SECRETS_MANAGER,
+                    url,
+                    REGION,
+                    new SigV4.Keys("AKIDEXAMPLE", "secret", null),
+                    Clock.systemUTC()));
         }
 
         @Override

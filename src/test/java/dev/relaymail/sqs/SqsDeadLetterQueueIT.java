@@ -25,22 +25,25 @@ import software.amazon.awssdk.services.sqs.model.Message;
 /** The dead-letter queue in moto_server's SQS, written within the invocation's deadline. */
 class SqsDeadLetterQueueIT {
     private final SqsClient sqs = Moto.sqs();
-    private final String url = sqs.createQueue(r -> r.queueName("dlq-" + UUID.randomUUID())).queueUrl();
+    private final String url =
+            sqs.createQueue(r -> r.queueName("dlq-" + UUID.randomUUID())).queueUrl();
     private final SqsDeadLetterQueue queue = new SqsDeadLetterQueue(Moto::sqs, URI.create(url));
-    private final SqsRecord record = new SqsRecord("m-1", "{\"to\": \"ann@example.org\"}",
-            "arn:aws:sqs:eu-central-1:123456789012:mail", Optional.empty(), 2);
-    private final RelayException reason = new RelayException(RelayException.Kind.PERMANENT_REPLY, 550,
-            "the relay answered 550 5.1.1 unknown");
+    private final SqsRecord record = new SqsRecord(
+            "m-1", "{\"to\": \"ann@example.org\"}", "arn:aws:sqs:eu-central-1:123456789012:mail", Optional.empty(), 2);
+    private final RelayException reason =
+            new RelayException(RelayException.Kind.PERMANENT_REPLY, 550, "the relay answered 550 5.1.1 unknown");
 
     @Test
     void keepsTheBodyAsItCameWithTheReason() throws Exception {
         queue.keep(record, reason, Deadline.in(Duration.ofSeconds(10)));
 
-        List<Message> kept = sqs.receiveMessage(r -> r.queueUrl(url).messageAttributeNames("All")).messages();
+        List<Message> kept = sqs.receiveMessage(r -> r.queueUrl(url).messageAttributeNames("All"))
+                .messages();
         assertEquals(1, kept.size());
         assertEquals(record.body(), kept.get(0).body());
         assertEquals("550", kept.get(0).messageAttributes().get("smtpCode").stringValue());
-        assertEquals("m-1", kept.get(0).messageAttributes().get("sourceMessageId").stringValue());
+        assertEquals(
+                "m-1", kept.get(0).messageAttributes().get("sourceMessageId").stringValue());
     }
 
     /** The write ends with the invocation's time, not with the SDK's own call timeout of 5 s. */
@@ -59,11 +62,14 @@ class SqsDeadLetterQueueIT {
             });
             accepting.setDaemon(true);
             accepting.start();
-            SqsDeadLetterQueue unanswered = new SqsDeadLetterQueue(() -> AwsClients.build(SqsClient.builder()
-                    .endpointOverride(URI.create("http://127.0.0.1:" + silent.getLocalPort()))), URI.create(url));
+            SqsDeadLetterQueue unanswered = new SqsDeadLetterQueue(
+                    () -> AwsClients.build(SqsClient.builder()
+                            .endpointOverride(URI.create("http://127.0.0.1:" + silent.getLocalPort()))),
+                    URI.create(url));
 
             long start = System.nanoTime();
-            assertThrows(DeadLetterQueue.DeadLetterException.class,
+            assertThrows(
+                    DeadLetterQueue.DeadLetterException.class,
                     () -> unanswered.keep(record, reason, Deadline.in(Duration.ofMillis(600))));
             long tookMillis = (System.nanoTime() - start) / 1_000_000;
 
@@ -74,7 +80,8 @@ class SqsDeadLetterQueueIT {
     /** A write that could outlive the invocation is not begun: the record is reported, and kept when it is back. */
     @Test
     void withTooLittleTimeLeftTheRecordIsNotKeptButReported() {
-        DeadLetterQueue.DeadLetterException e = assertThrows(DeadLetterQueue.DeadLetterException.class,
+        DeadLetterQueue.DeadLetterException e = assertThrows(
+                DeadLetterQueue.DeadLetterException.class,
                 () -> queue.keep(record, reason, Deadline.in(SqsDeadLetterQueue.LEAST_TIME.minusMillis(1))));
 
         assertTrue(e.getMessage().startsWith("too little of the invocation was left"), e.getMessage());

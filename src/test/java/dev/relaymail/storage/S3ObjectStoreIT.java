@@ -36,17 +36,23 @@ class S3ObjectStoreIT {
         s3.putObject(r -> r.bucket(bucket).key("a/b.txt"), RequestBody.fromString("twelve bytes"));
 
         assertArrayEquals("twelve bytes".getBytes(), store.read(new StoredObject(bucket, "a/b.txt"), 12, plenty));
-        ReadFailure tooLarge = assertThrows(ReadFailure.class,
-                () -> store.read(new StoredObject(bucket, "a/b.txt"), 11, plenty));
+        ReadFailure tooLarge =
+                assertThrows(ReadFailure.class, () -> store.read(new StoredObject(bucket, "a/b.txt"), 11, plenty));
         assertEquals(ReadFailure.Kind.TOO_LARGE, tooLarge.kind());
     }
 
     @Test
     void saysWhenTheObjectOrItsBucketIsMissing() {
-        assertEquals(ReadFailure.Kind.MISSING, assertThrows(ReadFailure.class,
-                () -> store.read(new StoredObject(bucket, "none"), 100, plenty)).kind());
-        assertEquals(ReadFailure.Kind.MISSING, assertThrows(ReadFailure.class,
-                () -> store.read(new StoredObject("no-such-bucket-here", "none"), 100, plenty)).kind());
+        assertEquals(
+                ReadFailure.Kind.MISSING,
+                assertThrows(ReadFailure.class, () -> store.read(new StoredObject(bucket, "none"), 100, plenty))
+                        .kind());
+        assertEquals(
+                ReadFailure.Kind.MISSING,
+                assertThrows(
+                                ReadFailure.class,
+                                () -> store.read(new StoredObject("no-such-bucket-here", "none"), 100, plenty))
+                        .kind());
     }
 
     @Test
@@ -55,14 +61,18 @@ class S3ObjectStoreIT {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        S3Client unreachable = S3Client.builder().httpClient(UrlConnectionHttpClient.create())
-                .endpointOverride(URI.create("http://127.0.0.1:" + closedPort)).build();
+        S3Client unreachable = S3Client.builder()
+                .httpClient(UrlConnectionHttpClient.create())
+                .endpointOverride(URI.create("http://127.0.0.1:" + closedPort))
+                .build();
 
-        ReadFailure failure = assertThrows(ReadFailure.class, () -> new S3ObjectStore(() -> unreachable)
-                .read(new StoredObject(bucket, "a"), 100, plenty));
+        ReadFailure failure = assertThrows(
+                ReadFailure.class,
+                () -> new S3ObjectStore(() -> unreachable).read(new StoredObject(bucket, "a"), 100, plenty));
 
         assertEquals(ReadFailure.Kind.UNAVAILABLE, failure.kind());
-        assertTrue(failure.getMessage().startsWith("cannot read s3://" + bucket + "/a right now"), failure.getMessage());
+        assertTrue(
+                failure.getMessage().startsWith("cannot read s3://" + bucket + "/a right now"), failure.getMessage());
     }
 
     /**
@@ -75,11 +85,15 @@ class S3ObjectStoreIT {
             Thread cutting = new Thread(() -> answerCutOff(server, 100, 40), "s3-cut-off");
             cutting.setDaemon(true);
             cutting.start();
-            S3Client cutOff = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).forcePathStyle(true)
-                    .endpointOverride(URI.create("http://127.0.0.1:" + server.getLocalPort())).build();
+            S3Client cutOff = S3Client.builder()
+                    .httpClient(UrlConnectionHttpClient.create())
+                    .forcePathStyle(true)
+                    .endpointOverride(URI.create("http://127.0.0.1:" + server.getLocalPort()))
+                    .build();
 
-            ReadFailure failure = assertThrows(ReadFailure.class, () -> new S3ObjectStore(() -> cutOff)
-                    .read(new StoredObject(bucket, "report.pdf"), 1000, plenty));
+            ReadFailure failure = assertThrows(
+                    ReadFailure.class,
+                    () -> new S3ObjectStore(() -> cutOff).read(new StoredObject(bucket, "report.pdf"), 1000, plenty));
 
             assertEquals(ReadFailure.Kind.UNAVAILABLE, failure.kind(), failure.getMessage());
             assertEquals("s3://" + bucket + "/report.pdf ended after 40 of its 100 bytes", failure.getMessage());
@@ -90,14 +104,15 @@ class S3ObjectStoreIT {
     private static void answerCutOff(ServerSocket server, int announced, int sent) {
         while (!server.isClosed()) {
             try (Socket socket = server.accept()) {
-                BufferedReader request = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                        StandardCharsets.ISO_8859_1));
+                BufferedReader request =
+                        new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
                 for (String line = request.readLine(); line != null && !line.isEmpty(); line = request.readLine()) {
                     // the request's headers; what it asks for does not matter
                 }
                 OutputStream out = socket.getOutputStream();
                 out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: " + announced
-                        + "\r\nETag: \"cut\"\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                                + "\r\nETag: \"cut\"\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
                 out.write(new byte[sent]);
                 out.flush();
             } catch (IOException e) {
@@ -108,8 +123,9 @@ class S3ObjectStoreIT {
 
     @Test
     void doesNotStartAReadWithoutTimeToFinishIt() {
-        ReadFailure failure = assertThrows(ReadFailure.class, () -> store.read(new StoredObject(bucket, "a"), 100,
-                Deadline.in(Duration.ofSeconds(3))));
+        ReadFailure failure = assertThrows(
+                ReadFailure.class,
+                () -> store.read(new StoredObject(bucket, "a"), 100, Deadline.in(Duration.ofSeconds(3))));
         assertEquals(ReadFailure.Kind.UNAVAILABLE, failure.kind());
     }
 }

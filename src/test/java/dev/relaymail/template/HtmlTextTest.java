@@ -8,14 +8,16 @@ class HtmlTextTest {
 
     @Test
     void putsBlocksOnTheirOwnLinesAndCollapsesSpace() {
-        assertEquals("Title\n\nFirst   paragraph? No: First paragraph.\n\nSecond\nline\n",
+        assertEquals(
+                "Title\n\nFirst   paragraph? No: First paragraph.\n\nSecond\nline\n",
                 HtmlText.of("<h1>Title</h1>\n<p>First&nbsp;&nbsp; paragraph? No:\n   First   paragraph.</p>"
                         + "<p>Second<br>line</p>"));
     }
 
     @Test
     void writesLinksWithTheirAddressUnlessTheLabelIsTheAddress() {
-        assertEquals("Open the report (https://example.com/r?a=1&b=2) or https://example.com/ or write to "
+        assertEquals(
+                "Open the report (https://example.com/r?a=1&b=2) or https://example.com/ or write to "
                         + "help@example.com.\n",
                 HtmlText.of("Open <a class=\"x\" href=\"https://example.com/r?a=1&amp;b=2\">the report</a> or "
                         + "<a href='https://example.com/'>https://example.com/</a> or write to "
@@ -24,20 +26,25 @@ class HtmlTextTest {
 
     @Test
     void dropsHeadStylesScriptsAndCommentsAndKeepsImageAlternatives() {
-        assertEquals("Hello [logo] world\n", HtmlText.of("<!DOCTYPE html><?xml version=\"1.0\"?><html><head><title>T</title><style>p{color:red}</style>"
-                + "</head><body><!-- hidden --><script>alert(1)</script>Hello <img src=x alt=\"[logo]\"> world"
-                + "</body></html>"));
+        assertEquals(
+                "Hello [logo] world\n",
+                HtmlText.of(
+                        "<!DOCTYPE html><?xml version=\"1.0\"?><html><head><title>T</title><style>p{color:red}</style>"
+                                + "</head><body><!-- hidden --><script>alert(1)</script>Hello <img src=x alt=\"[logo]\"> world"
+                                + "</body></html>"));
     }
 
     @Test
     void marksListItemsAndSeparatesTableCells() {
-        assertEquals("- one\n- two\n\nQty 2\n", HtmlText.of("<ul><li>one</li><li>two</li></ul>"
-                + "<table><tr><td>Qty</td><td>2</td></tr></table>"));
+        assertEquals(
+                "- one\n- two\n\nQty 2\n",
+                HtmlText.of("<ul><li>one</li><li>two</li></ul>" + "<table><tr><td>Qty</td><td>2</td></tr></table>"));
     }
 
     @Test
     void decodesNamedAndNumericEntities() {
-        assertEquals("5 < 6 & \"yes\" — ü € \uFFFD\n", HtmlText.of("5 &lt; 6 &amp; &quot;yes&quot; &mdash; &#252; "
-                + "&#x20AC; &#0;"));
+        assertEquals(
+                "5 < 6 & \"yes\" — ü € \uFFFD\n",
+                HtmlText.of("5 &lt; 6 &amp; &quot;yes&quot; &mdash; &#252; " + "&#x20AC; &#0;"));
     }
 }

@@ -87,8 +87,8 @@ class MustacheTemplatesTest {
 
         assertEquals("Welcome to Acme Cloud, Ada <b>& Co</b>\n", r.subject());
         assertTrue(r.html().contains("<h1>Welcome, Ada &lt;b&gt;&amp; Co&lt;/b&gt;!</h1>"), r.html());
-        assertTrue(r.html().contains("href=\"https://app.example.com/login?from&#x3D;mail&amp;lang&#x3D;en\""),
-                r.html());
+        assertTrue(
+                r.html().contains("href=\"https://app.example.com/login?from&#x3D;mail&amp;lang&#x3D;en\""), r.html());
         assertTrue(r.html().contains("<li>Invite your team</li>"), r.html());
     }
 
@@ -104,11 +104,15 @@ class MustacheTemplatesTest {
 
     @Test
     void usesTheTextTemplateWhenThereIsOne() throws Exception {
-        ObjectNode data = JSON.createObjectNode().put("name", "Ada").put("product", "Acme")
-                .put("validMinutes", 30).put("resetUrl", "https://app.example.com/reset?t=a&b");
+        ObjectNode data = JSON.createObjectNode()
+                .put("name", "Ada")
+                .put("product", "Acme")
+                .put("validMinutes", 30)
+                .put("resetUrl", "https://app.example.com/reset?t=a&b");
         Templates.Rendered r = templates.render("password-reset", data);
 
-        assertTrue(r.text().contains("open this link within 30 minutes:\n\nhttps://app.example.com/reset?t=a&b\n"),
+        assertTrue(
+                r.text().contains("open this link within 30 minutes:\n\nhttps://app.example.com/reset?t=a&b\n"),
                 r.text());
         assertTrue(r.html().contains("reset?t&#x3D;a&amp;b"), r.html());
     }
@@ -118,11 +122,13 @@ class MustacheTemplatesTest {
         ObjectNode data = welcomeData();
         data.remove("name");
 
-        List<FieldError> errors = assertThrows(RequestRejectedException.class,
-                () -> templates.render("welcome", data)).errors();
+        List<FieldError> errors = assertThrows(RequestRejectedException.class, () -> templates.render("welcome", data))
+                .errors();
 
-        assertEquals(List.of(new FieldError("data.name",
-                "is used by template welcome (subject.mustache, line 1) but is not in data")), errors);
+        assertEquals(
+                List.of(new FieldError(
+                        "data.name", "is used by template welcome (subject.mustache, line 1) but is not in data")),
+                errors);
     }
 
     @Test
@@ -130,11 +136,13 @@ class MustacheTemplatesTest {
         ObjectNode data = welcomeData();
         data.remove("loginUrl");
 
-        List<FieldError> errors = assertThrows(RequestRejectedException.class,
-                () -> templates.render("welcome", data)).errors();
+        List<FieldError> errors = assertThrows(RequestRejectedException.class, () -> templates.render("welcome", data))
+                .errors();
 
-        assertEquals(List.of(new FieldError("data.loginUrl",
-                "is used by template welcome (html.mustache, line 12) but is not in data")), errors);
+        assertEquals(
+                List.of(new FieldError(
+                        "data.loginUrl", "is used by template welcome (html.mustache, line 12) but is not in data")),
+                errors);
     }
 
     @Test
@@ -151,21 +159,28 @@ class MustacheTemplatesTest {
 
     @Test
     void refusesAnUnknownTemplateNamingWhereItLooked() {
-        List<FieldError> errors = assertThrows(RequestRejectedException.class,
-                () -> templates.render("no-such-template", welcomeData())).errors();
+        List<FieldError> errors = assertThrows(
+                        RequestRejectedException.class, () -> templates.render("no-such-template", welcomeData()))
+                .errors();
 
         assertEquals("template", errors.get(0).field());
-        assertTrue(errors.get(0).message().contains("no template named no-such-template in the package"),
+        assertTrue(
+                errors.get(0).message().contains("no template named no-such-template in the package"),
                 errors.toString());
     }
 
     @Test
     void reportsABrokenTemplateAsSuch() {
-        List<FieldError> errors = assertThrows(RequestRejectedException.class,
-                () -> templates.render("broken", welcomeData())).errors();
+        List<FieldError> errors = assertThrows(
+                        RequestRejectedException.class, () -> templates.render("broken", welcomeData()))
+                .errors();
 
         assertEquals("template", errors.get(0).field());
-        assertTrue(errors.get(0).message().startsWith("template broken in the package (templates/) cannot be "
-                + "compiled (html.mustache): Section missing close tag 'items'"), errors.toString());
+        assertTrue(
+                errors.get(0)
+                        .message()
+                        .startsWith("template broken in the package (templates/) cannot be "
+                                + "compiled (html.mustache): Section missing close tag 'items'"),
+                errors.toString());
     }
 }

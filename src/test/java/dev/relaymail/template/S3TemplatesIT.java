@@ -21,17 +21,24 @@ class S3TemplatesIT {
     private final S3Client s3 = Moto.s3();
     private final String bucket = Moto.bucket("templates");
     private final SteppingClock clock = new SteppingClock(Instant.parse("2026-11-26T10:00:00Z"));
-    private final MustacheTemplates templates = new MustacheTemplates(List.of(new S3Templates(() -> s3, bucket,
-            "templates/"), new BundledTemplates()), Duration.ofMinutes(5), clock);
+    private final MustacheTemplates templates = new MustacheTemplates(
+            List.of(new S3Templates(() -> s3, bucket, "templates/"), new BundledTemplates()),
+            Duration.ofMinutes(5),
+            clock);
 
     private void put(String name, String subject) {
-        s3.putObject(r -> r.bucket(bucket).key("templates/" + name + "/subject.mustache"), RequestBody.fromString(subject));
-        s3.putObject(r -> r.bucket(bucket).key("templates/" + name + "/html.mustache"),
+        s3.putObject(
+                r -> r.bucket(bucket).key("templates/" + name + "/subject.mustache"), RequestBody.fromString(subject));
+        s3.putObject(
+                r -> r.bucket(bucket).key("templates/" + name + "/html.mustache"),
                 RequestBody.fromString("<p>{{name}}</p>"));
     }
 
     private String subject(String name) throws Exception {
-        ObjectNode data = JSON.createObjectNode().put("name", "Ada").put("product", "Acme").put("email", "a@b.c")
+        ObjectNode data = JSON.createObjectNode()
+                .put("name", "Ada")
+                .put("product", "Acme")
+                .put("email", "a@b.c")
                 .put("loginUrl", "https://example.com/");
         return templates.render(name, data).subject();
     }
@@ -58,7 +65,8 @@ class S3TemplatesIT {
     void usesTheLoadedTemplatePastItsTtlWhileS3FailsAndAsksForARetryWhenNothingIsLoaded() throws Exception {
         put("news", "Cached for {{name}}");
         assertEquals("Cached for Ada", subject("news"));
-        s3.listObjectsV2(r -> r.bucket(bucket)).contents()
+        s3.listObjectsV2(r -> r.bucket(bucket))
+                .contents()
                 .forEach(o -> s3.deleteObject(r -> r.bucket(bucket).key(o.key())));
         s3.deleteBucket(r -> r.bucket(bucket));
         clock.advance(Duration.ofMinutes(10));

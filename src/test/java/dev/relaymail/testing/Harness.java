@@ -1,12 +1,11 @@
 package dev.relaymail.testing;
 
-import dev.relaymail.Components;
-import dev.relaymail.MailHandler;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relaymail.Components;
+import dev.relaymail.MailHandler;
 import dev.relaymail.config.Config;
 import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.SecretsManagerCredentials;
@@ -39,6 +38,7 @@ public final class Harness implements AutoCloseable {
     public final Map<String, String> env = new HashMap<>();
     /** The relay connections of every container made here, closed with the harness. */
     private final List<SmtpRelay> containerRelays = new CopyOnWriteArrayList<>();
+
     private final SqsClient sqs = Moto.sqs();
     private MailHandler handler;
 
@@ -65,7 +65,8 @@ public final class Harness implements AutoCloseable {
         this.relay = relay;
         String secretId = "relaymail/test/" + UUID.randomUUID();
         Moto.secretsManager().createSecret(r -> r.name(secretId).secretString(secret.toString()));
-        deadLetterQueueUrl = sqs.createQueue(r -> r.queueName("dlq-" + UUID.randomUUID())).queueUrl();
+        deadLetterQueueUrl =
+                sqs.createQueue(r -> r.queueName("dlq-" + UUID.randomUUID())).queueUrl();
         env.put("SMTP_HOST", "localhost");
         env.put("SMTP_PORT", Integer.toString(port));
         env.put("SMTP_SECRET_ID", secretId);
@@ -138,8 +139,11 @@ public final class Harness implements AutoCloseable {
 
     /** Every message now in the dead-letter queue, with its attributes. */
     public List<Message> deadLetters() {
-        return sqs.receiveMessage(r -> r.queueUrl(deadLetterQueueUrl).maxNumberOfMessages(10)
-                .messageAttributeNames("All").waitTimeSeconds(0)).messages();
+        return sqs.receiveMessage(r -> r.queueUrl(deadLetterQueueUrl)
+                        .maxNumberOfMessages(10)
+                        .messageAttributeNames("All")
+                        .waitTimeSeconds(0))
+                .messages();
     }
 
     public static JsonNode sample(String name) {

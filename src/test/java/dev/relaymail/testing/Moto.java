@@ -13,12 +13,12 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -29,8 +29,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public final class Moto {
     private static URI endpoint;
 
-    private Moto() {
-    }
+    private Moto() {}
 
     public static synchronized URI endpoint() {
         if (endpoint == null) {
@@ -51,7 +50,9 @@ public final class Moto {
     /** A Secrets Manager client configured the standard way (region, endpoint and keys from the environment). */
     public static SecretsManagerClient secretsManager() {
         endpoint();
-        return SecretsManagerClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
+        return SecretsManagerClient.builder()
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
     }
 
     public static SqsClient sqs() {
@@ -61,7 +62,9 @@ public final class Moto {
 
     public static DynamoDbClient dynamoDb() {
         endpoint();
-        return DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create()).build();
+        return DynamoDbClient.builder()
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
     }
 
     public static S3Client s3() {
@@ -92,7 +95,8 @@ public final class Moto {
     public static String idempotencyTable() {
         String table = "idempotency-" + java.util.UUID.randomUUID();
         DynamoDbClient dynamo = dynamoDb();
-        dynamo.createTable(r -> r.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
+        dynamo.createTable(r -> r.tableName(table)
+                .billingMode(BillingMode.PAY_PER_REQUEST)
                 .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S))
                 .keySchema(k -> k.attributeName("id").keyType(KeyType.HASH)));
         dynamo.updateTimeToLive(r -> r.tableName(table)
@@ -130,8 +134,10 @@ public final class Moto {
     private static Process start(URI uri, Map<String, String> env) {
         try {
             Path log = Files.createTempFile("moto-server", ".log");
-            ProcessBuilder builder = new ProcessBuilder("moto_server", "-H", uri.getHost(), "-p",
-                    Integer.toString(uri.getPort())).redirectErrorStream(true).redirectOutput(log.toFile());
+            ProcessBuilder builder = new ProcessBuilder(
+                            "moto_server", "-H", uri.getHost(), "-p", Integer.toString(uri.getPort()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
             builder.environment().putAll(env);
             Process moto = builder.start();
             Instant until = Instant.now().plus(Duration.ofSeconds(30));
@@ -144,7 +150,8 @@ public final class Moto {
             }
             return moto;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot start moto_server (is it installed? pip install 'moto[server]')", e);
+            throw new IllegalStateException(
+                    "cannot start moto_server (is it installed? pip install 'moto[server]')", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting moto_server", e);

@@ -10,14 +10,17 @@ import java.net.URI;
  * Each comes without a {@code scope}; add one with {@code put("scope", …)}.
  */
 public final class OAuth2Secrets {
-    private OAuth2Secrets() {
-    }
+    private OAuth2Secrets() {}
 
     /** A client-credentials secret; the endpoint is a string so that a test can give one that is not a URL. */
-    public static ObjectNode clientCredentials(String username, String tokenEndpoint, String clientId,
-            String clientSecret) {
-        return JsonNodeFactory.instance.objectNode().put("username", username).put("tokenEndpoint", tokenEndpoint)
-                .put("clientId", clientId).put("clientSecret", clientSecret);
+    public static ObjectNode clientCredentials(
+            String username, String tokenEndpoint, String clientId, String clientSecret) {
+        return JsonNodeFactory.instance
+                .objectNode()
+                .put("username", username)
+                .put("tokenEndpoint", tokenEndpoint)
+                .put("clientId", clientId)
+                .put("clientSecret", clientSecret);
     }
 
     /** A secret holding the account's key file, whose token endpoint is {@code tokenUri}. */

@@ -29,46 +29,37 @@ import javax.net.ssl.SSLSocket;
 public final class ScriptedRelay implements AutoCloseable {
 
     /** What the server does in answer to a command. */
-    public sealed interface Reply permits Line, Silence, Drop, Reset, Raw, DropDuringData, BrokenTls {
-    }
+    public sealed interface Reply permits Line, Silence, Drop, Reset, Raw, DropDuringData, BrokenTls {}
 
     /** One reply; several lines may be given separated by CRLF. */
-    public record Line(String text) implements Reply {
-    }
+    public record Line(String text) implements Reply {}
 
     /** Never answer, keep the connection open. */
-    public record Silence() implements Reply {
-    }
+    public record Silence() implements Reply {}
 
     /** Close the connection without answering. */
-    public record Drop() implements Reply {
-    }
+    public record Drop() implements Reply {}
 
     /** Reset the connection (TCP RST) without answering: the client's next read fails instead of ending. */
-    public record Reset() implements Reply {
-    }
+    public record Reset() implements Reply {}
 
     /** Answer DATA with 354, read a few bytes of the message, then close the connection. */
-    public record DropDuringData() implements Reply {
-    }
+    public record DropDuringData() implements Reply {}
 
     /**
      * Write, under TLS, bytes that are no valid TLS record (as a failing TLS-terminating proxy might), then close: the
      * client's TLS layer fails where it expected the reply.
      */
-    public record BrokenTls() implements Reply {
-    }
+    public record BrokenTls() implements Reply {}
 
     /** Write these bytes exactly. */
-    public record Raw(byte[] bytes) implements Reply {
-    }
+    public record Raw(byte[] bytes) implements Reply {}
 
     /**
      * A command as the server saw it, with how often its verb has been seen on the whole server before, and whether
      * more input had already arrived behind it (the client pipelined).
      */
-    public record Command(String line, String verb, int connection, int occurrence, boolean tls, boolean followed) {
-    }
+    public record Command(String line, String verb, int connection, int occurrence, boolean tls, boolean followed) {}
 
     public static Line reply(String text) {
         return new Line(text);
@@ -76,8 +67,9 @@ public final class ScriptedRelay implements AutoCloseable {
 
     /** The verb of {@link #on} for every line that is not a command: the lines of an AUTH exchange, for one. */
     public static final String ANY = "*";
-    private static final Set<String> VERBS = Set.of("CONNECT", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT",
-            "DATA", "DOT", "RSET", "NOOP", "QUIT");
+
+    private static final Set<String> VERBS = Set.of(
+            "CONNECT", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "DOT", "RSET", "NOOP", "QUIT");
 
     private final ServerSocket server;
     private final SSLContext tls;
@@ -89,8 +81,8 @@ public final class ScriptedRelay implements AutoCloseable {
     private final Map<Command, byte[]> dataOfDots = new ConcurrentHashMap<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
-    private volatile String extensions = "250-scripted.example\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n"
-            + "250-8BITMIME\r\n250 SIZE 52428800";
+    private volatile String extensions =
+            "250-scripted.example\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n" + "250-8BITMIME\r\n250 SIZE 52428800";
 
     public ScriptedRelay() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -171,8 +163,11 @@ public final class ScriptedRelay implements AutoCloseable {
         Socket socket = plain;
         boolean secure = false;
         try {
-            if (!answer(socket, decide(new Command("", "CONNECT", connection, next("CONNECT"), false, false),
-                    reply("220 scripted.example ESMTP")))) {
+            if (!answer(
+                    socket,
+                    decide(
+                            new Command("", "CONNECT", connection, next("CONNECT"), false, false),
+                            reply("220 scripted.example ESMTP")))) {
                 return;
             }
             while (true) {
@@ -181,7 +176,12 @@ public final class ScriptedRelay implements AutoCloseable {
                     return;
                 }
                 String verb = line.split(" ", 2)[0].toUpperCase(Locale.ROOT);
-                Command command = new Command(line, verb, connection, next(verb), secure,
+                Command command = new Command(
+                        line,
+                        verb,
+                        connection,
+                        next(verb),
+                        secure,
                         socket.getInputStream().available() > 0);
                 commands.add(command);
                 Reply fallback = defaultReply(verb, secure);
@@ -222,8 +222,8 @@ public final class ScriptedRelay implements AutoCloseable {
                     return;
                 }
                 if (verb.equals("STARTTLS") && opens(reply, "220")) {
-                    SSLSocket upgraded = (SSLSocket) tls.getSocketFactory().createSocket(socket, "localhost",
-                            socket.getPort(), true);
+                    SSLSocket upgraded = (SSLSocket)
+                            tls.getSocketFactory().createSocket(socket, "localhost", socket.getPort(), true);
                     upgraded.setUseClientMode(false);
                     upgraded.startHandshake();
                     socket = upgraded;
@@ -245,7 +245,8 @@ public final class ScriptedRelay implements AutoCloseable {
     }
 
     private static boolean opens(Reply reply, String code) {
-        return reply instanceof Line line ? line.text().startsWith(code)
+        return reply instanceof Line line
+                ? line.text().startsWith(code)
                 : reply instanceof Raw raw && new String(raw.bytes(), StandardCharsets.ISO_8859_1).startsWith(code);
     }
 
@@ -254,8 +255,8 @@ public final class ScriptedRelay implements AutoCloseable {
     }
 
     private Reply decide(Command command, Reply fallback) {
-        Function<Command, Reply> rule = rules.getOrDefault(command.verb(),
-                VERBS.contains(command.verb()) ? null : rules.get(ANY));
+        Function<Command, Reply> rule =
+                rules.getOrDefault(command.verb(), VERBS.contains(command.verb()) ? null : rules.get(ANY));
         Reply reply = rule == null ? null : rule.apply(command);
         return reply == null ? fallback : reply;
     }
@@ -288,8 +289,10 @@ public final class ScriptedRelay implements AutoCloseable {
             return false;
         }
         OutputStream out = socket.getOutputStream();
-        out.write(reply instanceof Raw raw ? raw.bytes()
-                : (((Line) reply).text() + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.write(
+                reply instanceof Raw raw
+                        ? raw.bytes()
+                        : (((Line) reply).text() + "\r\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
         return true;
     }

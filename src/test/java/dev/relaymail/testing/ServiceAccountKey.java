@@ -47,10 +47,15 @@ public final class ServiceAccountKey {
 
     /** The JSON key file, as downloaded from Google Cloud, with the token endpoint at {@code tokenUri}. */
     public ObjectNode keyFile(URI tokenUri) {
-        return JSON.createObjectNode().put("type", "service_account").put("project_id", "relaymail-test")
-                .put("private_key_id", KEY_ID).put("private_key", privateKeyPem()).put("client_email", EMAIL)
+        return JSON.createObjectNode()
+                .put("type", "service_account")
+                .put("project_id", "relaymail-test")
+                .put("private_key_id", KEY_ID)
+                .put("private_key", privateKeyPem())
+                .put("client_email", EMAIL)
                 .put("client_id", "104857600000000000001")
-                .put("auth_uri", "https://accounts.google.com/o/oauth2/auth").put("token_uri", tokenUri.toString())
+                .put("auth_uri", "https://accounts.google.com/o/oauth2/auth")
+                .put("token_uri", tokenUri.toString())
                 .put("universe_domain", "googleapis.com");
     }
 

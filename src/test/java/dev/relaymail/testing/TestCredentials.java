@@ -6,8 +6,7 @@ import dev.relaymail.secrets.CredentialsSource;
 
 /** Credentials that come from no secret: for tests, the local runner and the benchmark, which know the relay's. */
 public final class TestCredentials {
-    private TestCredentials() {
-    }
+    private TestCredentials() {}
 
     /** Always this user name and password, read again or not. */
     public static CredentialsSource fixed(String username, String password) {

@@ -7,14 +7,16 @@ import java.util.List;
 
 /** Small composed messages for relay tests. */
 public final class TestMessages {
-    private TestMessages() {
-    }
+    private TestMessages() {}
 
     /** A plain message from billing@example.com; its body has a line starting with a dot. */
     public static ComposedMessage simple(String subject, String... recipients) {
         String mime = "From: billing@example.com\r\nSubject: " + subject + "\r\nMessage-ID: <" + subject
                 + "@example.com>\r\n\r\nHello\r\n.leading dot\r\n";
-        return new ComposedMessage("<" + subject + "@example.com>", mime.getBytes(StandardCharsets.US_ASCII),
-                MailAddress.parse("billing@example.com"), List.of(recipients).stream().map(MailAddress::parse).toList());
+        return new ComposedMessage(
+                "<" + subject + "@example.com>",
+                mime.getBytes(StandardCharsets.US_ASCII),
+                MailAddress.parse("billing@example.com"),
+                List.of(recipients).stream().map(MailAddress::parse).toList());
     }
 }

@@ -39,7 +39,10 @@ public final class TestRelay implements AutoCloseable {
 
     /** Which certificate the relay presents. The tests' JVM trusts the test CA only. */
     public enum Certificate {
-        TRUSTED("relay.p12"), UNTRUSTED_CA("untrusted.p12"), WRONG_HOST("wrong-host.p12"), EXPIRED("expired.p12");
+        TRUSTED("relay.p12"),
+        UNTRUSTED_CA("untrusted.p12"),
+        WRONG_HOST("wrong-host.p12"),
+        EXPIRED("expired.p12");
 
         private final String file;
 
@@ -57,8 +60,7 @@ public final class TestRelay implements AutoCloseable {
     }
 
     /** One message as the relay received it. */
-    public record Received(String envelopeFrom, List<String> recipients, byte[] data, Optional<String> user) {
-    }
+    public record Received(String envelopeFrom, List<String> recipients, byte[] data, Optional<String> user) {}
 
     private final SMTPServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
@@ -71,13 +73,18 @@ public final class TestRelay implements AutoCloseable {
     private volatile int connectionLimit = Integer.MAX_VALUE;
     /** The connections that have sent and may go on sending (by session id), at most {@link #sendingLimit}. */
     private final Set<String> sending = new HashSet<>();
+
     private int sendingLimit = Integer.MAX_VALUE;
     private final AtomicInteger refusedSends = new AtomicInteger();
     private final AtomicInteger tlsHandshakes = new AtomicInteger();
     private volatile String username = "relay-user";
     private volatile String password = "relay-password";
 
-    private enum Tls { STARTTLS, NONE, IMPLICIT }
+    private enum Tls {
+        STARTTLS,
+        NONE,
+        IMPLICIT
+    }
 
     private TestRelay(Tls tls, Certificate certificate, String... protocols) {
         this(tls, Optional.empty(), certificate, protocols);
@@ -97,8 +104,8 @@ public final class TestRelay implements AutoCloseable {
         if (tls == Tls.STARTTLS) {
             SSLContext context = sslContext(certificate);
             builder.enableTLS().requireTLS().startTlsSocketFactory(socket -> {
-                SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(socket,
-                        socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+                SSLSocket s = (SSLSocket) context.getSocketFactory()
+                        .createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
                 s.setUseClientMode(false);
                 s.setEnabledProtocols(protocols.length > 0 ? protocols : s.getSupportedProtocols());
                 s.addHandshakeCompletedListener(done -> tlsHandshakes.incrementAndGet());
@@ -271,7 +278,8 @@ public final class TestRelay implements AutoCloseable {
 
     /** {@code AUTH XOAUTH2 <base64 of user=…^Aauth=Bearer …^A^A>} in the initial response, as the function sends it. */
     private final class Xoauth2 implements AuthenticationHandlerFactory {
-        private static final Pattern RESPONSE = Pattern.compile("user=([^\u0001]+)\u0001auth=Bearer ([^\u0001]+)\u0001\u0001");
+        private static final Pattern RESPONSE =
+                Pattern.compile("user=([^\u0001]+)\u0001auth=Bearer ([^\u0001]+)\u0001\u0001");
         private final Predicate<String> validToken;
 
         Xoauth2(Predicate<String> validToken) {
@@ -297,8 +305,8 @@ public final class TestRelay implements AutoCloseable {
                     }
                     Matcher response;
                     try {
-                        response = RESPONSE.matcher(new String(Base64.getDecoder().decode(words[2]),
-                                StandardCharsets.UTF_8));
+                        response = RESPONSE.matcher(
+                                new String(Base64.getDecoder().decode(words[2]), StandardCharsets.UTF_8));
                     } catch (IllegalArgumentException e) {
                         throw new RejectException(501, "5.5.2 Not base64");
                     }
@@ -374,7 +382,6 @@ public final class TestRelay implements AutoCloseable {
         }
 
         @Override
-        public void done() {
-        }
+        public void done() {}
     }
 }

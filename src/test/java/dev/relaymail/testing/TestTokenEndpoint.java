@@ -30,8 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class TestTokenEndpoint implements AutoCloseable {
 
     /** One request: its method, content type and form fields as decoded. */
-    public record Request(String method, String contentType, Map<String, String> form) {
-    }
+    public record Request(String method, String contentType, Map<String, String> form) {}
 
     private final HttpServer server;
     private final String prefix = "at-" + UUID.randomUUID().toString().substring(0, 8) + "-";
@@ -159,8 +158,8 @@ public final class TestTokenEndpoint implements AutoCloseable {
 
     private void answer(HttpExchange exchange) throws IOException {
         String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.US_ASCII);
-        Request request = new Request(exchange.getRequestMethod(),
-                exchange.getRequestHeaders().getFirst("Content-Type"), decode(form));
+        Request request = new Request(
+                exchange.getRequestMethod(), exchange.getRequestHeaders().getFirst("Content-Type"), decode(form));
         requests.add(request);
         int code = status;
         String answer = body;
@@ -169,8 +168,10 @@ public final class TestTokenEndpoint implements AutoCloseable {
             answer = "{\"error\": \"invalid_grant\", \"error_description\": \"Invalid JWT Signature.\"}";
         }
         boolean refresh = refreshToken != null;
-        if (answer == null && refresh && !("refresh_token".equals(request.form().get("grant_type"))
-                && refreshToken.equals(request.form().get("refresh_token")))) {
+        if (answer == null
+                && refresh
+                && !("refresh_token".equals(request.form().get("grant_type"))
+                        && refreshToken.equals(request.form().get("refresh_token")))) {
             code = 400;
             answer = "{\"error\": \"invalid_grant\", \"error_description\": \"Token has been expired or revoked.\"}";
         }
@@ -223,8 +224,8 @@ public final class TestTokenEndpoint implements AutoCloseable {
             return false;
         }
         try {
-            claims.add(serviceAccount.verify(form.getOrDefault("assertion", ""), uri(),
-                    System.currentTimeMillis() / 1000));
+            claims.add(serviceAccount.verify(
+                    form.getOrDefault("assertion", ""), uri(), System.currentTimeMillis() / 1000));
             return true;
         } catch (IllegalArgumentException e) {
             return false;
@@ -235,7 +236,8 @@ public final class TestTokenEndpoint implements AutoCloseable {
         Map<String, String> fields = new LinkedHashMap<>();
         for (String pair : form.split("&")) {
             String[] nameValue = pair.split("=", 2);
-            fields.put(URLDecoder.decode(nameValue[0], StandardCharsets.UTF_8),
+            fields.put(
+                    URLDecoder.decode(nameValue[0], StandardCharsets.UTF_8),
                     nameValue.length > 1 ? URLDecoder.decode(nameValue[1], StandardCharsets.UTF_8) : "");
         }
         return fields;

@@ -15,8 +15,7 @@ public final class Xoauth2Relay {
     public static final String EXTENSIONS = "250-scripted.example\r\n250-PIPELINING\r\n250-AUTH LOGIN XOAUTH2\r\n"
             + "250-8BITMIME\r\n250 SIZE 52428800";
 
-    private Xoauth2Relay() {
-    }
+    private Xoauth2Relay() {}
 
     public static ScriptedRelay acceptOnly(ScriptedRelay relay, String username, Predicate<String> token) {
         return relay.extensions(EXTENSIONS).on("AUTH", c -> {
@@ -47,13 +46,16 @@ public final class Xoauth2Relay {
     /** The token of a well-formed XOAUTH2 response ({@code user=…^Aauth=Bearer …^A^A}) for this user. */
     public static Optional<String> bearer(String authLine, String username) {
         String prefix = "user=" + username + "\u0001auth=Bearer ";
-        return payload(authLine).filter(p -> p.startsWith(prefix) && p.endsWith("\u0001\u0001"))
+        return payload(authLine)
+                .filter(p -> p.startsWith(prefix) && p.endsWith("\u0001\u0001"))
                 .map(p -> p.substring(prefix.length(), p.length() - 2));
     }
 
     /** Every AUTH command line the relay received. */
     public static List<String> authLines(ScriptedRelay relay) {
-        return relay.commands().stream().filter(c -> c.verb().equals("AUTH")).map(ScriptedRelay.Command::line)
+        return relay.commands().stream()
+                .filter(c -> c.verb().equals("AUTH"))
+                .map(ScriptedRelay.Command::line)
                 .toList();
     }
 }

@@ -67,8 +67,9 @@ public final class PipeliningTransport extends SMTPTransport {
      * {@link #simpleCommand(String)} would not, so none may be sent while this is true.
      */
     public boolean tracesCommands() {
-        return session.getDebug() || Logger.getLogger(PipeliningTransport.class.getPackageName() + ".protocol")
-                .isLoggable(Level.FINEST);
+        return session.getDebug()
+                || Logger.getLogger(PipeliningTransport.class.getPackageName() + ".protocol")
+                        .isLoggable(Level.FINEST);
     }
 
     @Override
@@ -137,8 +138,8 @@ public final class PipeliningTransport extends SMTPTransport {
         for (Address address : recipients) {
             int code = readServerResponse();
             if (code != 250 && code != 251) {
-                SMTPAddressFailedException failure = new SMTPAddressFailedException((InternetAddress) address,
-                        "RCPT TO", code, getLastServerResponse());
+                SMTPAddressFailedException failure = new SMTPAddressFailedException(
+                        (InternetAddress) address, "RCPT TO", code, getLastServerResponse());
                 if (refused == null) {
                     refused = failure;
                 } else {

@@ -11,11 +11,10 @@ import java.util.regex.Pattern;
 
 /** Private keys in PEM, as key files carry them. */
 public final class PemKeys {
-    private static final Pattern PKCS8 = Pattern.compile(
-            "\\s*-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----\\s*");
+    private static final Pattern PKCS8 =
+            Pattern.compile("\\s*-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----\\s*");
 
-    private PemKeys() {
-    }
+    private PemKeys() {}
 
     /**
      * The RSA key in a PKCS #8 PEM block ({@code BEGIN PRIVATE KEY}, as Google's key files have it), or empty when the

@@ -1,11 +1,10 @@
 package dev.relaymail.secrets.oauth2;
 
-import dev.relaymail.secrets.SecretsManagerCredentials;
-
-import dev.relaymail.http.HttpPost;
 import dev.relaymail.core.Deadline;
-import dev.relaymail.json.JsonTrees;
 import dev.relaymail.core.RelayException;
+import dev.relaymail.http.HttpPost;
+import dev.relaymail.json.JsonTrees;
+import dev.relaymail.secrets.SecretsManagerCredentials;
 import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URLEncoder;
@@ -30,10 +29,11 @@ public final class TokenEndpoint {
     static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
     /** The longest a whole token request may take, however slowly the endpoint answers. */
     static final Duration TOTAL_TIMEOUT = CONNECT_TIMEOUT.plus(READ_TIMEOUT);
-    private static final HttpPost.Limits LIMITS = new HttpPost.Limits((int) CONNECT_TIMEOUT.toMillis(),
-            (int) READ_TIMEOUT.toMillis(), 64 * 1024);
-    private static final Map<String, String> HEADERS = Map.of("Content-Type", "application/x-www-form-urlencoded",
-            "Accept", "application/json");
+
+    private static final HttpPost.Limits LIMITS =
+            new HttpPost.Limits((int) CONNECT_TIMEOUT.toMillis(), (int) READ_TIMEOUT.toMillis(), 64 * 1024);
+    private static final Map<String, String> HEADERS =
+            Map.of("Content-Type", "application/x-www-form-urlencoded", "Accept", "application/json");
 
     private final Clock clock;
 
@@ -46,7 +46,8 @@ public final class TokenEndpoint {
         String where = "the OAuth2 token endpoint " + client.tokenEndpoint().getHost();
         int budget = deadline.cap((int) TOTAL_TIMEOUT.toMillis());
         if (budget < SecretsManagerCredentials.MIN_TIME.toMillis()) {
-            throw new RelayException(RelayException.Kind.DEADLINE,
+            throw new RelayException(
+                    RelayException.Kind.DEADLINE,
                     "not enough time left in this invocation to ask " + where + " for a token");
         }
         HttpPost.Answer answer;
@@ -64,9 +65,11 @@ public final class TokenEndpoint {
         try {
             Instant now = clock.instant();
             AccessToken token = AccessToken.fromAnswer(JsonTrees.read(answer.body()), now);
-            LOG.log(Level.INFO, "got an OAuth2 access token from {0} for client {1}, valid for {2} s",
-                    new Object[] {client.tokenEndpoint().getHost(), client.grant().client(),
-                            Long.toString(Duration.between(now, token.expiresAt()).toSeconds())});
+            LOG.log(Level.INFO, "got an OAuth2 access token from {0} for client {1}, valid for {2} s", new Object[] {
+                client.tokenEndpoint().getHost(),
+                client.grant().client(),
+                Long.toString(Duration.between(now, token.expiresAt()).toSeconds())
+            });
             return token;
         } catch (IOException e) {
             throw failure(where + " answered with something that is not JSON");

@@ -109,22 +109,28 @@ public sealed interface TokenGrant permits TokenGrant.Client, TokenGrant.Service
 
         /** The signed JWT: header, claims and signature, each base64url without padding, joined by dots. */
         String assertion(OAuth2Client settings, Instant now) {
-            ObjectNode header = JsonNodeFactory.instance.objectNode().put("alg", "RS256").put("typ", "JWT");
+            ObjectNode header =
+                    JsonNodeFactory.instance.objectNode().put("alg", "RS256").put("typ", "JWT");
             keyId.ifPresent(id -> header.put("kid", id));
-            ObjectNode claims = JsonNodeFactory.instance.objectNode().put("iss", email)
-                    .put("sub", settings.username()).put("aud", settings.tokenEndpoint().toString())
-                    .put("iat", now.getEpochSecond()).put("exp", now.plus(LIFETIME).getEpochSecond());
+            ObjectNode claims = JsonNodeFactory.instance
+                    .objectNode()
+                    .put("iss", email)
+                    .put("sub", settings.username())
+                    .put("aud", settings.tokenEndpoint().toString())
+                    .put("iat", now.getEpochSecond())
+                    .put("exp", now.plus(LIFETIME).getEpochSecond());
             settings.scope().ifPresent(scope -> claims.put("scope", scope));
-            String signed = base64Url(JsonTrees.bytes(header)) + "."
-                    + base64Url(JsonTrees.bytes(claims));
+            String signed = base64Url(JsonTrees.bytes(header)) + "." + base64Url(JsonTrees.bytes(claims));
             try {
                 Signature rs256 = Signature.getInstance("SHA256withRSA");
                 rs256.initSign(key);
                 rs256.update(signed.getBytes(StandardCharsets.US_ASCII));
                 return signed + "." + base64Url(rs256.sign());
             } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("cannot sign with the service account's key: "
-                        + e.getClass().getSimpleName(), e);
+                throw new IllegalStateException(
+                        "cannot sign with the service account's key: "
+                                + e.getClass().getSimpleName(),
+                        e);
             }
         }
 

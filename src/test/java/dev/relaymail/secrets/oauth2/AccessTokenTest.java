@@ -30,16 +30,22 @@ class AccessTokenTest {
 
     @Test
     void readsALifetimeGivenAsAString() throws Exception {
-        assertEquals(NOW.plusSeconds(3600), fromAnswer("{\"access_token\": \"t\", \"expires_in\": \"3600\"}")
-                .expiresAt());
+        assertEquals(
+                NOW.plusSeconds(3600),
+                fromAnswer("{\"access_token\": \"t\", \"expires_in\": \"3600\"}")
+                        .expiresAt());
     }
 
     @Test
     void keepsATokenADayAtMostWhateverItsAnswerSays() throws Exception {
-        assertEquals(NOW.plus(AccessToken.LONGEST), fromAnswer("{\"access_token\": \"t\", \"expires_in\": "
-                + Long.MAX_VALUE + "}").expiresAt());
-        assertEquals(NOW.plus(AccessToken.LONGEST), fromAnswer("{\"access_token\": \"t\", \"expires_in\": "
-                + "\"999999999999\"}").expiresAt());
+        assertEquals(
+                NOW.plus(AccessToken.LONGEST),
+                fromAnswer("{\"access_token\": \"t\", \"expires_in\": " + Long.MAX_VALUE + "}")
+                        .expiresAt());
+        assertEquals(
+                NOW.plus(AccessToken.LONGEST),
+                fromAnswer("{\"access_token\": \"t\", \"expires_in\": " + "\"999999999999\"}")
+                        .expiresAt());
     }
 
     @Test
@@ -57,20 +63,30 @@ class AccessTokenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"{}", "[]", "{\"access_token\": 42}", "{\"access_token\": \"\"}",
-        "{\"access_token\": \"a b\"}", "{\"access_token\": \"a\\r\\nMAIL FROM:<x>\"}",
-        "{\"access_token\": \"a\\u0001auth\"}", "{\"access_token\": \"t\", \"token_type\": \"mac\"}",
-        "{\"access_token\": \"t\", \"expires_in\": -5}", "{\"access_token\": \"t\", \"expires_in\": 1.5}",
-        "{\"access_token\": \"t\", \"expires_in\": \"soon\"}"})
+    @ValueSource(
+            strings = {
+                "{}",
+                "[]",
+                "{\"access_token\": 42}",
+                "{\"access_token\": \"\"}",
+                "{\"access_token\": \"a b\"}",
+                "{\"access_token\": \"a\\r\\nMAIL FROM:<x>\"}",
+                "{\"access_token\": \"a\\u0001auth\"}",
+                "{\"access_token\": \"t\", \"token_type\": \"mac\"}",
+                "{\"access_token\": \"t\", \"expires_in\": -5}",
+                "{\"access_token\": \"t\", \"expires_in\": 1.5}",
+                "{\"access_token\": \"t\", \"expires_in\": \"soon\"}"
+            })
     void refusesAnAnswerWithoutAUsableBearerToken(String answer) throws Exception {
         JsonNode json = JSON.readTree(answer);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> AccessToken.fromAnswer(json, NOW));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> AccessToken.fromAnswer(json, NOW));
         assertFalse(e.getMessage().contains("MAIL FROM"), e.getMessage());
     }
 
     @Test
     void neverShowsTheToken() throws Exception {
-        assertFalse(fromAnswer("{\"access_token\": \"SECRET-TOKEN\"}").toString().contains("SECRET-TOKEN"));
+        assertFalse(
+                fromAnswer("{\"access_token\": \"SECRET-TOKEN\"}").toString().contains("SECRET-TOKEN"));
     }
 }

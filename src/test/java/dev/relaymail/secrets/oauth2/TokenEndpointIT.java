@@ -26,8 +26,11 @@ class TokenEndpointIT {
     private static final Duration TIME_TO_SPARE = Duration.ofSeconds(30);
 
     private static AccessToken request(TestTokenEndpoint endpoint, Duration timeLeft) throws RelayException {
-        OAuth2Client client = new OAuth2Client("mailer@contoso.example", endpoint.uri(),
-                TokenGrant.Client.credentials("client-id", "cl1ent-S3CRET"), Optional.empty());
+        OAuth2Client client = new OAuth2Client(
+                "mailer@contoso.example",
+                endpoint.uri(),
+                TokenGrant.Client.credentials("client-id", "cl1ent-S3CRET"),
+                Optional.empty());
         return new TokenEndpoint(Clock.systemUTC()).request(client, Deadline.in(timeLeft));
     }
 
@@ -46,14 +49,18 @@ class TokenEndpointIT {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Certificate.class, names = {"UNTRUSTED_CA", "WRONG_HOST", "EXPIRED"})
+    @EnumSource(
+            value = Certificate.class,
+            names = {"UNTRUSTED_CA", "WRONG_HOST", "EXPIRED"})
     void anHttpsEndpointWithACertificateThatIsNotTrustedGetsNoRequest(Certificate certificate) {
         try (TestTokenEndpoint endpoint = TestTokenEndpoint.https(certificate)) {
             RelayException e = assertThrows(RelayException.class, () -> request(endpoint, TIME_TO_SPARE));
 
             assertEquals(RelayException.Kind.CREDENTIALS, e.kind(), e.getMessage());
-            assertTrue(e.getMessage().startsWith("the TLS handshake with the OAuth2 token endpoint 127.0.0.1 failed")
-                    && e.getMessage().contains("certificate"), e.getMessage());
+            assertTrue(
+                    e.getMessage().startsWith("the TLS handshake with the OAuth2 token endpoint 127.0.0.1 failed")
+                            && e.getMessage().contains("certificate"),
+                    e.getMessage());
             assertEquals(List.of(), endpoint.requests(), "the client secret never went out");
         }
     }
@@ -62,8 +69,8 @@ class TokenEndpointIT {
     @ValueSource(ints = {301, 302, 303, 307, 308})
     void aRedirectIsNotFollowedAndGivesNoToken(int status) {
         try (TestTokenEndpoint elsewhere = TestTokenEndpoint.https(Certificate.TRUSTED);
-                TestTokenEndpoint endpoint = TestTokenEndpoint.https(Certificate.TRUSTED)
-                        .redirect(status, elsewhere.uri())) {
+                TestTokenEndpoint endpoint =
+                        TestTokenEndpoint.https(Certificate.TRUSTED).redirect(status, elsewhere.uri())) {
             RelayException e = assertThrows(RelayException.class, () -> request(endpoint, TIME_TO_SPARE));
 
             assertEquals(RelayException.Kind.CREDENTIALS, e.kind(), e.getMessage());
@@ -84,8 +91,10 @@ class TokenEndpointIT {
             long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
             assertEquals(RelayException.Kind.CREDENTIALS, e.kind(), e.getMessage());
             assertTrue(e.getMessage().contains("did not answer within"), e.getMessage());
-            assertTrue(elapsedMillis < 2000, "a byte every 100 ms, each well within the read timeout, of an answer "
-                    + "that takes 10 s; it gave up after " + elapsedMillis + " ms, with a deadline in 1000 ms");
+            assertTrue(
+                    elapsedMillis < 2000,
+                    "a byte every 100 ms, each well within the read timeout, of an answer "
+                            + "that takes 10 s; it gave up after " + elapsedMillis + " ms, with a deadline in 1000 ms");
         }
     }
 
@@ -99,9 +108,12 @@ class TokenEndpointIT {
 
             long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(e.getMessage().contains("did not answer within"), e.getMessage());
-            assertTrue(elapsedMillis < 4500, "28 bytes in 2.8 s, then nothing: the read waiting for the next one times "
-                    + "out only a read timeout (3 s) after it began; it gave up after " + elapsedMillis + " ms, with "
-                    + "a deadline in 3000 ms");
+            assertTrue(
+                    elapsedMillis < 4500,
+                    "28 bytes in 2.8 s, then nothing: the read waiting for the next one times "
+                            + "out only a read timeout (3 s) after it began; it gave up after " + elapsedMillis
+                            + " ms, with "
+                            + "a deadline in 3000 ms");
         }
     }
 

@@ -18,14 +18,16 @@ class TokenGrantTest {
 
     /** The grant of the account's key file, read as the secret's {@code private_key} is read. */
     private static TokenGrant grant(ServiceAccountKey account) {
-        return new TokenGrant.ServiceAccount(ServiceAccountKey.EMAIL,
-                PemKeys.rsaPrivateKey(account.privateKeyPem()).orElseThrow(), Optional.of(ServiceAccountKey.KEY_ID));
+        return new TokenGrant.ServiceAccount(
+                ServiceAccountKey.EMAIL,
+                PemKeys.rsaPrivateKey(account.privateKeyPem()).orElseThrow(),
+                Optional.of(ServiceAccountKey.KEY_ID));
     }
 
     @Test
     void aServiceAccountSignsAnAssertionForTheMailboxThatGooglesChecksAccept() throws Exception {
-        OAuth2Client settings = new OAuth2Client("billing@contoso.example", GOOGLE, grant(ACCOUNT),
-                Optional.of("https://mail.google.com/"));
+        OAuth2Client settings = new OAuth2Client(
+                "billing@contoso.example", GOOGLE, grant(ACCOUNT), Optional.of("https://mail.google.com/"));
         Instant now = Instant.now();
 
         Map<String, String> form = settings.grant().form(settings, now);
@@ -40,11 +42,15 @@ class TokenGrantTest {
 
     @Test
     void anAssertionSignedByAnotherKeyIsNotAccepted() throws Exception {
-        OAuth2Client settings = new OAuth2Client("b@contoso.example", GOOGLE, grant(ServiceAccountKey.generate()),
+        OAuth2Client settings = new OAuth2Client(
+                "b@contoso.example",
+                GOOGLE,
+                grant(ServiceAccountKey.generate()),
                 Optional.of("https://mail.google.com/"));
         String assertion = settings.grant().form(settings, Instant.now()).get("assertion");
 
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> ACCOUNT.verify(assertion, GOOGLE, Instant.now().getEpochSecond()));
     }
 
@@ -54,8 +60,17 @@ class TokenGrantTest {
         OAuth2Client with = new OAuth2Client("u", GOOGLE, grant, Optional.of("smtp"));
         OAuth2Client without = new OAuth2Client("u", GOOGLE, grant, Optional.empty());
 
-        assertEquals(Map.of("grant_type", "client_credentials", "client_id", "id", "client_secret", "s&=cret",
-                "scope", "smtp"), grant.form(with, Instant.now()));
+        assertEquals(
+                Map.of(
+                        "grant_type",
+                        "client_credentials",
+                        "client_id",
+                        "id",
+                        "client_secret",
+                        "s&=cret",
+                        "scope",
+                        "smtp"),
+                grant.form(with, Instant.now()));
         assertFalse(grant.form(without, Instant.now()).containsKey("scope"));
         assertFalse(grant.toString().contains("s&=cret"));
     }
@@ -67,11 +82,25 @@ class TokenGrantTest {
         OAuth2Client with = new OAuth2Client("u", GOOGLE, confidential, Optional.of("smtp offline_access"));
         OAuth2Client without = new OAuth2Client("u", GOOGLE, publicClient, Optional.empty());
 
-        assertEquals(Map.of("grant_type", "refresh_token", "client_id", "id", "client_secret", "s&=cret",
-                "refresh_token", "1//refresh=", "scope", "smtp offline_access"), confidential.form(with, Instant.now()));
-        assertEquals(Map.of("grant_type", "refresh_token", "client_id", "id", "refresh_token", "1//refresh="),
+        assertEquals(
+                Map.of(
+                        "grant_type",
+                        "refresh_token",
+                        "client_id",
+                        "id",
+                        "client_secret",
+                        "s&=cret",
+                        "refresh_token",
+                        "1//refresh=",
+                        "scope",
+                        "smtp offline_access"),
+                confidential.form(with, Instant.now()));
+        assertEquals(
+                Map.of("grant_type", "refresh_token", "client_id", "id", "refresh_token", "1//refresh="),
                 publicClient.form(without, Instant.now()));
-        assertFalse(confidential.toString().contains("s&=cret") || confidential.toString().contains("refresh="),
+        assertFalse(
+                confidential.toString().contains("s&=cret")
+                        || confidential.toString().contains("refresh="),
                 confidential.toString());
     }
 }

@@ -14,8 +14,7 @@ import java.util.Properties;
  * BENCH_RELAY_PASSWORD in the environment and the relay's CA in the JVM trust store.
  */
 public final class AngusPlainThroughput {
-    private AngusPlainThroughput() {
-    }
+    private AngusPlainThroughput() {}
 
     public static void main(String[] args) throws Exception {
         int count = Integer.parseInt(args[0]);
@@ -40,8 +39,9 @@ public final class AngusPlainThroughput {
         double seconds = (System.nanoTime() - start) / 1e9;
         String cpuJson = cpu.json();
         transport.close();
-        System.out.printf("{\"peer\": \"angus-plain\", \"messages\": %d, \"seconds\": %.3f, \"per_second\": %.1f, "
-                + "%s}%n", count, seconds, count / seconds, cpuJson);
+        System.out.printf(
+                "{\"peer\": \"angus-plain\", \"messages\": %d, \"seconds\": %.3f, \"per_second\": %.1f, " + "%s}%n",
+                count, seconds, count / seconds, cpuJson);
     }
 
     private static void send(Transport transport, Session session, BenchMessage m) throws Exception {

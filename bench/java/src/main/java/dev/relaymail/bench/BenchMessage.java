@@ -68,7 +68,8 @@ final class BenchMessage {
         r.put("subject", meta.get("subject").asText());
         r.put("text", text);
         r.put("html", html);
-        r.putArray("attachments").addObject()
+        r.putArray("attachments")
+                .addObject()
                 .put("filename", meta.at("/attachment/filename").asText())
                 .put("contentType", meta.at("/attachment/contentType").asText())
                 .put("content", Base64.getEncoder().encodeToString(pdf));

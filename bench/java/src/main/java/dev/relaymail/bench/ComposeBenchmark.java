@@ -1,12 +1,12 @@
 package dev.relaymail.bench;
 
-import dev.relaymail.request.AttachmentPolicy;
 import dev.relaymail.core.ComposedMessage;
+import dev.relaymail.core.SendRequest;
 import dev.relaymail.mime.MessageIds;
 import dev.relaymail.mime.MimeComposer;
+import dev.relaymail.request.AttachmentPolicy;
 import dev.relaymail.request.RequestLimits;
 import dev.relaymail.request.RequestReader;
-import dev.relaymail.core.SendRequest;
 import dev.relaymail.template.MustacheTemplates;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
@@ -50,7 +50,11 @@ public class ComposeBenchmark {
     public void setUp() throws Exception {
         message = BenchMessage.load();
         body = message.request().toString().getBytes(StandardCharsets.UTF_8);
-        reader = new RequestReader(new RequestLimits(50, 10_485_760), Optional.empty(), AttachmentPolicy.defaults(), Set.of(),
+        reader = new RequestReader(
+                new RequestLimits(50, 10_485_760),
+                Optional.empty(),
+                AttachmentPolicy.defaults(),
+                Set.of(),
                 MustacheTemplates.bundled());
         composer = new MimeComposer(new MessageIds(), Clock.systemUTC(), 10_485_760);
         request = reader.read(body, Optional.empty());

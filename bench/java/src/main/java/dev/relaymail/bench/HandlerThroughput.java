@@ -20,8 +20,7 @@ import java.util.List;
  * function logs to standard output as on Lambda; the result goes to standard error.
  */
 public final class HandlerThroughput {
-    private HandlerThroughput() {
-    }
+    private HandlerThroughput() {}
 
     public static void main(String[] args) throws Exception {
         int count = Integer.parseInt(args[0]);
@@ -35,14 +34,18 @@ public final class HandlerThroughput {
         send(handler, warmUp);
         Timed run = send(handler, measured);
         double seconds = run.nanos() / 1e9;
-        System.err.printf("{\"peer\": \"relaymail\", \"connections\": \"%s\", \"messages\": %d, \"seconds\": %.3f, "
-                + "\"per_second\": %.1f, %s}%n", System.getenv().getOrDefault("SMTP_CONNECTIONS", "default"), count,
-                seconds, count / seconds, run.cpuJson());
+        System.err.printf(
+                "{\"peer\": \"relaymail\", \"connections\": \"%s\", \"messages\": %d, \"seconds\": %.3f, "
+                        + "\"per_second\": %.1f, %s}%n",
+                System.getenv().getOrDefault("SMTP_CONNECTIONS", "default"),
+                count,
+                seconds,
+                count / seconds,
+                run.cpuJson());
     }
 
     /** How long a {@link #send} took, and the CPU it took ({@link CpuClock#json()}). */
-    private record Timed(long nanos, String cpuJson) {
-    }
+    private record Timed(long nanos, String cpuJson) {}
 
     /** {@code count} messages as SQS events of batches of 10, their message ids starting with {@code prefix}. */
     private static List<byte[]> events(BenchMessage message, int count, String prefix) {

@@ -13,12 +13,13 @@ import java.time.Duration;
  * SMTP: whatever the function does on top of this costs more.
  */
 public final class SecretOnly {
-    private SecretOnly() {
-    }
+    private SecretOnly() {}
 
     public static void main(String[] args) throws Exception {
-        SecretReader reader = args.length > 0 && args[0].equals("sdk") ? SdkSecretReader.create()
+        SecretReader reader = args.length > 0 && args[0].equals("sdk")
+                ? SdkSecretReader.create()
                 : SecretReader.forEnvironment(System.getenv());
-        new SecretsManagerCredentials(reader, System.getenv("SMTP_SECRET_ID")).current(Deadline.in(Duration.ofSeconds(10)));
+        new SecretsManagerCredentials(reader, System.getenv("SMTP_SECRET_ID"))
+                .current(Deadline.in(Duration.ofSeconds(10)));
     }
 }
