@@ -1,7 +1,7 @@
 # The Lambda package: compiled classes at the root, runtime dependencies in lib/, each jar stored uncompressed.
-# Stored jars are measured (bench/run's cold start) about 0.08 s faster to start: the runtime loads about 1,600
-# classes from them and no longer inflates each one. The deployment zip compresses their contents once instead, so
-# the upload is smaller (10.5 MB, was 15.4 MB); unpacked, the package is about 50 MB of the 250 MB Lambda allows.
+# Stored jars start faster: the runtime loads its classes from them without inflating each one (measured by
+# bench/run's cold start; the figure is in docs/architecture.md, deliberate oddities). The deployment zip compresses
+# their contents once instead, so the upload is smaller too; unpacked, the package stays far below Lambda's 250 MB.
 # Repacking with the JDK's jar tool leaves every entry as it was, except that it rewrites module-info.class
 # descriptors (classpath loading ignores them).
 # `sam build` calls the build-<Function> targets (template.yaml: BuildMethod makefile), so that a deploy

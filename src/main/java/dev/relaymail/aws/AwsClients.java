@@ -30,8 +30,8 @@ public final class AwsClients {
     }
 
     /**
-     * A client built on first use: building one loads over a thousand classes (about half a second), which a
-     * function should spend only when, and where, it needs the client.
+     * A client built on first use: building one loads a large part of the SDK, a cost a function should pay only
+     * when, and where, it needs the client (the cold-start floor rows of bench/README.md).
      */
     public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> Supplier<C> lazy(
             Supplier<B> builder) {

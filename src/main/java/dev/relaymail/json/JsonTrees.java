@@ -22,9 +22,10 @@ import java.util.Map;
 
 /**
  * JSON trees ({@link JsonNode}) read and written with Jackson's streaming parser and generator alone. Jackson's
- * {@code ObjectMapper} reads and writes the same trees, but making one costs a cold start about 0.16 s of CPU (its
+ * {@code ObjectMapper} reads and writes the same trees, but making one costs a cold start measurable CPU (its
  * serializer and deserializer factories, type and annotation introspection), none of which a tree needs; and
- * {@code JsonNode.toString()} makes one of its own, so the trees the function sends are written here.
+ * {@code JsonNode.toString()} makes one of its own, so the trees the function sends are written here. The figure and
+ * the bench row that guards it: docs/architecture.md, deliberate oddities.
  *
  * <p>Reading is strict: a field named twice in one object, or anything after the value, is invalid JSON, reported as
  * Jackson's parser reports any other error ({@link com.fasterxml.jackson.core.JsonProcessingException}). Empty input

@@ -59,8 +59,9 @@ public record RelayAddress(String host, int port) {
 
     /**
      * The record's own equality, written out: a record's generated {@code equals} and {@code hashCode} are bootstrapped
-     * through {@code invokedynamic} at their first call, about 0.03 s in a cold JVM, and {@link #parseList}'s check
-     * for a relay listed twice is that first call, before the first relay connection can start opening.
+     * through {@code invokedynamic} at their first call, which costs a cold JVM measurable time, and
+     * {@link #parseList}'s check for a relay listed twice is that first call, before the first relay connection can
+     * start opening (docs/architecture.md, deliberate oddities).
      */
     @Override
     public boolean equals(Object other) {

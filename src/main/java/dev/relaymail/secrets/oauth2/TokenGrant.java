@@ -17,7 +17,7 @@ import java.util.Optional;
 
 /**
  * How the function asks a token endpoint for an access token: the grant, and what it proves itself with. No kind
- * shows its secret in {@link #toString()}.
+ * shows its secret in {@code toString()}.
  */
 public sealed interface TokenGrant permits TokenGrant.Client, TokenGrant.ServiceAccount {
 
