@@ -39,7 +39,7 @@ public record Config(
 
     /**
      * Relay connections per container: as many as an SQS batch (the template's) has records, so that a batch goes in
-     * one round; see the README's Performance section for how it was chosen.
+     * one round; docs/delivery.md (How many connections) says how it was chosen.
      */
     static final int DEFAULT_CONNECTIONS = 10;
     /** S3's safe key characters. */

@@ -2,7 +2,7 @@ package dev.relaymail.request;
 
 /**
  * The limits a request is held to. {@code maxRecipients} and {@code maxMessageBytes} come from the configuration;
- * the rest are fixed here so that they are named in one place (and listed in the README).
+ * the rest are fixed here so that they are named in one place (and listed in docs/api.md).
  */
 public record RequestLimits(int maxRecipients, long maxMessageBytes) {
 
