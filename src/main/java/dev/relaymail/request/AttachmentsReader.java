@@ -68,11 +68,16 @@ final class AttachmentsReader {
         int before = problems.size();
         JsonFields.unknown(item, FIELDS, path + ".", problems);
         Attachment.Content content = content(item, path, problems);
-        Optional<String> defaultName = content instanceof Attachment.StoredObject object
+        Optional<String> keyName = content instanceof Attachment.StoredObject object
                 ? Optional.of(object.key().substring(object.key().lastIndexOf('/') + 1))
                         .filter(n -> !n.isBlank())
                 : Optional.empty();
-        String filename = filename(item.get("filename"), defaultName, path + ".filename", problems);
+        // a reference that cannot be read has its own problem: the name it would give is not missing
+        boolean unreadableReference =
+                !JsonFields.absent(item.get("s3")) && !(content instanceof Attachment.StoredObject);
+        String filename = unreadableReference && JsonFields.absent(item.get("filename"))
+                ? ""
+                : filename(item.get("filename"), keyName, path + ".filename", problems);
         String contentType = contentType(item.get("contentType"), filename, path + ".contentType", problems);
         Optional<String> contentId = contentId(item.get("contentId"), path + ".contentId", problems);
         if (problems.size() == before) {
@@ -104,18 +109,22 @@ final class AttachmentsReader {
         return new Attachment.Bytes(base64(item.get("content"), path + ".content", problems));
     }
 
+    /**
+     * The object an {@code s3} address names, with a problem when the function may not read it (its key still gives
+     * the file name); empty bytes when the address itself cannot be read.
+     */
     private Attachment.Content storedObject(JsonNode node, String field, FieldProblems problems) {
         Matcher uri = node.isTextual() ? S3_URI.matcher(node.textValue()) : null;
         if (uri == null || !uri.matches()) {
             problems.add(field, "must be an S3 address such as s3://bucket/path/file.pdf");
-        } else if (buckets.isEmpty()) {
+            return new Attachment.Bytes(new byte[0]);
+        }
+        if (buckets.isEmpty()) {
             problems.add(field, "attachments by reference are not enabled (ATTACHMENT_BUCKETS is empty)");
         } else if (!buckets.contains(uri.group(1))) {
             problems.add(field, "bucket " + uri.group(1) + " is not one the function may read (ATTACHMENT_BUCKETS)");
-        } else {
-            return new Attachment.StoredObject(uri.group(1), uri.group(2));
         }
-        return new Attachment.Bytes(new byte[0]);
+        return new Attachment.StoredObject(uri.group(1), uri.group(2));
     }
 
     private static String filename(JsonNode node, Optional<String> fallback, String field, FieldProblems problems) {

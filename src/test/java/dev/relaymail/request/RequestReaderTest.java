@@ -37,6 +37,12 @@ class RequestReaderTest {
             AttachmentPolicy.defaults(),
             Set.of("attachments-bucket"),
             MustacheTemplates.bundled());
+    private final RequestReader noBuckets = new RequestReader(
+            new RequestLimits(3, 1_000_000),
+            Optional.empty(),
+            AttachmentPolicy.defaults(),
+            Set.of(),
+            MustacheTemplates.bundled());
 
     private static ObjectNode valid() {
         ObjectNode body = JSON.createObjectNode();
@@ -627,16 +633,34 @@ class RequestReaderTest {
                 "attachments[0].filename",
                 "is required");
 
-        RequestReader noBuckets = new RequestReader(
-                new RequestLimits(3, 1_000_000),
-                Optional.empty(),
-                AttachmentPolicy.defaults(),
-                Set.of(),
-                MustacheTemplates.bundled());
         ObjectNode body = valid().put("from", "a@example.com");
         body.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/a.pdf");
         RequestRejectedException e =
                 assertThrows(RequestRejectedException.class, () -> noBuckets.read(body.toString(), Optional.empty()));
         assertField(e.errors(), "attachments[0].s3", "not enabled (ATTACHMENT_BUCKETS is empty)");
+    }
+
+    /** The file name of a reference defaults to the key's last segment: a reference that cannot be read lacks none. */
+    @Test
+    void aReferenceThatCannotBeReadIsAnsweredWithItsOneProblem() {
+        ObjectNode body = valid().put("from", "a@example.com");
+        body.putArray("attachments").addObject().put("s3", "s3://attachments-bucket/reports/q3.pdf");
+        RequestRejectedException e =
+                assertThrows(RequestRejectedException.class, () -> noBuckets.read(body.toString(), Optional.empty()));
+        assertEquals(
+                List.of(new FieldError(
+                        "attachments[0].s3", "attachments by reference are not enabled (ATTACHMENT_BUCKETS is empty)")),
+                e.errors());
+
+        assertEquals(
+                List.of("attachments[0].s3"),
+                errors(b -> b.putArray("attachments").addObject().put("s3", "s3://other-bucket/a.pdf")).stream()
+                        .map(FieldError::field)
+                        .toList());
+        assertEquals(
+                List.of("attachments[0].s3"),
+                errors(b -> b.putArray("attachments").addObject().put("s3", "https://example.com/a.pdf")).stream()
+                        .map(FieldError::field)
+                        .toList());
     }
 }
