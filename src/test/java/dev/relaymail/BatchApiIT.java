@@ -109,29 +109,39 @@ class BatchApiIT {
         }
     }
 
+    /** Every message is read before any is sent: one that is invalid is answered 400 whatever the relay does. */
     @Test
-    void onceTheRelayIsDownTheRestIsNotTried() throws Exception {
+    void onceTheRelayIsDownTheRestIsNotTriedButEachInvalidMessageIsAnswered400() throws Exception {
         try (ScriptedRelay relay = new ScriptedRelay();
                 Harness h = new Harness(relay, "user", "secret").with("SMTP_CONNECTIONS", "1")) {
             relay.on("EHLO", c -> new ScriptedRelay.Drop());
 
             JsonNode body = body(h.invoke(httpApiBatch(batch(
                     message("ann@example.org", "1"),
-                    message("bob@example.org", "2"),
-                    message("carl@example.org", "3")))));
+                    message("not-an-address", "2"),
+                    message("carl@example.org", "3"),
+                    message("dora@example.org", ""),
+                    message("emil@example.org", "5")))));
 
             JsonNode results = body.get("results");
             assertEquals(503, results.get(0).get("status").asInt(), body.toString());
             assertTrue(results.get(0).get("retryable").asBoolean());
-            for (int i = 1; i < 3; i++) {
+            for (int i : new int[] {2, 4}) {
                 assertEquals(503, results.get(i).get("status").asInt());
                 assertEquals(
                         "urn:relaymail:problem:not_attempted",
                         results.get(i).get("type").asText());
                 assertTrue(results.get(i).get("retryable").asBoolean());
             }
+            for (int i : new int[] {1, 3}) {
+                assertEquals(400, results.get(i).get("status").asInt(), body.toString());
+                assertFalse(results.get(i).get("retryable").asBoolean(), "retrying an invalid message cannot help");
+            }
+            assertEquals("to", results.get(1).get("errors").get(0).get("field").asText());
+            assertEquals(
+                    "subject", results.get(3).get("errors").get(0).get("field").asText());
             assertEquals(0, body.get("accepted").asInt());
-            assertEquals(3, body.get("failed").asInt());
+            assertEquals(5, body.get("failed").asInt());
         }
     }
 
@@ -147,7 +157,10 @@ class BatchApiIT {
         };
         log.addHandler(capture);
         try (Harness h = new Harness()) {
-            byte[] event = httpApiBatch(batch(message("ann@example.org", "1"), message("bob@example.org", "2")))
+            byte[] event = httpApiBatch(batch(
+                            message("ann@example.org", "1"),
+                            message("bob@example.org", "2"),
+                            message("not-an-address", "3")))
                     .toString()
                     .getBytes(StandardCharsets.UTF_8);
 
@@ -156,6 +169,8 @@ class BatchApiIT {
             assertEquals(1, warnings.size(), "one warning says the rest of the batch was not tried");
             assertEquals(Level.WARNING, warnings.get(0).getLevel());
 
+            JsonNode invalid = ((ArrayNode) body.get("results")).remove(2);
+            assertEquals(400, invalid.get("status").asInt(), "an invalid message needs no time to be answered");
             for (JsonNode result : body.get("results")) {
                 assertEquals(503, result.get("status").asInt(), body.toString());
                 assertEquals(
@@ -163,7 +178,7 @@ class BatchApiIT {
                         result.get("type").asText());
                 assertTrue(result.get("retryable").asBoolean());
             }
-            assertEquals(2, body.get("failed").asInt());
+            assertEquals(3, body.get("failed").asInt());
             assertEquals(0, h.relay.connections(), "nothing was tried");
         } finally {
             log.removeHandler(capture);

@@ -13,6 +13,7 @@ import dev.relaymail.logging.LogFields;
 import dev.relaymail.logging.OutcomeLog;
 import dev.relaymail.request.RequestReader;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -27,8 +28,9 @@ import java.util.logging.Logger;
  *
  * <p>Each message stands alone: its own validation, its own idempotency key (an {@code Idempotency-Key} header on the
  * batch gives message {@code i} without a key of its own the key {@code <header>/<i>}, so that retrying the whole
- * batch sends nothing twice). Once the relay cannot be reached, or time runs short, the messages not yet tried are
- * answered {@code 503} without trying them.
+ * batch sends nothing twice). Every message is read before the first is sent, so that each invalid one is answered
+ * {@code 400} whatever happens to the others. Once the relay cannot be reached, or time runs short, the valid messages
+ * not yet tried are answered {@code 503} without trying them.
  */
 final class BatchSending {
     private static final Logger LOG = Logger.getLogger(BatchSending.class.getName());
@@ -54,39 +56,38 @@ final class BatchSending {
         Optional<String> batchKey = request.header("idempotency-key");
         List<JsonNode> messages = reader.readBatch(request.body(), batchKey);
         Deadline deadline = source.invocation().deadline();
+        // every message is read before any is sent: one that is invalid is answered 400 whatever then happens to the
+        // relay or to the time left
+        List<Read> reads = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            reads.add(read(messages.get(i), batchKey.map(key -> key + "/"), i));
+        }
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         ArrayNode results = body.putArray("results");
         int accepted = 0;
         int notTried = 0;
         Optional<String> skipReason = Optional.empty();
-        for (int i = 0; i < messages.size(); i++) {
-            if (skipReason.isEmpty() && !deadline.allows(LAST_START)) {
+        for (int i = 0; i < reads.size(); i++) {
+            Read read = reads.get(i);
+            if (read.readable() && skipReason.isEmpty() && !deadline.allows(LAST_START)) {
                 skipReason = Optional.of("the invocation ran out of time before this message");
             }
-            if (skipReason.isPresent()) {
+            if (read.readable() && skipReason.isPresent()) {
                 results.add(notAttempted(i, skipReason.get()));
                 notTried++;
                 continue;
             }
-            int index = i;
-            JsonNode message = messages.get(i);
-            MessageSending.Result result = sending.send(
-                    () -> {
-                        SendRequest read = reader.read(message, Optional.empty());
-                        return read.idempotencyKey().isEmpty() && batchKey.isPresent()
-                                ? read.withIdempotencyKey(batchKey.get() + "/" + index)
-                                : read;
-                    },
-                    source.item(i),
-                    deadline);
+            MessageSending.Result result = sending.send(read.reading(), source.item(i), deadline);
             if (result instanceof MessageSending.Sent sent) {
                 accepted++;
                 results.add(sent(i, sent.accepted()));
             } else if (result instanceof MessageSending.Failed failed) {
                 results.add(item(i, failed.problem()));
-                skipReason = failed.failure()
-                        .filter(f -> f instanceof RelayException r && RELAY_DOWN.contains(r.kind()))
-                        .map(f -> "not tried: the message before it failed with " + f.code());
+                if (read.readable()) {
+                    skipReason = failed.failure()
+                            .filter(f -> f instanceof RelayException r && RELAY_DOWN.contains(r.kind()))
+                            .map(f -> "not tried: the message before it failed with " + f.code());
+                }
             }
         }
         if (notTried > 0) {
@@ -101,6 +102,27 @@ final class BatchSending {
         body.put("accepted", accepted);
         body.put("failed", messages.size() - accepted);
         return HttpAnswer.json(207, "application/json", body);
+    }
+
+    /** One message of the batch as read: its send request, or the reading step that fails as the reading did. */
+    private record Read(MessageSending.Reading reading, boolean readable) {}
+
+    /** Reads message {@code index}; without a key of its own it gets {@code keyPrefix + index}, when there is one. */
+    private Read read(JsonNode message, Optional<String> keyPrefix, int index) {
+        try {
+            SendRequest read = reader.read(message, Optional.empty());
+            SendRequest keyed = read.idempotencyKey().isEmpty() && keyPrefix.isPresent()
+                    ? read.withIdempotencyKey(keyPrefix.get() + index)
+                    : read;
+            return new Read(() -> keyed, true);
+        } catch (MailException | RuntimeException e) {
+            // MessageSending answers and logs the failure as it does when reading fails within it
+            return new Read(
+                    () -> {
+                        throw e;
+                    },
+                    false);
+        }
     }
 
     private static ObjectNode sent(int index, Accepted accepted) {
