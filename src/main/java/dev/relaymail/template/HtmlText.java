@@ -1,11 +1,11 @@
 package dev.relaymail.template;
 
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jsoup.parser.Parser;
 
 /**
  * The plain-text alternative of an HTML body, for mail readers that show text and for spam filters that compare the
@@ -22,7 +22,6 @@ final class HtmlText {
             Pattern.compile("\\bhref\\s*=\\s*(\"([^\"]*)\"|'([^']*)'|([^\\s>]+))", Pattern.CASE_INSENSITIVE);
     private static final Pattern ALT =
             Pattern.compile("\\balt\\s*=\\s*(\"([^\"]*)\"|'([^']*)')", Pattern.CASE_INSENSITIVE);
-    private static final Pattern ENTITY = Pattern.compile("&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});");
     private static final Set<String> BLOCKS = Set.of(
             "p",
             "div",
@@ -44,29 +43,6 @@ final class HtmlText {
             "pre",
             "address",
             "hr");
-    private static final Map<String, String> ENTITIES = Map.ofEntries(
-            Map.entry("amp", "&"),
-            Map.entry("lt", "<"),
-            Map.entry("gt", ">"),
-            Map.entry("quot", "\""),
-            Map.entry("apos", "'"),
-            Map.entry("nbsp", " "),
-            Map.entry("copy", "©"),
-            Map.entry("reg", "®"),
-            Map.entry("trade", "™"),
-            Map.entry("hellip", "…"),
-            Map.entry("mdash", "—"),
-            Map.entry("ndash", "–"),
-            Map.entry("euro", "€"),
-            Map.entry("pound", "£"),
-            Map.entry("laquo", "«"),
-            Map.entry("raquo", "»"),
-            Map.entry("lsquo", "‘"),
-            Map.entry("rsquo", "’"),
-            Map.entry("ldquo", "“"),
-            Map.entry("rdquo", "”"),
-            Map.entry("bull", "•"),
-            Map.entry("middot", "·"));
 
     private HtmlText() {}
 
@@ -92,9 +68,13 @@ final class HtmlText {
             } else if (BLOCKS.contains(name)) {
                 out.append("\n\n");
             } else if (name.equals("img") && !closing) {
-                attribute(ALT, attributes).filter(alt -> !alt.isBlank()).ifPresent(alt -> out.append(decode(alt)));
+                attribute(ALT, attributes)
+                        .filter(alt -> !alt.isBlank())
+                        .ifPresent(alt -> out.append(decode(alt, true)));
             } else if (name.equals("a") && !closing) {
-                href = attribute(HREF, attributes).map(HtmlText::decode).orElse(null);
+                href = attribute(HREF, attributes)
+                        .map(value -> decode(value, true))
+                        .orElse(null);
                 linkStart = out.length();
             } else if (name.equals("a") && href != null) {
                 String label = out.substring(linkStart).strip();
@@ -118,7 +98,7 @@ final class HtmlText {
         if (afterSpace && collapsed.startsWith(" ")) {
             collapsed = collapsed.substring(1);
         }
-        out.append(decode(collapsed));
+        out.append(decode(collapsed, false));
     }
 
     private static Optional<String> attribute(Pattern pattern, String attributes) {
@@ -134,30 +114,15 @@ final class HtmlText {
         return Optional.empty();
     }
 
-    static String decode(String text) {
-        if (text.indexOf('&') < 0) {
-            return text;
-        }
-        Matcher m = ENTITY.matcher(text);
-        StringBuilder out = new StringBuilder(text.length());
-        while (m.find()) {
-            String entity = m.group(1);
-            String replacement;
-            if (entity.startsWith("#x") || entity.startsWith("#X")) {
-                replacement = codePoint(Integer.parseInt(entity.substring(2), 16));
-            } else if (entity.startsWith("#")) {
-                replacement = codePoint(Integer.parseInt(entity.substring(1)));
-            } else {
-                replacement = ENTITIES.getOrDefault(entity.toLowerCase(Locale.ROOT), m.group());
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
-        }
-        m.appendTail(out);
-        return out.toString();
-    }
-
-    private static String codePoint(int cp) {
-        return Character.isValidCodePoint(cp) && cp != 0 ? new String(Character.toChars(cp)) : "\uFFFD";
+    /**
+     * The text with HTML5's character references decoded as a browser decodes them (jsoup's table of all 2,231
+     * names, case-sensitive, legacy names without a semicolon too, except in an attribute before {@code =} or a
+     * letter, so that {@code ?a=1&copy=2} stays a query string); a no-break space is a space here.
+     */
+    private static String decode(String text, boolean inAttribute) {
+        return text.indexOf('&') < 0
+                ? text
+                : Parser.unescapeEntities(text, inAttribute).replace('\u00A0', ' ');
     }
 
     /** Lines without surrounding spaces, at most one empty line in a row, none at either end. */

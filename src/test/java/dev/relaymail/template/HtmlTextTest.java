@@ -47,4 +47,22 @@ class HtmlTextTest {
                 "5 < 6 & \"yes\" — ü € \uFFFD\n",
                 HtmlText.of("5 &lt; 6 &amp; &quot;yes&quot; &mdash; &#252; " + "&#x20AC; &#0;"));
     }
+
+    /** HTML5's whole table: names are case-sensitive, may hold digits, run long or stand for two code points. */
+    @Test
+    void decodesEveryHtml5NamedEntity() {
+        assertEquals(
+                "été über ß × É ½ ∳ ≂̸ fjord &unknown;\n",
+                HtmlText.of("&eacute;t&eacute; &uuml;ber &szlig; &times; &Eacute; &frac12; "
+                        + "&CounterClockwiseContourIntegral; &NotEqualTilde; &fjlig;ord &unknown;"));
+    }
+
+    /** In an attribute, a legacy name without its semicolon before '=' is text (HTML5): query strings stay intact. */
+    @Test
+    void decodesAttributesAsAnAttributeIsDecoded() {
+        assertEquals(
+                "Report (https://example.com/r?a=1&copy=2&lang=fr) [Café]\n",
+                HtmlText.of("<a href=\"https://example.com/r?a=1&copy=2&amp;lang=fr\">Report</a> "
+                        + "<img alt=\"[Caf&eacute;]\" src=x>"));
+    }
 }
