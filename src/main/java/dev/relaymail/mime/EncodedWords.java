@@ -12,8 +12,12 @@ import java.util.Base64;
  * of decoding it into something else.
  */
 final class EncodedWords {
-    /** Characters of text per encoded word: 45 UTF-8 bytes at most, so that a word stays under 75 characters. */
-    private static final int CHUNK_BYTES = 45;
+    /** The line length RFC 5322 asks for. */
+    private static final int LINE = 78;
+    /** What an encoded word adds to its base64: {@code =?UTF-8?B?} and {@code ?=}. */
+    private static final int FRAME = "=?UTF-8?B??=".length();
+    /** At least one character of any size per word, so that a line too short for any still moves on. */
+    private static final int MIN_BYTES = 4;
 
     private EncodedWords() {}
 
@@ -21,28 +25,35 @@ final class EncodedWords {
         return text.contains("=?");
     }
 
-    /** The text as it goes into an unstructured header (before folding). */
-    static String unstructured(String text) throws UnsupportedEncodingException {
+    /**
+     * The text as it goes into an unstructured header named {@code name} (before folding): plain ASCII as it is,
+     * other text as encoded words.
+     */
+    static String unstructured(String name, String text) throws UnsupportedEncodingException {
         if (looksEncoded(text)) {
-            return always(text);
+            return always(text, name.length() + 2, 0);
         }
         return Text.isPrintableAscii(text) ? text : MimeUtility.encodeText(text, "UTF-8", null);
     }
 
     /**
-     * The text as base64 encoded words of at most 75 characters, separated by folding white space (which readers
-     * drop between encoded words), never splitting a character.
+     * The text as base64 encoded words separated by folding white space (which readers drop between encoded words),
+     * never splitting a character, each line within 78 characters where a word fits at all: the first word after
+     * {@code before} characters of its line, the others after the fold's space, each line keeping {@code after}
+     * characters free for what follows the last word.
      */
-    static String always(String text) {
+    static String always(String text, int before, int after) {
         StringBuilder out = new StringBuilder();
         int start = 0;
         while (start < text.length()) {
+            int room = LINE - (out.length() == 0 ? before : 1) - after - FRAME;
+            int maxBytes = Math.max(MIN_BYTES, room / 4 * 3);
             int end = start;
             int bytes = 0;
             while (end < text.length()) {
                 int cp = text.codePointAt(end);
                 int size = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
-                if (bytes + size > CHUNK_BYTES) {
+                if (bytes + size > maxBytes && end > start) {
                     break;
                 }
                 bytes += size;

@@ -2,79 +2,99 @@ package dev.relaymail.mime;
 
 import dev.relaymail.core.Text;
 import java.nio.charset.StandardCharsets;
-import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code filename} (or {@code name}) parameter of a MIME header: a readable ASCII fallback in quotes for old
- * clients, and, when the name is not plain ASCII, the exact name in RFC 2231 form ({@code filename*=UTF-8''…}), split
- * into RFC 2231 continuations when long so that no header line grows past the limits.
+ * An attachment's name in its part's headers, written once in each header so that no reader has two names to choose
+ * from (RFC 2231 gives no precedence, and readers differ). A plain name (printable ASCII without quotes or
+ * backslashes, nothing like an RFC 2047 encoded word, short enough for one line) is a quoted string in both. Any other
+ * name is {@code filename*=UTF-8''…} in {@code Content-Disposition} (RFC 2231), split into continuations at character
+ * boundaries so that each segment is whole UTF-8 and each line at most 78 characters; {@code Content-Type}'s
+ * {@code name} carries it as RFC 2047 encoded words, which only a reader that cannot read RFC 2231 turns to
+ * (docs/recipients.md has the evidence). A name that looks like an encoded word is itself encoded in both forms, so
+ * that a reader shows it as given instead of decoding it into another name.
  */
-public final class FilenameParameter {
-    private static final int SEGMENT = 60;
+final class FilenameParameter {
+    /** The line length RFC 5322 asks for. */
+    private static final int LINE = 78;
 
-    private final String fallback;
-    /** The exact name in RFC 2231 form, split; none when the fallback is the name itself. */
-    private final List<String> segments;
+    private static final String CHARSET = "UTF-8''";
+    /** The longest plain name: a tab, {@code filename="…"} and nothing else on its line. */
+    private static final int PLAIN_MAX = LINE - "\tfilename=\"\"".length();
 
-    FilenameParameter(String filename) {
-        fallback = fallback(filename);
-        segments = fallback.equals(filename) ? List.of() : continuations(percentEncode(filename));
+    private final String name;
+    private final boolean plain;
+
+    FilenameParameter(String name) {
+        this.name = name;
+        this.plain = name.length() <= PLAIN_MAX
+                && Text.isPrintableAscii(name)
+                && name.indexOf('"') < 0
+                && name.indexOf('\\') < 0
+                && !EncodedWords.looksEncoded(name);
     }
 
-    /** The parameter under this name, to append after a header value: each part starts with {@code ;} and a fold. */
-    String render(String parameter) {
-        StringBuilder out = new StringBuilder()
-                .append(";\r\n\t")
-                .append(parameter)
-                .append("=\"")
-                .append(fallback)
-                .append('"');
+    /** {@code Content-Type}'s {@code name} parameter, to append to its value: a {@code ;}, a fold and the parameter. */
+    String contentTypeName() {
+        String value = plain ? name : EncodedWords.always(name, "\tname=\"".length(), "\"".length());
+        return ";\r\n\tname=\"" + value + '"';
+    }
+
+    /** {@code Content-Disposition}'s {@code filename} parameter, to append to its value, each part on a line. */
+    String dispositionFilename() {
+        if (plain) {
+            return ";\r\n\tfilename=\"" + name + '"';
+        }
+        List<String> segments = segments(name);
         if (segments.size() == 1) {
-            out.append(";\r\n\t").append(parameter).append("*=UTF-8''").append(segments.get(0));
-        } else {
-            for (int i = 0; i < segments.size(); i++) {
-                out.append(";\r\n\t")
-                        .append(parameter)
-                        .append('*')
-                        .append(i)
-                        .append("*=")
-                        .append(i == 0 ? "UTF-8''" : "")
-                        .append(segments.get(i));
-            }
+            return ";\r\n\tfilename*=" + CHARSET + segments.get(0);
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < segments.size(); i++) {
+            out.append(";\r\n\tfilename*")
+                    .append(i)
+                    .append("*=")
+                    .append(i == 0 ? CHARSET : "")
+                    .append(segments.get(i));
         }
         return out.toString();
     }
 
     /**
-     * The name in ASCII: accents dropped (ä to a), other characters and quotes replaced by '_'. A name that looks like
-     * an RFC 2047 encoded word ({@code =?…?=}) gets '_' for its '?' too: some readers decode such a name, and would
-     * show another name (another extension) than the one given, which the RFC 2231 form then carries exactly.
+     * The name percent-encoded in segments, cut only between characters: one segment when it fits on the line of
+     * {@code filename*=}; else each as long as its line {@code \tfilename*N*=…;} allows.
      */
-    public static String fallback(String filename) {
-        boolean looksEncoded = EncodedWords.looksEncoded(filename);
-        if (Text.isPrintableAscii(filename)
-                && filename.indexOf('"') < 0
-                && filename.indexOf('\\') < 0
-                && !looksEncoded) {
-            return filename;
+    private static List<String> segments(String name) {
+        List<String> characters = new ArrayList<>();
+        int length = 0;
+        for (int i = 0; i < name.length(); i += Character.charCount(name.codePointAt(i))) {
+            String encoded = percentEncoded(new String(Character.toChars(name.codePointAt(i))));
+            characters.add(encoded);
+            length += encoded.length();
         }
-        String decomposed = Normalizer.normalize(filename, Normalizer.Form.NFD);
-        StringBuilder out = new StringBuilder(decomposed.length());
-        for (int i = 0; i < decomposed.length(); i++) {
-            char c = decomposed.charAt(i);
-            if (Character.getType(c) == Character.NON_SPACING_MARK) {
-                continue;
+        if ("\tfilename*=".length() + CHARSET.length() + length <= LINE) {
+            return List.of(String.join("", characters));
+        }
+        List<String> segments = new ArrayList<>();
+        StringBuilder segment = new StringBuilder();
+        for (String character : characters) {
+            int index = segments.size();
+            int room = LINE - ("\tfilename*" + index + "*=;").length() - (index == 0 ? CHARSET.length() : 0);
+            if (segment.length() > 0 && segment.length() + character.length() > room) {
+                segments.add(segment.toString());
+                segment.setLength(0);
             }
-            out.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && !(looksEncoded && c == '?') ? c : '_');
+            segment.append(character);
         }
-        return out.toString();
+        segments.add(segment.toString());
+        return segments;
     }
 
-    private static String percentEncode(String filename) {
+    /** RFC 2231's {@code attribute-char}s as they are, every other byte of the UTF-8 as {@code %XX}. */
+    private static String percentEncoded(String text) {
         StringBuilder out = new StringBuilder();
-        for (byte b : filename.getBytes(StandardCharsets.UTF_8)) {
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
             boolean attributeChar = (c >= 'a' && c <= 'z')
                     || (c >= 'A' && c <= 'Z')
@@ -89,23 +109,5 @@ public final class FilenameParameter {
             }
         }
         return out.toString();
-    }
-
-    /** Splits at most every {@value #SEGMENT} characters, never inside a %XX triple. */
-    private static List<String> continuations(String encoded) {
-        List<String> segments = new ArrayList<>();
-        int start = 0;
-        while (start < encoded.length()) {
-            int end = Math.min(start + SEGMENT, encoded.length());
-            if (end < encoded.length()) {
-                int percent = encoded.lastIndexOf('%', end - 1);
-                if (percent >= start && percent > end - 3) {
-                    end = percent;
-                }
-            }
-            segments.add(encoded.substring(start, end));
-            start = end;
-        }
-        return segments;
     }
 }

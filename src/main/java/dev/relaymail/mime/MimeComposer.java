@@ -80,7 +80,7 @@ public final class MimeComposer {
             // Jakarta folds only at white space, so a word too long for one line is encoded: encoded words fold
             String subject = message.getHeader("Subject", null);
             if (subject == null || longestLine("Subject", subject) > MAX_LINE) {
-                message.setHeader("Subject", EncodedWords.always(request.subject()));
+                message.setHeader("Subject", EncodedWords.always(request.subject(), "Subject: ".length(), 0));
             }
             for (Header header : request.headers()) {
                 message.addHeader(header.name(), headerValue(header));
@@ -150,7 +150,9 @@ public final class MimeComposer {
      * cannot fit in 998-character lines.
      */
     private static String headerValue(Header header) throws RequestRejectedException, UnsupportedEncodingException {
-        String value = Header.custom(header.name()) ? EncodedWords.unstructured(header.value()) : header.value();
+        String value = Header.custom(header.name())
+                ? EncodedWords.unstructured(header.name(), header.value())
+                : header.value();
         String folded =
                 value.contains("\r\n") ? value : MimeUtility.fold(header.name().length() + 2, value);
         if (longestLine(header.name(), folded) > MAX_LINE) {
@@ -181,7 +183,8 @@ public final class MimeComposer {
             super();
             setAddress(address);
             personal = name;
-            encodedPersonal = EncodedWords.always(name);
+            // the longest header it may start: Reply-To
+            encodedPersonal = EncodedWords.always(name, "Reply-To: ".length(), 0);
         }
     }
 

@@ -23,8 +23,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * A message's body as a tree of parts whose content is encoded once, here, and the Jakarta Mail parts that write that
  * tree as it is: {@code mixed( related( alternative(text, html), inline… ), attachment… )}, each level present only
- * when needed. Text parts are UTF-8 in quoted-printable (base64 when mostly non-ASCII), attachments base64, filenames
- * RFC 2231-encoded with an ASCII fallback.
+ * when needed. Text parts are UTF-8 in quoted-printable (base64 when mostly non-ASCII), attachments base64, names as
+ * {@link FilenameParameter} writes them.
  */
 final class MimeParts {
     static final byte[] CRLF = {'\r', '\n'};
@@ -93,10 +93,11 @@ final class MimeParts {
     private static Leaf attachment(Attachment attachment) {
         InternetHeaders headers = new InternetHeaders();
         FilenameParameter filename = new FilenameParameter(attachment.filename());
-        headers.setHeader("Content-Type", attachment.contentType() + filename.render("name"));
+        headers.setHeader("Content-Type", attachment.contentType() + filename.contentTypeName());
         headers.setHeader("Content-Transfer-Encoding", "base64");
         headers.setHeader(
-                "Content-Disposition", (attachment.inline() ? "inline" : "attachment") + filename.render("filename"));
+                "Content-Disposition",
+                (attachment.inline() ? "inline" : "attachment") + filename.dispositionFilename());
         if (attachment.inline()) {
             headers.setHeader("Content-ID", "<" + attachment.contentId().orElseThrow() + ">");
         }

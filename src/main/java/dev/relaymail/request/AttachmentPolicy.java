@@ -1,6 +1,6 @@
 package dev.relaymail.request;
 
-import dev.relaymail.mime.FilenameParameter;
+import java.text.Normalizer;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -61,12 +61,11 @@ public final class AttachmentPolicy {
     }
 
     /**
-     * Why this attachment is refused, if it is. The extension is checked on the name as given and on the ASCII name
-     * written beside it for older readers ({@link FilenameParameter}), which drops accents: {@code exe} with a
-     * combining accent is {@code exe} there.
+     * Why this attachment is refused, if it is. The extension is checked on the name as given and on the name without
+     * its combining marks, as a person reads it: {@code exe} with a combining accent reads as {@code exe}.
      */
     public Optional<String> refusal(String filename, String contentType) {
-        for (String shown : List.of(filename, FilenameParameter.fallback(filename))) {
+        for (String shown : List.of(filename, withoutCombiningMarks(filename))) {
             String name = shown.toLowerCase(Locale.ROOT).replaceAll("[. ]+$", "");
             int dot = name.lastIndexOf('.');
             if (dot >= 0 && extensions.contains(name.substring(dot + 1))) {
@@ -79,5 +78,16 @@ public final class AttachmentPolicy {
             return Optional.of(type + " is not allowed as an attachment (see BLOCKED_ATTACHMENTS)");
         }
         return Optional.empty();
+    }
+
+    private static String withoutCombiningMarks(String filename) {
+        String decomposed = Normalizer.normalize(filename, Normalizer.Form.NFD);
+        StringBuilder out = new StringBuilder(decomposed.length());
+        for (int i = 0; i < decomposed.length(); i++) {
+            if (Character.getType(decomposed.charAt(i)) != Character.NON_SPACING_MARK) {
+                out.append(decomposed.charAt(i));
+            }
+        }
+        return out.toString();
     }
 }

@@ -1,6 +1,7 @@
 package dev.relaymail.mime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -23,21 +24,28 @@ import jakarta.mail.Message;
 import jakarta.mail.Multipart;
 import jakarta.mail.Part;
 import jakarta.mail.Session;
+import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimeUtility;
 import java.io.ByteArrayInputStream;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -142,9 +150,14 @@ class MimeComposerTest {
         BodyPart pdf = mixed.getBodyPart(1);
         assertEquals(Part.ATTACHMENT, pdf.getDisposition());
         assertEquals("rechnung-märz.pdf", pdf.getFileName(), "RFC 2231 filename decodes");
-        assertTrue(
-                pdf.getHeader("Content-Disposition")[0].contains("filename=\"rechnung-marz.pdf\""),
-                "readable ASCII fallback");
+        assertEquals(
+                "attachment;\r\n\tfilename*=UTF-8''rechnung-m%C3%A4rz.pdf",
+                pdf.getHeader("Content-Disposition")[0],
+                "the name once, in RFC 2231 form: no second name for a reader to prefer");
+        assertEquals(
+                "application/pdf;\r\n\tname=\"=?UTF-8?B?cmVjaG51bmctbcOkcnoucGRm?=\"",
+                pdf.getHeader("Content-Type")[0],
+                "RFC 2047 for readers that cannot read RFC 2231");
         assertTrue(pdf.isMimeType("application/pdf"));
         assertArrayEquals(PDF, pdf.getInputStream().readAllBytes());
     }
@@ -442,10 +455,111 @@ class MimeComposerTest {
                 .mime();
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
 
-        assertFalse(text.contains("name=\"=?"), "no quoted name reads as an encoded word");
-        assertTrue(text.contains("filename=\"=_UTF-8_Q_invoice.exe_=\""), text);
+        assertFalse(text.contains(name), "the name is never written as the encoded word it looks like");
+        BodyPart part = ((Multipart) parse(bytes).getContent()).getBodyPart(1);
+        assertEquals(name, part.getFileName(), "the exact name");
         assertEquals(
-                name, ((Multipart) parse(bytes).getContent()).getBodyPart(1).getFileName(), "the exact name");
+                name,
+                MimeUtility.decodeText(new ContentType(part.getContentType()).getParameter("name")),
+                "the name for readers that cannot read RFC 2231 decodes, once, to the name as given");
+    }
+
+    private static List<String> headerLines(byte[] mime) {
+        List<String> lines = new ArrayList<>();
+        boolean inHeader = true;
+        for (String line : new String(mime, StandardCharsets.ISO_8859_1).split("\r\n", -1)) {
+            if (line.startsWith("--=_rm_")) {
+                inHeader = true;
+            } else if (line.isEmpty()) {
+                inHeader = false;
+            } else if (inHeader) {
+                lines.add(line);
+            }
+        }
+        return lines;
+    }
+
+    private static SendRequest withAttachmentNames(String... names) {
+        List<Attachment> attachments = new ArrayList<>();
+        for (String name : names) {
+            attachments.add(new Attachment(name, "application/pdf", PDF, Optional.empty()));
+        }
+        return request(Optional.of("t"), Optional.empty(), attachments, Optional.empty());
+    }
+
+    private static final String[] NAMES = {
+        "report.pdf",
+        "rechnung-märz.pdf",
+        "Q3 \"final\"; report (v2).pdf",
+        "第3四半期の売上報告書と来年度の事業計画に関する詳細な分析資料および各部門からの提案事項をまとめた最終版の会議用配布資料一式（社外秘）形式.pdf",
+        "Quarterly report for the board meeting with every appendix, final version (approved).pdf",
+        "🎉 Fête 👨‍👩‍👧 ".repeat(12) + ".png",
+        "=?UTF-8?Q?invoice.exe?="
+    };
+
+    /** RFC 2231 gives no precedence between a plain and a starred name: half of the readers took the plain one. */
+    @Test
+    void writesEachNameOnceInEachHeader() throws Exception {
+        byte[] bytes = composer.compose(withAttachmentNames(NAMES)).mime();
+        Multipart mixed = (Multipart) parse(bytes).getContent();
+        for (int i = 0; i < NAMES.length; i++) {
+            BodyPart part = mixed.getBodyPart(i + 1);
+            String disposition = MimeUtility.unfold(part.getHeader("Content-Disposition")[0]);
+            String type = MimeUtility.unfold(part.getHeader("Content-Type")[0]);
+            boolean plain = disposition.contains("filename=\"");
+            assertEquals(plain ? 0 : 1, disposition.split("filename\\*(0\\*)?=", -1).length - 1, disposition);
+            assertEquals(plain ? 1 : 0, disposition.split("filename=", -1).length - 1, disposition);
+            assertEquals(1, type.split("name=", -1).length - 1, type);
+            assertFalse(type.contains("name*"), type);
+            assertEquals(NAMES[i], part.getFileName());
+        }
+    }
+
+    /** A reader that decodes segment by segment would show U+FFFD for a character cut between two of them. */
+    @Test
+    void cutsContinuationsBetweenCharacters() throws Exception {
+        byte[] bytes = composer.compose(withAttachmentNames(NAMES)).mime();
+        Matcher segment = Pattern.compile("filename\\*\\d+\\*=(?:UTF-8'')?([^;\\r]*)")
+                .matcher(new String(bytes, StandardCharsets.ISO_8859_1));
+        int segments = 0;
+        while (segment.find()) {
+            byte[] raw = URLDecoder.decode(segment.group(1).replace("+", "%2B"), StandardCharsets.ISO_8859_1)
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            assertDoesNotThrow(
+                    () -> StandardCharsets.UTF_8
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(raw)),
+                    segment.group());
+            segments++;
+        }
+        assertTrue(segments > 10, "the long names are split: " + segments);
+    }
+
+    /** RFC 5322: 78 where the content allows; here every header can be folded, long names and subject included. */
+    @Test
+    void everyHeaderLineFitsIn78() throws Exception {
+        SendRequest names = withAttachmentNames(NAMES);
+        SendRequest request = new SendRequest(
+                MailAddress.parse("\"Müller, Schmidt & Partner Steuerberatungsgesellschaft mbH (Buchhaltung)\" "
+                        + "<billing@example.com>"),
+                List.of(
+                        MailAddress.parse("山田太郎 株式会社サンプル 営業部 第一営業課 課長代理 <ann@example.org>"),
+                        MailAddress.parse("=?UTF-8?Q?Boss?= and a long name that goes on <boss@example.org>")),
+                names.cc(),
+                names.bcc(),
+                List.of(MailAddress.parse("=?x?= Ярослава Всеволодовна Преображенская-Оболенская <r@example.com>")),
+                "=?UTF-8?B?x?= 第3四半期の売上報告書と来年度の事業計画に関する詳細な分析資料および各部門からの提案事項",
+                names.text(),
+                names.html(),
+                names.attachments(),
+                List.of(new Header("X-Note", "=?not?encoded?= " + "Überschrift ".repeat(10))),
+                names.tags(),
+                names.idempotencyKey());
+
+        for (String line : headerLines(composer.compose(request).mime())) {
+            assertTrue(line.length() <= 78, line.length() + ": " + line);
+        }
     }
 
     @Test
