@@ -5,7 +5,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.jsoup.parser.Parser;
 
 /**
  * The plain-text alternative of an HTML body, for mail readers that show text and for spam filters that compare the
@@ -114,15 +113,9 @@ final class HtmlText {
         return Optional.empty();
     }
 
-    /**
-     * The text with HTML5's character references decoded as a browser decodes them (jsoup's table of all 2,231
-     * names, case-sensitive, legacy names without a semicolon too, except in an attribute before {@code =} or a
-     * letter, so that {@code ?a=1&copy=2} stays a query string); a no-break space is a space here.
-     */
+    /** The text with its character references decoded; a no-break space is a space here. */
     private static String decode(String text, boolean inAttribute) {
-        return text.indexOf('&') < 0
-                ? text
-                : Parser.unescapeEntities(text, inAttribute).replace('\u00A0', ' ');
+        return HtmlEntities.decode(text, inAttribute).replace('\u00A0', ' ');
     }
 
     /** Lines without surrounding spaces, at most one empty line in a row, none at either end. */
