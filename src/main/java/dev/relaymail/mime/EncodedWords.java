@@ -16,6 +16,8 @@ final class EncodedWords {
     private static final int LINE = 78;
     /** What an encoded word adds to its base64: {@code =?UTF-8?B?} and {@code ?=}. */
     private static final int FRAME = "=?UTF-8?B??=".length();
+    /** The base64 of one display name's word: with its frame, {@code Reply-To: } and a 254-character address, 998. */
+    private static final int PHRASE_BASE64 = 700;
     /** At least one character of any size per word, so that a line too short for any still moves on. */
     private static final int MIN_BYTES = 4;
 
@@ -43,10 +45,25 @@ final class EncodedWords {
      * characters free for what follows the last word.
      */
     static String always(String text, int before, int after) {
+        return words(text, LINE - before - after - FRAME, LINE - 1 - after - FRAME);
+    }
+
+    /**
+     * A display name as one base64 encoded word, however long the line: Python's {@code email} reads the white space
+     * between the encoded words of a display name as a space (RFC 2047 has readers drop it), so that a name split to
+     * fit 78 characters comes out with a space where it was cut. Only a name whose word would not leave room in 998
+     * characters for {@code Reply-To: } and the longest address is split.
+     */
+    static String phrase(String name) {
+        return words(name, PHRASE_BASE64, PHRASE_BASE64);
+    }
+
+    /** Encoded words of at most {@code first} and then {@code next} characters of base64, one per line. */
+    private static String words(String text, int first, int next) {
         StringBuilder out = new StringBuilder();
         int start = 0;
         while (start < text.length()) {
-            int room = LINE - (out.length() == 0 ? before : 1) - after - FRAME;
+            int room = out.length() == 0 ? first : next;
             int maxBytes = Math.max(MIN_BYTES, room / 4 * 3);
             int end = start;
             int bytes = 0;

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * An attachment's name in its part's headers, written once in each header so that no reader has two names to choose
- * from (RFC 2231 gives no precedence, and readers differ). A plain name (printable ASCII without quotes or
+ * from (RFC 2231 gives no precedence, and readers differ). A plain name (printable ASCII without quotes, apostrophes or
  * backslashes, nothing like an RFC 2047 encoded word, short enough for one line) is a quoted string in both. Any other
  * name is {@code filename*=UTF-8''…} in {@code Content-Disposition} (RFC 2231), split into continuations at character
  * boundaries so that each segment is whole UTF-8 and each line at most 78 characters; {@code Content-Type}'s
@@ -32,6 +32,8 @@ final class FilenameParameter {
                 && Text.isPrintableAscii(name)
                 && name.indexOf('"') < 0
                 && name.indexOf('\\') < 0
+                // mime4j reads a plain value with two apostrophes as RFC 2231's charset'language'value
+                && name.indexOf('\'') < 0
                 && !EncodedWords.looksEncoded(name);
     }
 
@@ -91,7 +93,10 @@ final class FilenameParameter {
         return segments;
     }
 
-    /** RFC 2231's {@code attribute-char}s as they are, every other byte of the UTF-8 as {@code %XX}. */
+    /**
+     * RFC 2231's {@code attribute-char}s as they are, every other byte of the UTF-8 as {@code %XX}, and {@code +}
+     * too: mime4j decodes the value as a URL's query, where {@code +} is a space.
+     */
     private static String percentEncoded(String text) {
         StringBuilder out = new StringBuilder();
         for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
@@ -99,7 +104,7 @@ final class FilenameParameter {
             boolean attributeChar = (c >= 'a' && c <= 'z')
                     || (c >= 'A' && c <= 'Z')
                     || (c >= '0' && c <= '9')
-                    || "!#$&+-.^_`|~".indexOf(c) >= 0;
+                    || "!#$&-.^_`|~".indexOf(c) >= 0;
             if (attributeChar) {
                 out.append((char) c);
             } else {

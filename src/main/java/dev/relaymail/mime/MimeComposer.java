@@ -6,6 +6,7 @@ import dev.relaymail.core.Header;
 import dev.relaymail.core.MailAddress;
 import dev.relaymail.core.RequestRejectedException;
 import dev.relaymail.core.SendRequest;
+import dev.relaymail.core.Text;
 import dev.relaymail.mime.MimeParts.Leaf;
 import dev.relaymail.mime.MimeParts.Multi;
 import dev.relaymail.mime.MimeParts.Node;
@@ -45,6 +46,8 @@ public final class MimeComposer {
 
     private static final String UTF_8 = "UTF-8";
     private static final int MAX_LINE = 998;
+    /** The line length RFC 5322 asks for. */
+    private static final int LINE = 78;
 
     private final Session session = Session.getInstance(new Properties());
     private final MessageIds messageIds;
@@ -64,17 +67,13 @@ public final class MimeComposer {
         try {
             IdentifiedMessage message = new IdentifiedMessage(session, messageId);
             message.setHeader("Date", dates.format(clock.instant()));
-            message.setFrom(internet(request.from()));
-            if (!request.replyTo().isEmpty()) {
-                message.setReplyTo(internet(request.replyTo()));
-            }
-            if (!request.to().isEmpty()) {
-                message.setRecipients(MimeMessage.RecipientType.TO, internet(request.to()));
-            }
-            if (!request.cc().isEmpty()) {
-                message.setRecipients(MimeMessage.RecipientType.CC, internet(request.cc()));
-            }
-            if (!EncodedWords.looksEncoded(request.subject())) {
+            setAddresses(message, "From", List.of(request.from()));
+            setAddresses(message, "Reply-To", request.replyTo());
+            setAddresses(message, "To", request.to());
+            setAddresses(message, "Cc", request.cc());
+            // Jakarta folds plain text at white space, but writes an encoded word as long as the header name leaves
+            // no room for (82 characters with Subject's): encoded words of ours fit their lines
+            if (Text.isPrintableAscii(request.subject()) && !EncodedWords.looksEncoded(request.subject())) {
                 message.setSubject(request.subject(), UTF_8);
             }
             // Jakarta folds only at white space, so a word too long for one line is encoded: encoded words fold
@@ -130,18 +129,40 @@ public final class MimeComposer {
 
     private static InternetAddress internet(MailAddress address) throws UnsupportedEncodingException {
         String name = address.displayName().orElse(null);
-        if (name != null && EncodedWords.looksEncoded(name)) {
+        if (name != null && (EncodedWords.looksEncoded(name) || !Text.isPrintableAscii(name))) {
             return new EncodedNameAddress(address.address(), name);
         }
         return new InternetAddress(address.address(), name, UTF_8);
     }
 
-    private static InternetAddress[] internet(List<MailAddress> addresses) throws UnsupportedEncodingException {
-        InternetAddress[] result = new InternetAddress[addresses.size()];
-        for (int i = 0; i < result.length; i++) {
-            result[i] = internet(addresses.get(i));
+    /**
+     * An address header, folded only between addresses: Jakarta Mail also folds before an address too long for the
+     * rest of the line, leaving the header's first line empty, and a display name is one word ({@link
+     * EncodedNameAddress}).
+     */
+    private static void setAddresses(MimeMessage message, String name, List<MailAddress> addresses)
+            throws MessagingException, UnsupportedEncodingException {
+        if (addresses.isEmpty()) {
+            return;
         }
-        return result;
+        StringBuilder value = new StringBuilder();
+        int line = name.length() + 2;
+        for (MailAddress address : addresses) {
+            String written = internet(address).toString();
+            if (value.length() > 0) {
+                value.append(',');
+                line++;
+                if (line + 1 + written.length() > LINE) {
+                    value.append("\r\n");
+                    line = 0;
+                }
+                value.append(' ');
+                line++;
+            }
+            value.append(written);
+            line += written.length();
+        }
+        message.setHeader(name, value.toString());
     }
 
     /**
@@ -175,7 +196,11 @@ public final class MimeComposer {
         return longest;
     }
 
-    /** An address whose display name looks like an encoded word: the name is encoded, so readers show it as given. */
+    /**
+     * An address whose display name is encoded by {@link EncodedWords#phrase}: one encoded word, which Python's
+     * {@code email} does not split with a space as it does the several that Jakarta Mail makes of a long name; and a
+     * name that looks like an encoded word is encoded too, so that readers show it as given.
+     */
     private static final class EncodedNameAddress extends InternetAddress {
         private static final long serialVersionUID = 1L;
 
@@ -183,8 +208,7 @@ public final class MimeComposer {
             super();
             setAddress(address);
             personal = name;
-            // the longest header it may start: Reply-To
-            encodedPersonal = EncodedWords.always(name, "Reply-To: ".length(), 0);
+            encodedPersonal = EncodedWords.phrase(name);
         }
     }
 

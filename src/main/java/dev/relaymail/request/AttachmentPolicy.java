@@ -1,11 +1,16 @@
 package dev.relaymail.request;
 
+import jakarta.mail.internet.MimeUtility;
+import jakarta.mail.internet.ParseException;
+import java.io.UnsupportedEncodingException;
 import java.text.Normalizer;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Which attachments are refused as dangerous: by the extension of the file name (the last one, after trailing dots
@@ -24,6 +29,8 @@ public final class AttachmentPolicy {
             + "application/hta,application/x-ms-shortcut,application/java-archive,application/x-java-archive,"
             + "application/x-sh,application/x-csh,application/x-bat,text/javascript,application/javascript,"
             + "application/x-javascript,application/x-vbscript,text/vbscript,application/x-powershell";
+
+    private static final Pattern ENCODED_WORD = Pattern.compile("=\\?[^?\\s]+\\?[bBqQ]\\?[^?\\s]*\\?=");
 
     private final Set<String> extensions;
     private final Set<String> contentTypes;
@@ -61,11 +68,16 @@ public final class AttachmentPolicy {
     }
 
     /**
-     * Why this attachment is refused, if it is. The extension is checked on the name as given and on the name without
-     * its combining marks, as a person reads it: {@code exe} with a combining accent reads as {@code exe}.
+     * Why this attachment is refused, if it is. The extension is checked on every name a reader may show: the name as
+     * given; the name with the RFC 2047 encoded words in it decoded, as some readers decode them in a name however it
+     * is written (postal-mime does, after decoding RFC 2231), so that {@code =?UTF-8?Q?invoice.exe?=} shows as
+     * {@code invoice.exe}; and both without their combining marks, as a person reads them: {@code exe} with a
+     * combining accent reads as {@code exe}.
      */
     public Optional<String> refusal(String filename, String contentType) {
-        for (String shown : List.of(filename, withoutCombiningMarks(filename))) {
+        String decoded = withEncodedWordsDecoded(filename);
+        for (String shown :
+                List.of(filename, decoded, withoutCombiningMarks(filename), withoutCombiningMarks(decoded))) {
             String name = shown.toLowerCase(Locale.ROOT).replaceAll("[. ]+$", "");
             int dot = name.lastIndexOf('.');
             if (dot >= 0 && extensions.contains(name.substring(dot + 1))) {
@@ -78,6 +90,21 @@ public final class AttachmentPolicy {
             return Optional.of(type + " is not allowed as an attachment (see BLOCKED_ATTACHMENTS)");
         }
         return Optional.empty();
+    }
+
+    private static String withEncodedWordsDecoded(String filename) {
+        Matcher word = ENCODED_WORD.matcher(filename);
+        StringBuilder out = new StringBuilder();
+        while (word.find()) {
+            String decoded;
+            try {
+                decoded = MimeUtility.decodeWord(word.group());
+            } catch (ParseException | UnsupportedEncodingException e) {
+                decoded = word.group();
+            }
+            word.appendReplacement(out, Matcher.quoteReplacement(decoded));
+        }
+        return word.appendTail(out).toString();
     }
 
     private static String withoutCombiningMarks(String filename) {

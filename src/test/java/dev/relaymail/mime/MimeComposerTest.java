@@ -536,9 +536,12 @@ class MimeComposerTest {
         assertTrue(segments > 10, "the long names are split: " + segments);
     }
 
-    /** RFC 5322: 78 where the content allows; here every header can be folded, long names and subject included. */
+    /**
+     * RFC 5322: 78 where the content allows: every header here, long names and subject included, but a display name,
+     * one encoded word with its address (Python's email reads a space where one is split).
+     */
     @Test
-    void everyHeaderLineFitsIn78() throws Exception {
+    void everyHeaderLineFitsIn78ButADisplayName() throws Exception {
         SendRequest names = withAttachmentNames(NAMES);
         SendRequest request = new SendRequest(
                 MailAddress.parse("\"Müller, Schmidt & Partner Steuerberatungsgesellschaft mbH (Buchhaltung)\" "
@@ -557,9 +560,13 @@ class MimeComposerTest {
                 names.tags(),
                 names.idempotencyKey());
 
-        for (String line : headerLines(composer.compose(request).mime())) {
-            assertTrue(line.length() <= 78, line.length() + ": " + line);
+        List<String> lines = headerLines(composer.compose(request).mime());
+        for (String line : lines) {
+            boolean displayName =
+                    line.matches("(\\s+|(From|To|Reply-To): )=\\?UTF-8\\?B\\?[A-Za-z0-9+/=]+\\?=( <[^>]+>,?)?");
+            assertTrue(line.length() <= (displayName ? 998 : 78), line.length() + ": " + line);
         }
+        assertTrue(lines.stream().anyMatch(line -> line.length() > 78), "the long display names are one word");
     }
 
     @Test

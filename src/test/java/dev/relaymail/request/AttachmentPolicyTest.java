@@ -29,7 +29,12 @@ class AttachmentPolicyTest {
                 "tool.jar",
                 "disk.iso",
                 "page.hta",
-                "x.ps1"
+                "x.ps1",
+                "invoice.exe\u0301",
+                "=?UTF-8?Q?invoice.exe?=",
+                "=?utf-8?b?aW52b2ljZS5leGU=?=",
+                "report=?UTF-8?Q?=2Eexe?=",
+                "=?UTF-8?Q?invoice.ex?==?UTF-8?Q?e?="
             })
     void refusesExecutablesByExtension(String filename) {
         assertTrue(defaults.refusal(filename, "application/pdf").isPresent(), filename);
@@ -55,7 +60,9 @@ class AttachmentPolicyTest {
         "report.exe.pdf, application/pdf",
         "notes, text/plain",
         "data.json, application/json",
-        "archive.zip, application/zip"
+        "archive.zip, application/zip",
+        "=?UTF-8?Q?invoice.pdf?=, application/pdf",
+        "=?UTF-8?Q?invoice.exe?=.pdf, application/pdf"
     })
     void allowsOrdinaryFiles(String filename, String type) {
         assertEquals(Optional.empty(), defaults.refusal(filename, type));
