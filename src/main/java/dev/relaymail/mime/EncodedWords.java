@@ -1,8 +1,6 @@
 package dev.relaymail.mime;
 
 import dev.relaymail.core.Text;
-import jakarta.mail.internet.MimeUtility;
-import java.io.UnsupportedEncodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -29,13 +27,11 @@ final class EncodedWords {
 
     /**
      * The text as it goes into an unstructured header named {@code name} (before folding): plain ASCII as it is,
-     * other text as encoded words.
+     * other text as encoded words that fit their lines after the header's name (Jakarta Mail's are up to 75
+     * characters wide wherever they start).
      */
-    static String unstructured(String name, String text) throws UnsupportedEncodingException {
-        if (looksEncoded(text)) {
-            return always(text, name.length() + 2, 0);
-        }
-        return Text.isPrintableAscii(text) ? text : MimeUtility.encodeText(text, "UTF-8", null);
+    static String unstructured(String name, String text) {
+        return Text.isPrintableAscii(text) && !looksEncoded(text) ? text : always(text, name.length() + 2, 0);
     }
 
     /**

@@ -170,7 +170,7 @@ public final class MimeComposer {
      * one such as {@code List-Unsubscribe} (ASCII already; an encoded word would break its URLs); refuses one that
      * cannot fit in 998-character lines.
      */
-    private static String headerValue(Header header) throws RequestRejectedException, UnsupportedEncodingException {
+    private static String headerValue(Header header) throws RequestRejectedException {
         String value = Header.custom(header.name())
                 ? EncodedWords.unstructured(header.name(), header.value())
                 : header.value();

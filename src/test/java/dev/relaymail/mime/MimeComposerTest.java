@@ -556,7 +556,9 @@ class MimeComposerTest {
                 names.text(),
                 names.html(),
                 names.attachments(),
-                List.of(new Header("X-Note", "=?not?encoded?= " + "Überschrift ".repeat(10))),
+                List.of(
+                        new Header("X-Note", "=?not?encoded?= " + "Überschrift ".repeat(10)),
+                        new Header("X-Campaign-Identifier-Of-The-Sender", "Überschrift ".repeat(10))),
                 names.tags(),
                 names.idempotencyKey());
 
