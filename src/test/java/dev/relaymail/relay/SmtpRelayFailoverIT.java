@@ -34,7 +34,8 @@ class SmtpRelayFailoverIT {
                 fixed("relay-user", "relay-password"),
                 SmtpRelay.IDLE_CHECK,
                 returnAfter,
-                SmtpRelay.FEWER_CONNECTIONS_FOR);
+                SmtpRelay.FEWER_CONNECTIONS_FOR,
+                System::nanoTime);
     }
 
     static RelayAddress at(String host, int port) {

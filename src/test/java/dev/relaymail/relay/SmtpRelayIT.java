@@ -14,12 +14,14 @@ import dev.relaymail.logging.LogFields;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.testing.ScriptedRelay;
+import dev.relaymail.testing.SteppingClock;
 import dev.relaymail.testing.TestMessages;
 import dev.relaymail.testing.TestRelay;
 import dev.relaymail.testing.TestRelay.Certificate;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -286,7 +288,8 @@ class SmtpRelayIT {
                 fixed(server.username(), server.password()),
                 SmtpRelay.IDLE_CHECK,
                 Failover.RETURN_AFTER,
-                fewerFor);
+                fewerFor,
+                System::nanoTime);
     }
 
     /** Sends {@code count} messages from as many threads at once; returns what the sends threw. */
@@ -569,8 +572,10 @@ class SmtpRelayIT {
         }
     }
 
+    /** Idle is by the relay's clock, which this test moves: no real wait, and no send counts as idle by accident. */
     @Test
     void anIdleConnectionIsCheckedWithNoopAndReplacedWhenDead() throws Exception {
+        SteppingClock clock = new SteppingClock(Instant.parse("2026-11-26T10:00:00Z"));
         try (ScriptedRelay server = new ScriptedRelay();
                 SmtpRelay relay = new SmtpRelay(
                         new RelaySettings(
@@ -582,19 +587,21 @@ class SmtpRelayIT {
                                 "example.com",
                                 1),
                         fixed("u", "p"),
-                        Duration.ofMillis(200),
+                        SmtpRelay.IDLE_CHECK,
                         Failover.RETURN_AFTER,
-                        SmtpRelay.FEWER_CONNECTIONS_FOR)) {
+                        SmtpRelay.FEWER_CONNECTIONS_FOR,
+                        clock::nanoTime)) {
             relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
+            clock.advance(SmtpRelay.IDLE_CHECK.minusMillis(1));
             relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
-            assertEquals(0, server.count("NOOP"), "a busy connection is not checked");
-            Thread.sleep(300);
+            assertEquals(0, server.count("NOOP"), "a connection used within IDLE_CHECK is not checked");
+            clock.advance(SmtpRelay.IDLE_CHECK);
             relay.send(TestMessages.simple("c", "ann@example.org"), deadline());
-            assertEquals(1, server.count("NOOP"));
+            assertEquals(1, server.count("NOOP"), "one idle for IDLE_CHECK is");
             assertEquals(1, server.connections());
 
             server.on("NOOP", c -> new ScriptedRelay.Drop());
-            Thread.sleep(300);
+            clock.advance(SmtpRelay.IDLE_CHECK);
             relay.send(TestMessages.simple("d", "ann@example.org"), deadline());
             assertEquals(2, server.connections(), "the dead connection was replaced");
             assertEquals(4, server.payloads().size());
