@@ -199,6 +199,11 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         return true;
     }
 
+    /** How many connections the container uses now: fewer than configured for a while after a refusal. */
+    int connectionsInUse() {
+        return inUse.get();
+    }
+
     private void acquire(Deadline deadline) throws RelayException {
         try {
             if (!senders.tryAcquire(deadline.remainingMillis(), TimeUnit.MILLISECONDS)) {

@@ -13,6 +13,7 @@ import dev.relaymail.core.RelayException.Kind;
 import dev.relaymail.logging.LogFields;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
+import dev.relaymail.testing.Await;
 import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.SteppingClock;
 import dev.relaymail.testing.TestMessages;
@@ -452,7 +453,7 @@ class SmtpRelayIT {
             relay.send(TestMessages.simple("first", "ann@example.org"), deadline());
             assertEquals(List.of(), sendAtOnce(relay, 6, "limited-"));
             server.limitConnections(6);
-            Thread.sleep(600);
+            Await.until("the while to be over", () -> relay.connectionsInUse() == 6);
             for (int round = 0; round < 3; round++) {
                 assertEquals(List.of(), sendAtOnce(relay, 6, "round" + round + "-"));
             }
