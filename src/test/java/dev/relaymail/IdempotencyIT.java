@@ -118,7 +118,9 @@ class IdempotencyIT {
         CountDownLatch dataArrived = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         try (ScriptedRelay relay = new ScriptedRelay();
-                Harness h = new Harness(relay, "u", "p")) {
+                // the relay holds the first message until the second is answered: a read timeout longer than
+                // the harness's 3 s, so that only the 10 s bound ends that wait on a busy machine
+                Harness h = new Harness(relay, "u", "p").with("SMTP_TIMEOUT_MS", "15000")) {
             h.withIdempotency();
             relay.on("DOT", c -> {
                 dataArrived.countDown();

@@ -14,6 +14,7 @@ import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.secrets.SecretsManagerCredentials;
+import dev.relaymail.testing.Await;
 import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.TestRelay;
 import java.nio.charset.StandardCharsets;
@@ -128,16 +129,11 @@ class StartupIT {
             CompletableFuture<Void> warmingUp = CompletableFuture.runAsync(
                     () -> container.startup().warmUp(Startup.Early.start(slowSecret, relay)));
 
-            long until = System.nanoTime() + 10_000_000_000L;
-            while (h.relay.tlsHandshakes() == 0 && System.nanoTime() < until) {
-                Thread.sleep(10);
-            }
+            Await.until("the TLS handshake", () -> h.relay.tlsHandshakes() > 0);
             assertEquals(1, h.relay.tlsHandshakes(), "the TLS handshake is done before the secret is there");
             readable.countDown();
-            warmingUp.get(10, TimeUnit.SECONDS);
-            while (h.relay.authAttempts() == 0 && System.nanoTime() < until) {
-                Thread.sleep(10);
-            }
+            warmingUp.get(Await.BOUND.toSeconds(), TimeUnit.SECONDS);
+            Await.until("the login", () -> h.relay.authAttempts() > 0);
 
             assertEquals(1, h.relay.authAttempts(), "it logs in on that connection once the secret is read");
             assertEquals(
@@ -179,10 +175,7 @@ class StartupIT {
 
             container.startup().beforeCheckpoint(null);
             container.startup().afterRestore(null);
-            long until = System.nanoTime() + 10_000_000_000L;
-            while (h.relay.authAttempts() < 2 && System.nanoTime() < until) {
-                Thread.sleep(10);
-            }
+            Await.until("the login after the restore", () -> h.relay.authAttempts() >= 2);
             assertEquals(2, h.relay.authAttempts(), "the restore logs in again ahead of the first message");
             JsonNode second = invoke(handler, restEvent(message("ann@example.org", "two")));
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
@@ -43,6 +44,7 @@ final class SmtpConnection {
     private final DeadlineSockets sockets;
     private final ScheduledExecutorService timer;
     private final Duration idleCheck;
+    private final LongSupplier nanoTime;
     private PipeliningTransport transport;
     /** Whether {@link #transport} has logged in; one opened ahead of the credentials has not, yet. */
     private boolean loggedIn;
@@ -59,7 +61,8 @@ final class SmtpConnection {
             Session session,
             DeadlineSockets sockets,
             ScheduledExecutorService timer,
-            Duration idleCheck) {
+            Duration idleCheck,
+            LongSupplier nanoTime) {
         this.relay = relay;
         this.credentials = credentials;
         this.refused = refused;
@@ -68,6 +71,7 @@ final class SmtpConnection {
         this.sockets = sockets;
         this.timer = timer;
         this.idleCheck = idleCheck;
+        this.nanoTime = nanoTime;
     }
 
     void send(ComposedMessage message, Deadline deadline) throws RelayException {
@@ -172,7 +176,7 @@ final class SmtpConnection {
 
     /** Whether the open connection can be used without more ado: used a moment ago, or still answering NOOP. */
     private boolean usable() {
-        return transport != null && (System.nanoTime() - lastUsed < idleCheck.toNanos() || transport.isConnected());
+        return transport != null && (nanoTime.getAsLong() - lastUsed < idleCheck.toNanos() || transport.isConnected());
     }
 
     /**
@@ -196,7 +200,7 @@ final class SmtpConnection {
             authenticate(login, deadline);
         }
         loggedIn = true;
-        lastUsed = System.nanoTime();
+        lastUsed = nanoTime.getAsLong();
     }
 
     private void authenticate(Credentials login, Deadline deadline) throws RelayException {
@@ -249,14 +253,14 @@ final class SmtpConnection {
             sockets.done();
         }
         transport = t;
-        lastUsed = System.nanoTime();
+        lastUsed = nanoTime.getAsLong();
     }
 
     private void deliver(ComposedMessage message, Deadline deadline) throws RelayException {
         EncodedMessage encoded = new EncodedMessage(session, message);
         try {
             transport.sendMessage(encoded, envelope(message.envelopeRecipients()));
-            lastUsed = System.nanoTime();
+            lastUsed = nanoTime.getAsLong();
         } catch (MessagingException e) {
             RelayException failure = RelayFailures.classify(
                     e, transport.getLastReturnCode(), encoded.contentWritten(), deadline.remainingMillis() == 0);

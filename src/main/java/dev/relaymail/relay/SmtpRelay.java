@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -54,10 +55,10 @@ public final class SmtpRelay implements Relay, AutoCloseable {
     private final AtomicInteger inUse;
 
     private final Duration fewerFor;
-    private final RecentAnswer answered = new RecentAnswer(System::nanoTime);
+    private final RecentAnswer answered;
 
     public SmtpRelay(RelaySettings settings, CredentialsSource credentials) {
-        this(settings, credentials, IDLE_CHECK, Failover.RETURN_AFTER, FEWER_CONNECTIONS_FOR);
+        this(settings, credentials, IDLE_CHECK, Failover.RETURN_AFTER, FEWER_CONNECTIONS_FOR, System::nanoTime);
     }
 
     SmtpRelay(
@@ -65,15 +66,17 @@ public final class SmtpRelay implements Relay, AutoCloseable {
             CredentialsSource credentials,
             Duration idleCheck,
             Duration returnAfter,
-            Duration fewerFor) {
+            Duration fewerFor,
+            LongSupplier nanoTime) {
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "smtp-deadline");
             t.setDaemon(true);
             return t;
         });
-        failover = new Failover(settings.relays(), returnAfter, System::nanoTime);
+        failover = new Failover(settings.relays(), returnAfter, nanoTime);
+        answered = new RecentAnswer(nanoTime);
         DeadlineSockets sockets = new DeadlineSockets();
-        RefusedLogins refused = new RefusedLogins(System::nanoTime);
+        RefusedLogins refused = new RefusedLogins(nanoTime);
         Session session = SmtpSessions.create(settings, sockets, timer);
         all = new ConnectionSlot[settings.connections()];
         senders = new Senders(all.length);
@@ -83,7 +86,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
             all[i] = new ConnectionSlot(
                     settings.relays(),
                     relay -> new SmtpConnection(
-                            relay, credentials, refused, answered, session, sockets, timer, idleCheck));
+                            relay, credentials, refused, answered, session, sockets, timer, idleCheck, nanoTime));
             free.add(all[i]);
         }
     }
@@ -194,6 +197,11 @@ public final class SmtpRelay implements Relay, AutoCloseable {
                         .with("forSeconds", fewerFor.toSeconds())
                         .with("detail", refusal.getMessage()));
         return true;
+    }
+
+    /** How many connections the container uses now: fewer than configured for a while after a refusal. */
+    int connectionsInUse() {
+        return inUse.get();
     }
 
     private void acquire(Deadline deadline) throws RelayException {

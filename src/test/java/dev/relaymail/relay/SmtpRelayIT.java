@@ -13,13 +13,16 @@ import dev.relaymail.core.RelayException.Kind;
 import dev.relaymail.logging.LogFields;
 import dev.relaymail.secrets.Credentials;
 import dev.relaymail.secrets.CredentialsSource;
+import dev.relaymail.testing.Await;
 import dev.relaymail.testing.ScriptedRelay;
+import dev.relaymail.testing.SteppingClock;
 import dev.relaymail.testing.TestMessages;
 import dev.relaymail.testing.TestRelay;
 import dev.relaymail.testing.TestRelay.Certificate;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -243,6 +246,12 @@ class SmtpRelayIT {
         }
     }
 
+    /**
+     * Each step is answered within its timeout (2 s, capped by the 2 s deadline), 1.8 s late: the greeting comes in
+     * time, the reply to EHLO would come 1.6 s after the deadline. Cut off at the deadline, it ends about 2 s in; a
+     * relay checked for the deadline only between steps would end at 3.6 s, one not checked at all later still. The
+     * bound between the two leaves a second either way.
+     */
     @Test
     void aRelayThatAnswersEachStepJustInTimeIsStillCutOffAtTheDeadlineWhileConnecting() throws Exception {
         try (ScriptedRelay server = new ScriptedRelay();
@@ -253,20 +262,20 @@ class SmtpRelayIT {
             long start = System.nanoTime();
 
             RelayException e =
-                    assertThrows(RelayException.class, () -> relay.openAhead(Deadline.in(Duration.ofMillis(1000))));
+                    assertThrows(RelayException.class, () -> relay.openAhead(Deadline.in(Duration.ofMillis(2000))));
 
             long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
             assertEquals(Kind.DEADLINE, e.kind(), e.getMessage());
             assertTrue(
-                    elapsedMillis < 1500,
-                    "each step took 700 ms of the 1 s, yet it gave up after " + elapsedMillis + " ms");
+                    elapsedMillis < 3000,
+                    "each step took 1.8 s of the 2 s, yet it gave up after " + elapsedMillis + " ms");
         }
     }
 
-    /** Answers as the relay would, 700 ms late. */
+    /** Answers as the relay would, 1.8 s late. */
     private static ScriptedRelay.Reply slowly(ScriptedRelay.Reply reply) {
         try {
-            Thread.sleep(700);
+            Thread.sleep(1800);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -286,7 +295,8 @@ class SmtpRelayIT {
                 fixed(server.username(), server.password()),
                 SmtpRelay.IDLE_CHECK,
                 Failover.RETURN_AFTER,
-                fewerFor);
+                fewerFor,
+                System::nanoTime);
     }
 
     /** Sends {@code count} messages from as many threads at once; returns what the sends threw. */
@@ -449,7 +459,7 @@ class SmtpRelayIT {
             relay.send(TestMessages.simple("first", "ann@example.org"), deadline());
             assertEquals(List.of(), sendAtOnce(relay, 6, "limited-"));
             server.limitConnections(6);
-            Thread.sleep(600);
+            Await.until("the while to be over", () -> relay.connectionsInUse() == 6);
             for (int round = 0; round < 3; round++) {
                 assertEquals(List.of(), sendAtOnce(relay, 6, "round" + round + "-"));
             }
@@ -569,8 +579,10 @@ class SmtpRelayIT {
         }
     }
 
+    /** Idle is by the relay's clock, which this test moves: no real wait, and no send counts as idle by accident. */
     @Test
     void anIdleConnectionIsCheckedWithNoopAndReplacedWhenDead() throws Exception {
+        SteppingClock clock = new SteppingClock(Instant.parse("2026-11-26T10:00:00Z"));
         try (ScriptedRelay server = new ScriptedRelay();
                 SmtpRelay relay = new SmtpRelay(
                         new RelaySettings(
@@ -582,19 +594,21 @@ class SmtpRelayIT {
                                 "example.com",
                                 1),
                         fixed("u", "p"),
-                        Duration.ofMillis(200),
+                        SmtpRelay.IDLE_CHECK,
                         Failover.RETURN_AFTER,
-                        SmtpRelay.FEWER_CONNECTIONS_FOR)) {
+                        SmtpRelay.FEWER_CONNECTIONS_FOR,
+                        clock::nanoTime)) {
             relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
+            clock.advance(SmtpRelay.IDLE_CHECK.minusMillis(1));
             relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
-            assertEquals(0, server.count("NOOP"), "a busy connection is not checked");
-            Thread.sleep(300);
+            assertEquals(0, server.count("NOOP"), "a connection used within IDLE_CHECK is not checked");
+            clock.advance(SmtpRelay.IDLE_CHECK);
             relay.send(TestMessages.simple("c", "ann@example.org"), deadline());
-            assertEquals(1, server.count("NOOP"));
+            assertEquals(1, server.count("NOOP"), "one idle for IDLE_CHECK is");
             assertEquals(1, server.connections());
 
             server.on("NOOP", c -> new ScriptedRelay.Drop());
-            Thread.sleep(300);
+            clock.advance(SmtpRelay.IDLE_CHECK);
             relay.send(TestMessages.simple("d", "ann@example.org"), deadline());
             assertEquals(2, server.connections(), "the dead connection was replaced");
             assertEquals(4, server.payloads().size());
