@@ -43,6 +43,13 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
 
     @Override
     public void keep(SqsRecord record, MailException reason, Deadline deadline) throws DeadLetterException {
+        // the client first: built on a container's first write, it takes time the write's timeout must not count on
+        SqsClient sqs;
+        try {
+            sqs = client.get();
+        } catch (SdkException e) {
+            throw new DeadLetterException("the dead-letter queue's client could not be built: " + e.getMessage(), e);
+        }
         long left = deadline.remainingMillis();
         if (left < LEAST_TIME.toMillis()) {
             throw new DeadLetterException(
@@ -68,7 +75,7 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
                     .messageDeduplicationId(record.messageId());
         }
         try {
-            client.get().sendMessage(request.build());
+            sqs.sendMessage(request.build());
         } catch (SdkException e) {
             throw new DeadLetterException("the dead-letter queue did not take the record: " + e.getMessage(), e);
         }

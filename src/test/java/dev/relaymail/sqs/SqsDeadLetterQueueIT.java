@@ -89,6 +89,39 @@ class SqsDeadLetterQueueIT {
         }
     }
 
+    /**
+     * A container's first write builds the client, which takes time: the write's timeout is what is left after that,
+     * not what was left before it, so that the first write too ends with the invocation.
+     */
+    @Test
+    void theClientsBuildOnFirstUseIsNotCountedAsTimeTheWriteHas() throws Exception {
+        Duration building = Duration.ofMillis(700);
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                SqsClient client = AwsClients.build(SqsClient.builder()
+                        .endpointOverride(URI.create("http://127.0.0.1:" + silent.getLocalPort())))) {
+            SqsDeadLetterQueue builtOnFirstUse = new SqsDeadLetterQueue(
+                    () -> {
+                        try {
+                            Thread.sleep(building.toMillis()); // what building the client takes, at the least
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return client;
+                    },
+                    URI.create(url));
+
+            DeadLetterQueue.DeadLetterException e = assertThrows(
+                    DeadLetterQueue.DeadLetterException.class,
+                    () -> builtOnFirstUse.keep(record, reason, Deadline.in(Duration.ofMillis(1500))));
+
+            Matcher timeout =
+                    Pattern.compile("timeout configuration: (\\d+) millis").matcher(e.getMessage());
+            assertTrue(
+                    timeout.find() && Long.parseLong(timeout.group(1)) <= 1500 - building.toMillis(),
+                    "the call's timeout is the time left once the client was built: " + e.getMessage());
+        }
+    }
+
     /** A write that could outlive the invocation is not begun: the record is reported, and kept when it is back. */
     @Test
     void withTooLittleTimeLeftTheRecordIsNotKeptButReported() {
