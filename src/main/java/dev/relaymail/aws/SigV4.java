@@ -19,6 +19,13 @@ import javax.crypto.spec.SecretKeySpec;
  * AWS Signature Version 4 for one request to the root path with no query string, as the AWS JSON protocols send them
  * (the steps of the IAM guide's "Create a signed AWS API request"): a canonical request over every header given, the
  * string to sign for the day's scope, and the signature with the key derived from the secret access key.
+ *
+ * <p>Hand-made, though the AWS SDK's own signer ({@code AwsV4HttpSigner}) is on the class path, because it was measured
+ * to make the cold start slower: signing the very same request, the SDK's signer alone loads more than a hundred of
+ * the SDK's classes (its own request model, identities, checksum and payload-signing machinery) and starts its
+ * logging facade, and the JVM that only reads the secret took measurably more CPU time and longer with it
+ * ({@code bench/signer.py}, figures in {@code bench/signer.md}). This does the same with the JDK's digest and MAC
+ * alone. {@code SigV4Test} checks it against the SDK's signer on the function's requests.
  */
 public final class SigV4 {
     static final String DATE_HEADER = "x-amz-date";
