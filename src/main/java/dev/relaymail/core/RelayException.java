@@ -46,17 +46,19 @@ public final class RelayException extends MailException {
     private final int smtpCode;
     private final String messageId;
     private final String relay;
+    private final boolean throttled;
 
     public RelayException(Kind kind, int smtpCode, String detail) {
-        this(kind, smtpCode, detail, null, null);
+        this(kind, smtpCode, detail, null, null, false);
     }
 
-    private RelayException(Kind kind, int smtpCode, String detail, String messageId, String relay) {
+    private RelayException(Kind kind, int smtpCode, String detail, String messageId, String relay, boolean throttled) {
         super(Objects.requireNonNull(detail, "detail"));
         this.kind = Objects.requireNonNull(kind, "kind");
         this.smtpCode = smtpCode;
         this.messageId = messageId;
         this.relay = relay;
+        this.throttled = throttled;
     }
 
     public RelayException(Kind kind, String detail) {
@@ -69,12 +71,27 @@ public final class RelayException extends MailException {
 
     /** The same failure, naming the {@code Message-ID} of the message it happened to (for the logs). */
     public RelayException forMessage(String id) {
-        return new RelayException(kind, smtpCode, getMessage(), id, relay);
+        return new RelayException(kind, smtpCode, getMessage(), id, relay, throttled);
     }
 
     /** The same failure, naming the relay ({@code host:port}) it happened at (for the logs). */
     public RelayException atRelay(String name) {
-        return new RelayException(kind, smtpCode, getMessage(), messageId, Objects.requireNonNull(name, "name"));
+        return new RelayException(
+                kind, smtpCode, getMessage(), messageId, Objects.requireNonNull(name, "name"), throttled);
+    }
+
+    /**
+     * The same reply, taken for the relay's limit on this sender (messages per minute or per day, concurrent
+     * submissions): a {@link Kind#TRANSIENT_REPLY}, whatever its code, so that the message is tried again later, and a
+     * sign to send more slowly. Which replies are throttling is decided in one place, the relay's reply classification.
+     */
+    public RelayException throttling() {
+        return new RelayException(Kind.TRANSIENT_REPLY, smtpCode, getMessage(), messageId, relay, true);
+    }
+
+    /** True when the relay refused the message for its limit on this sender ({@link #throttling()}). */
+    public boolean throttled() {
+        return throttled;
     }
 
     public Optional<String> messageId() {

@@ -129,7 +129,8 @@ final class Failover {
         String what = tried == relays.size()
                 ? "all " + tried + " relays were tried and failed"
                 : tried + " of " + relays.size() + " relays were tried before the invocation ran out of time";
-        return new RelayException(last.kind(), last.smtpCode().orElse(0), what + "; the last one: " + last.getMessage())
-                .atRelay(last.relay().orElseThrow());
+        RelayException all = new RelayException(
+                last.kind(), last.smtpCode().orElse(0), what + "; the last one: " + last.getMessage());
+        return (last.throttled() ? all.throttling() : all).atRelay(last.relay().orElseThrow());
     }
 }

@@ -7,6 +7,7 @@ import jakarta.mail.MessagingException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.security.cert.CertificateExpiredException;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
@@ -17,6 +18,26 @@ import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
  * them masked.
  */
 final class RelayFailures {
+    /**
+     * Temporary replies that say the sender is over a limit: 432 (Exchange Online's concurrent submissions), and the
+     * enhanced codes 4.7.x (security or policy: Gmail's 421/454 4.7.0, Postfix's 450 4.7.1 rate limits, greylisting),
+     * 4.3.2 (system not accepting messages), 4.2.1 (Gmail: receiving or relaying too quickly) and 4.4.5 (server busy).
+     */
+    private static final Pattern THROTTLING_ENHANCED = Pattern.compile("^4\\.(7\\.\\d{1,3}|3\\.2|2\\.1|4\\.5)$");
+    /** Temporary replies that say so in words only (SES's {@code 454 Throttling failure: ...}). */
+    private static final Pattern THROTTLING_TEXT = Pattern.compile(
+            "(?i)throttl|\\brate\\b|quota|limit exceeded|exceeded the (configured )?limit|too many (messages|connections"
+                    + "|recipients|requests)|too quickly");
+    /**
+     * Permanent codes that are quotas all the same, lifted when the day's window moves on: Google's 5.4.5 (daily
+     * sending or relay limit) and Exchange Online's 5.1.90 (daily recipient limit).
+     */
+    private static final Pattern QUOTA_ENHANCED = Pattern.compile("^5\\.(4\\.5|1\\.90)$");
+    /** ...and their words (Exchange Online's {@code SubmissionQuotaExceededException}, Google's daily limits). */
+    private static final Pattern QUOTA_TEXT = Pattern.compile(
+            "(?i)SubmissionQuotaExceeded|throttl|rate limit|sending rate|(daily|sending|relay|submission) (\\w+ ){0,2}"
+                    + "(limit|quota)");
+
     private RelayFailures() {}
 
     /**
@@ -87,7 +108,33 @@ final class RelayFailures {
             return null;
         }
         String text = "the relay answered " + Redact.addressesIn(detail.strip());
-        return new RelayException(worst >= 500 ? Kind.PERMANENT_REPLY : Kind.TRANSIENT_REPLY, worst, text);
+        RelayException failure =
+                new RelayException(worst >= 500 ? Kind.PERMANENT_REPLY : Kind.TRANSIENT_REPLY, worst, text);
+        return throttling(worst, detail) ? failure.throttling() : failure;
+    }
+
+    /**
+     * Whether a reply refuses the message for the relay's limit on this sender (a rate, a daily quota, concurrent
+     * submissions) rather than for the message: then it is tried again later, whatever its code, and the container
+     * sends more slowly. The replies of Exchange Online, Google Workspace, Amazon SES and Postfix are cases in
+     * RelayFailuresTest.
+     *
+     * @param reply the reply's text, as Angus gives it: the code, the enhanced code if any, the words
+     */
+    static boolean throttling(int code, String reply) {
+        String[] words = reply.strip().split("[\\s-]+", 3);
+        String enhanced = words.length > 1 && words[0].equals(Integer.toString(code)) ? words[1] : "";
+        if (code == 432) {
+            return true;
+        }
+        if (code >= 400 && code < 500) {
+            return THROTTLING_ENHANCED.matcher(enhanced).matches()
+                    || THROTTLING_TEXT.matcher(reply).find();
+        }
+        return code >= 500
+                && code < 600
+                && (QUOTA_ENHANCED.matcher(enhanced).matches()
+                        || QUOTA_TEXT.matcher(reply).find());
     }
 
     private static String tlsDetail(SSLException e) {
