@@ -5,6 +5,7 @@ import dev.relaymail.config.Config;
 import dev.relaymail.core.Mailer;
 import dev.relaymail.core.Sender;
 import dev.relaymail.core.StoredAttachments;
+import dev.relaymail.events.DeliveryEvents;
 import dev.relaymail.idempotency.DynamoDbIdempotencyStore;
 import dev.relaymail.idempotency.IdempotencyStore;
 import dev.relaymail.idempotency.IdempotentSender;
@@ -15,8 +16,10 @@ import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.request.RequestReader;
 import dev.relaymail.secrets.CredentialsSource;
 import dev.relaymail.sqs.DeadLetterQueue;
+import dev.relaymail.sqs.QueueVisibility;
 import dev.relaymail.sqs.SqsBatchAdapter;
 import dev.relaymail.sqs.SqsDeadLetterQueue;
+import dev.relaymail.sqs.SqsQueueVisibility;
 import dev.relaymail.storage.S3ObjectStore;
 import dev.relaymail.template.BundledTemplates;
 import dev.relaymail.template.MustacheTemplates;
@@ -29,13 +32,17 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.s3.S3Client;
 
-/** The adapters the handler delegates to, and what a container does at start, wired once from the configuration. */
-public record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup startup) {
+/**
+ * The adapters the handler delegates to, what a container does at start and where its delivery events go, wired once
+ * from the configuration.
+ */
+public record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup startup, DeliveryEvents events) {
 
     /**
      * The real adapters around {@code relay}, which is made first so that a cold start can open its first connection
      * while the rest is wired (it logs in with {@code credentials}, which the checkpoint hooks forget): permanent
-     * failures to the SQS dead-letter queue, idempotency records in DynamoDB when a table is configured.
+     * failures to the SQS dead-letter queue, idempotency records in DynamoDB when a table is configured, visibility
+     * changes of queue records through SQS, delivery events to EventBridge when a bus is configured.
      */
     public static Components production(Config config, SmtpRelay relay, CredentialsSource credentials) {
         return wire(
@@ -45,6 +52,8 @@ public record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup sta
                 config.deadLetterQueueUrl().map(SqsDeadLetterQueue::create),
                 config.idempotencyTable()
                         .map(table -> DynamoDbIdempotencyStore.create(table, config.idempotencyTtl(), System.getenv())),
+                Optional.of(SqsQueueVisibility.create()),
+                DeliveryEvents.create(config.events(), System.getenv()),
                 Clock.systemUTC());
     }
 
@@ -54,6 +63,8 @@ public record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup sta
             CredentialsSource credentials,
             Optional<DeadLetterQueue> deadLetters,
             Optional<IdempotencyStore> idempotency,
+            Optional<QueueVisibility> visibility,
+            DeliveryEvents events,
             Clock clock) {
         Supplier<S3Client> s3 = S3ObjectStore.lazyClient();
         List<TemplateSource> templateSources = new ArrayList<>();
@@ -83,7 +94,15 @@ public record Components(ApiGatewayAdapter api, SqsBatchAdapter sqs, Startup sta
         return new Components(
                 new ApiGatewayAdapter(reader, sender, outcomes, config.limits().maxMessageBytes()),
                 new SqsBatchAdapter(
-                        reader, sender, deadLetters, outcomes, config.relay().connections()),
-                new Startup(reader, composer, messageIds, relay, credentials));
+                        reader,
+                        sender,
+                        deadLetters,
+                        visibility,
+                        outcomes,
+                        config.relay().connections(),
+                        config.queue(),
+                        clock),
+                new Startup(reader, composer, messageIds, relay, credentials),
+                events);
     }
 }

@@ -75,12 +75,14 @@ public final class MailHandler implements RequestStreamHandler {
                 Deadline.in(
                         Duration.ofMillis(context.getRemainingTimeInMillis()).minus(SAFETY_MARGIN)));
         EventShape shape = EventShape.of(event);
-        Metrics metrics = new Metrics(shape == EventShape.SQS ? "sqs" : "api");
+        String trigger = shape == EventShape.SQS ? "sqs" : "api";
+        Metrics metrics = new Metrics(trigger, components.events().pending(trigger));
         JsonNode answer = switch (shape) {
             case SQS -> components.sqs().handle(event, invocation, metrics);
             case REST_API -> components.api().handleRest(event, invocation, metrics);
             case HTTP_API -> components.api().handleHttpApi(event, invocation, metrics);
         };
+        metrics.eventsNotPublished(metrics.events().publish(invocation.deadline()));
         metrics.publish();
         JsonTrees.write(answer, output);
     }

@@ -47,6 +47,8 @@ class MailHandlerTest {
             BROKEN,
             Optional.empty(),
             Optional.empty(),
+            Optional.empty(),
+            dev.relaymail.events.DeliveryEvents.none(),
             Clock.systemUTC()));
 
     private JsonNode invoke(String event) throws IOException {

@@ -77,7 +77,14 @@ class MetricsIT {
                         "PermanentFailures",
                         "UnknownOutcomes",
                         "DuplicatesSuppressed",
-                        "SendLatency"),
+                        "SendLatency",
+                        "Throttled",
+                        "RelayUnreachable",
+                        "RelayLoginFailures",
+                        "Deferred",
+                        "GaveUp",
+                        "VisibilityNotChanged",
+                        "EventsNotPublished"),
                 directive.path("Metrics").findValuesAsText("Name"));
         assertTrue(metrics.get(1).at("/_aws/Timestamp").asLong() > 0);
         assertEquals("sqs", metrics.get(1).path("Trigger").asText());
@@ -89,6 +96,9 @@ class MetricsIT {
         assertEquals(1, second.path("PermanentFailures").asInt());
         assertEquals(1, second.path("UnknownOutcomes").asInt());
         assertEquals(1, second.path("DuplicatesSuppressed").asInt());
+        assertEquals(2, second.path("Deferred").asInt(), "the transient and the unknown go back to the queue");
+        assertEquals(0, second.path("Throttled").asInt(), "451 4.3.0 is not the relay's limit");
+        assertEquals(0, second.path("GaveUp").asInt());
 
         assertEquals(
                 List.of("accepted", "accepted", "transient", "permanent", "unknown", "duplicate"),

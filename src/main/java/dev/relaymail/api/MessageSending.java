@@ -40,7 +40,7 @@ final class MessageSending {
             outcomes.accepted(source, request.get(), accepted, start);
             return new Sent(accepted);
         } catch (MailException e) {
-            outcomes.failed(source, request, e, "answered", start);
+            outcomes.failed(source, request, e, "answered", Optional.empty(), start);
             return new Failed(
                     Problems.of(e, request.flatMap(SendRequest::idempotencyKey).isPresent()), Optional.of(e));
         } catch (RuntimeException e) {

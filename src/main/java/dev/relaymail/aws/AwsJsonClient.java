@@ -23,7 +23,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Calls to an AWS service's JSON protocol (Secrets Manager, DynamoDB) made by the function itself: one POST over the
+ * Calls to an AWS service's JSON protocol (Secrets Manager, DynamoDB, EventBridge) made by the function itself: one POST over the
  * JDK's HTTP client ({@link HttpPost}), signed with Signature Version 4 ({@link SigV4}) with the keys Lambda puts in
  * the environment. A cold start makes such a call in a fraction of the time the AWS SDK's client takes just to be
  * built (it loads over a thousand classes; this, a few dozen beyond the JDK's HTTP and TLS classes, which the relay
@@ -59,6 +59,8 @@ public final class AwsJsonClient {
                 "secretsmanager", "secretsmanager", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "secretsmanager", "1.1");
         public static final Service DYNAMODB =
                 new Service("dynamodb", "dynamodb", "AWS_ENDPOINT_URL_DYNAMODB", "DynamoDB_20120810", "1.0");
+        public static final Service EVENTBRIDGE =
+                new Service("events", "events", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWSEvents", "1.1");
     }
 
     /** A call that got no answer it could use: why, with the service's error code when it gave one. */

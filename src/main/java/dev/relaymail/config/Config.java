@@ -3,11 +3,13 @@ package dev.relaymail.config;
 import dev.relaymail.core.Attachment;
 import dev.relaymail.core.MailAddress;
 import dev.relaymail.core.SenderPolicy;
+import dev.relaymail.events.EventSettings;
 import dev.relaymail.relay.RelayAddress;
 import dev.relaymail.relay.RelaySettings;
 import dev.relaymail.relay.RelaySettings.TlsMode;
 import dev.relaymail.request.AttachmentPolicy;
 import dev.relaymail.request.RequestLimits;
+import dev.relaymail.sqs.QueueSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -17,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -35,7 +38,9 @@ public record Config(
         Optional<String> idempotencyTable,
         Duration idempotencyTtl,
         TemplateSettings templates,
-        Set<String> attachmentBuckets) {
+        Set<String> attachmentBuckets,
+        QueueSettings queue,
+        EventSettings events) {
 
     /**
      * Relay connections per container: as many as an SQS batch (the template's) has records, so that a batch goes in
@@ -50,6 +55,11 @@ public record Config(
     /** A DynamoDB table's name, or its ARN. */
     private static final Pattern TABLE = Pattern.compile(
             "[A-Za-z0-9_.-]{3,255}|arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\\d{12}:table/[A-Za-z0-9_.-]{3,255}");
+    /** An EventBridge bus's name, or its ARN. */
+    private static final Pattern EVENT_BUS = Pattern.compile(
+            "[A-Za-z0-9/_.-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\\d{12}:event-bus/[A-Za-z0-9/_.-]{1,256}");
+    /** An SQS message comes back at most 12 hours after it was received, so no delay is longer. */
+    private static final int MAX_DELAY_SECONDS = 12 * 3600;
 
     public Config {
         Objects.requireNonNull(relay, "relay");
@@ -62,6 +72,8 @@ public record Config(
         Objects.requireNonNull(idempotencyTable, "idempotencyTable");
         Objects.requireNonNull(idempotencyTtl, "idempotencyTtl");
         Objects.requireNonNull(templates, "templates");
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(events, "events");
         attachmentBuckets = Set.copyOf(attachmentBuckets);
     }
 
@@ -109,7 +121,12 @@ public record Config(
                         r.optional("TEMPLATE_BUCKET").map(b -> r.bucket("TEMPLATE_BUCKET", b)),
                         r.templatePrefix(),
                         Duration.ofSeconds(r.integer("TEMPLATE_CACHE_SECONDS", 300, 0, 86_400))),
-                r.buckets("ATTACHMENT_BUCKETS"));
+                r.buckets("ATTACHMENT_BUCKETS"),
+                r.queueSettings(),
+                new EventSettings(
+                        r.optional("EVENT_BUS_NAME")
+                                .map(v -> r.matching("EVENT_BUS_NAME", v, EVENT_BUS, "an EventBridge bus name or ARN")),
+                        r.eventAddresses()));
     }
 
     /** Reads and checks single variables, naming the variable in every error. */
@@ -145,6 +162,51 @@ public record Config(
                 default ->
                     throw new ConfigException(
                             "SMTP_TLS must be starttls or implicit (TLS is never optional), not " + value);
+            };
+        }
+
+        QueueSettings queueSettings() {
+            int delay = integer(
+                    "RETRY_DELAY_SECONDS", (int) QueueSettings.DEFAULT_RETRY_DELAY.toSeconds(), 1, MAX_DELAY_SECONDS);
+            int delayMax = integer(
+                    "RETRY_DELAY_MAX_SECONDS",
+                    Math.max(delay, (int) QueueSettings.DEFAULT_RETRY_DELAY_MAX.toSeconds()),
+                    1,
+                    MAX_DELAY_SECONDS);
+            if (delayMax < delay) {
+                throw new ConfigException("RETRY_DELAY_MAX_SECONDS must be at least RETRY_DELAY_SECONDS (" + delay
+                        + "), not " + delayMax);
+            }
+            OptionalDouble rate = optional("SEND_RATE")
+                    .map(v -> OptionalDouble.of(positive("SEND_RATE", v, "messages per second, such as 0.5")))
+                    .orElse(OptionalDouble.empty());
+            Duration age = optional("MAX_RETRY_AGE")
+                    .map(v -> Duration.ofMillis(
+                            Math.round(1000 * positive("MAX_RETRY_AGE", v, "seconds, such as 86400 for 24 hours"))))
+                    .orElse(QueueSettings.DEFAULT_MAX_RETRY_AGE);
+            return new QueueSettings(rate, age, Duration.ofSeconds(delay), Duration.ofSeconds(delayMax));
+        }
+
+        /** A positive, finite decimal number (fractions allowed), at most a year's seconds. */
+        double positive(String name, String value, String what) {
+            double parsed;
+            try {
+                parsed = Double.parseDouble(value);
+            } catch (NumberFormatException e) {
+                parsed = Double.NaN;
+            }
+            if (!(parsed > 0) || parsed > 31_536_000 || !value.matches("[0-9]*\\.?[0-9]+")) {
+                throw new ConfigException(name + " must be a positive number of " + what + ", not " + value);
+            }
+            return parsed;
+        }
+
+        boolean eventAddresses() {
+            String value = optional("EVENT_ADDRESSES").orElse("masked").toLowerCase(Locale.ROOT);
+            return switch (value) {
+                case "masked" -> false;
+                case "full" -> true;
+                default -> throw new ConfigException("EVENT_ADDRESSES must be masked or full, not " + value);
             };
         }
 

@@ -15,14 +15,20 @@ import dev.relaymail.logging.LogFields;
 import dev.relaymail.logging.Metrics;
 import dev.relaymail.logging.OutcomeLog;
 import dev.relaymail.request.RequestReader;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -30,20 +36,27 @@ import java.util.logging.Logger;
  * A batch of SQS records, answered with a partial batch response ({@code batchItemFailures}).
  *
  * <ul>
- *   <li>Sent: handled. Transient failure: reported, so SQS delivers the record again.</li>
- *   <li>Permanent failure (invalid request, refused sender, too large, 5xx): kept in the dead-letter queue with the
- *       reason, which counts as handled; reported instead when there is no dead-letter queue or it fails, so that the
- *       queue's redrive policy moves it.</li>
+ *   <li>Sent: handled. Permanent failure (invalid request, refused sender, too large, 5xx): kept in the dead-letter
+ *       queue with the reason, which counts as handled; reported instead when there is no dead-letter queue or it
+ *       fails, so that the queue's redrive policy moves it.</li>
+ *   <li>Transient failure: reported, and made visible again after a delay that grows with its receive count, with
+ *       jitter ({@link Retries}); a throttling reply also slows the container down ({@link SendRate}). A record that
+ *       fails for now when it is older than {@code MAX_RETRY_AGE} is given up: kept in the dead-letter queue with the
+ *       attempts, the age and the last reply.</li>
+ *   <li>Pacing: records start no faster than the container's send rate. A record that could not start in this
+ *       invocation at that rate is reported without trying it, to come back when its turn would be.</li>
  *   <li>FIFO: records are sent one after the other; the first reported record and every later one are reported, so
  *       that order holds. Records of a standard queue are sent over up to {@code parallelism} relay connections at
  *       once.</li>
  *   <li>A batch starts with one record alone, so that a dead relay costs one attempt, unless the relay took a record
  *       of this container in the last {@link #RELAY_ANSWERED}: then the batch goes parallel from its first record.
  *       After a connection-level failure the next record tries one reconnect; if that fails too, the rest of the
- *       batch is reported without further attempts. So is every record the invocation has no time left for.</li>
+ *       batch is reported without further attempts, to come back after their retry delay. A record the invocation
+ *       has no time left for is reported to come back at once.</li>
  * </ul>
- * The idempotency key of a record without one is its SQS message id, so its {@code Message-ID} is the same on every
- * delivery. A failure in one record never fails the others.
+ * When a record comes back is set with SQS's {@code ChangeMessageVisibility} at the end of the batch; if that fails,
+ * the queue's own visibility timeout applies. The idempotency key of a record without one is its SQS message id, so
+ * its {@code Message-ID} is the same on every delivery. A failure in one record never fails the others.
  */
 public final class SqsBatchAdapter {
     private static final Logger LOG = Logger.getLogger(SqsBatchAdapter.class.getName());
@@ -51,12 +64,21 @@ public final class SqsBatchAdapter {
     static final Duration RECORD_BUDGET = Duration.ofSeconds(1);
     /** A relay that took a record this recently is taken to be up: the next batch goes parallel from its first. */
     static final Duration RELAY_ANSWERED = Duration.ofSeconds(10);
+    /**
+     * SQS keeps a received message invisible for at most 12 hours from the receive; a quarter of an hour is left for
+     * the time between the receive and the change (the batching window, the invocation).
+     */
+    static final Duration MAX_VISIBILITY = Duration.ofHours(12).minusMinutes(15);
 
     private final RequestReader reader;
     private final Sender sender;
     private final Optional<DeadLetterQueue> deadLetters;
+    private final Optional<QueueVisibility> visibility;
     private final OutcomeLog outcomes;
     private final Optional<ExecutorService> workers;
+    private final Clock clock;
+    private final SendRate pace;
+    private final Retries retries;
     /** When the relay last took a record of this container ({@link System#nanoTime()}); at first, long enough ago. */
     private volatile long lastAccepted = System.nanoTime() - RELAY_ANSWERED.toNanos();
 
@@ -64,12 +86,20 @@ public final class SqsBatchAdapter {
             RequestReader reader,
             Sender sender,
             Optional<DeadLetterQueue> deadLetters,
+            Optional<QueueVisibility> visibility,
             OutcomeLog outcomes,
-            int parallelism) {
+            int parallelism,
+            QueueSettings settings,
+            Clock clock) {
         this.reader = reader;
         this.sender = sender;
         this.deadLetters = deadLetters;
+        this.visibility = visibility;
         this.outcomes = outcomes;
+        this.clock = clock;
+        this.pace = new SendRate(settings.sendRate(), clock);
+        this.retries =
+                new Retries(settings, clock, () -> ThreadLocalRandom.current().nextDouble());
         this.workers = parallelism < 2
                 ? Optional.empty()
                 : Optional.of(Executors.newFixedThreadPool(parallelism, r -> {
@@ -83,36 +113,59 @@ public final class SqsBatchAdapter {
         List<SqsRecord> records = new ArrayList<>();
         event.path("Records").forEach(r -> records.add(SqsRecord.from(r)));
         Batch batch = new Batch(records, invocation);
-        boolean fifo = records.stream().anyMatch(SqsRecord::fifo);
         if (records.isEmpty()) {
             return batch.response();
         }
-        int next = 0;
+        boolean oneAtATime = records.stream().anyMatch(SqsRecord::fifo) || workers.isEmpty();
         // One record at a time until the relay answers, unless it took one a moment ago: a dead relay costs one
         // attempt and one reconnect, not one per connection. FIFO records always go one at a time.
-        boolean oneAtATime = fifo || workers.isEmpty();
-        if (oneAtATime || System.nanoTime() - lastAccepted >= RELAY_ANSWERED.toNanos()) {
-            do {
-                run(batch, next++, metrics);
-            } while (next < records.size() && (oneAtATime || batch.connectionFailed()));
-        }
+        boolean alone = oneAtATime || System.nanoTime() - lastAccepted >= RELAY_ANSWERED.toNanos();
+        Instant latest = clock.instant()
+                .plusMillis(invocation.deadline().remainingMillis())
+                .minus(RECORD_BUDGET);
         List<Future<?>> running = new ArrayList<>();
-        for (int i = next; i < records.size(); i++) {
+        for (int i = 0; i < records.size(); i++) {
+            if (batch.stopped()) {
+                batch.start(i);
+                continue;
+            }
+            Optional<Instant> slot = pace.take(latest);
+            if (slot.isEmpty()) {
+                batch.paced(i, pace.slotsAfter(records.size() - i));
+                break;
+            }
+            waitUntil(slot.get());
             int index = i;
-            running.add(workers.orElseThrow().submit(() -> run(batch, index, metrics)));
+            if (alone) {
+                run(batch, index, slot.get(), metrics);
+                alone = oneAtATime || batch.connectionFailed();
+            } else {
+                running.add(workers.orElseThrow().submit(() -> run(batch, index, slot.get(), metrics)));
+            }
         }
         for (Future<?> future : running) {
             await(future);
         }
+        settle(batch, metrics);
         return batch.response();
     }
 
-    private void run(Batch batch, int index, Metrics metrics) {
-        SqsRecord record = batch.records.get(index);
+    private void waitUntil(Instant slot) {
+        long millis = Duration.between(clock.instant(), slot).toMillis();
+        if (millis > 0) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run(Batch batch, int index, Instant slot, Metrics metrics) {
         if (!batch.start(index)) {
             return;
         }
-        batch.finish(index, process(record, batch.invocation, metrics));
+        batch.finish(index, process(batch.records.get(index), batch.invocation, slot, metrics));
     }
 
     private static void await(Future<?> future) {
@@ -125,29 +178,50 @@ public final class SqsBatchAdapter {
         }
     }
 
-    private Result process(SqsRecord record, Invocation invocation, Metrics metrics) {
-        OutcomeLog.Source source = new OutcomeLog.Source(invocation, Optional.of(record.messageId()), metrics);
+    private Result process(SqsRecord record, Invocation invocation, Instant slot, Metrics metrics) {
+        OutcomeLog.Source source =
+                new OutcomeLog.Source(invocation, record.messageId(), record.receiveCount(), metrics);
         long start = System.nanoTime();
         Optional<SendRequest> request = Optional.empty();
         try {
-            SendRequest read = reader.read(record.body(), Optional.empty());
-            request =
-                    Optional.of(read.idempotencyKey().isPresent() ? read : read.withIdempotencyKey(record.messageId()));
+            request = Optional.of(read(record));
             Accepted accepted = sender.send(request.get(), invocation.deadline());
             lastAccepted = System.nanoTime();
+            pace.accepted();
             outcomes.accepted(source, request.get(), accepted, start);
-            return new Result(true, Optional.empty());
+            return Result.HANDLED;
         } catch (MailException e) {
-            boolean kept = !e.retryable() && keep(record, e, invocation.deadline());
-            outcomes.failed(source, request, e, e.retryable() ? "retry" : kept ? "dead_letter" : "reported", start);
-            return new Result(kept, Optional.of(e));
+            if (e instanceof RelayException relay && relay.throttled()) {
+                pace.throttled(slot);
+            }
+            if (!e.retryable()) {
+                boolean kept = keep(record, DeadLetterQueue.Reason.of(e), invocation.deadline());
+                outcomes.failed(source, request, e, kept ? "dead_letter" : "reported", Optional.empty(), start);
+                return kept ? Result.HANDLED : Result.failed(e, null);
+            }
+            if (retries.givesUp(record)
+                    && keep(
+                            record,
+                            DeadLetterQueue.Reason.gaveUp(e, record.receiveCount(), describe(retries.age(record))),
+                            invocation.deadline())) {
+                outcomes.failed(source, request, e, "gave_up", Optional.empty(), start);
+                return Result.HANDLED;
+            }
+            Duration delay = comeBack(retries.delay(record.receiveCount()));
+            outcomes.failed(source, request, e, "retry", Optional.of(delay), start);
+            return Result.failed(e, delay);
         } catch (RuntimeException e) {
             outcomes.unexpected(source, e);
-            return new Result(false, Optional.empty());
+            return Result.failed(null, null);
         }
     }
 
-    private boolean keep(SqsRecord record, MailException reason, Deadline deadline) {
+    private SendRequest read(SqsRecord record) throws MailException {
+        SendRequest read = reader.read(record.body(), Optional.empty());
+        return read.idempotencyKey().isPresent() ? read : read.withIdempotencyKey(record.messageId());
+    }
+
+    private boolean keep(SqsRecord record, DeadLetterQueue.Reason reason, Deadline deadline) {
         if (deadLetters.isEmpty()) {
             return false;
         }
@@ -163,25 +237,97 @@ public final class SqsBatchAdapter {
         }
     }
 
-    /** What became of one record: handled (sent or kept) or not, and the failure if there was one. */
-    private record Result(boolean handled, Optional<MailException> failure) {}
+    /**
+     * Logs the records returned without trying them, and sets when each reported record comes back; a change that
+     * fails leaves the queue's visibility timeout to it.
+     */
+    private void settle(Batch batch, Metrics metrics) {
+        Map<SqsRecord, Duration> delays = new LinkedHashMap<>();
+        for (int i = 0; i < batch.records.size(); i++) {
+            SqsRecord record = batch.records.get(i);
+            Duration delay = batch.comeBack[i];
+            if (delay == null) {
+                continue;
+            }
+            delays.put(record, delay);
+            if (batch.notTried[i] != null) {
+                Optional<SendRequest> request;
+                try {
+                    request = Optional.of(read(record));
+                } catch (MailException e) {
+                    request = Optional.empty();
+                }
+                outcomes.deferred(
+                        new OutcomeLog.Source(batch.invocation, record.messageId(), record.receiveCount(), metrics),
+                        request,
+                        batch.notTried[i],
+                        delay);
+            }
+        }
+        if (delays.isEmpty()) {
+            return;
+        }
+        Set<SqsRecord> unchanged = visibility
+                .map(v -> v.change(delays, batch.invocation.deadline()))
+                .orElse(delays.keySet());
+        metrics.visibilityNotChanged(unchanged.size());
+    }
+
+    /** A delay as SQS takes it: whole seconds, rounded up, at most {@link #MAX_VISIBILITY}. */
+    static Duration comeBack(Duration delay) {
+        Duration capped = delay.compareTo(MAX_VISIBILITY) > 0 ? MAX_VISIBILITY : delay;
+        return Duration.ofSeconds((capped.toMillis() + 999) / 1000);
+    }
+
+    /** An age in words: {@code 12 h 3 min}, {@code 4 min 10 s} or {@code 9 s}. */
+    static String describe(Duration age) {
+        if (age.toHours() > 0) {
+            return age.toHours() + " h " + age.toMinutesPart() + " min";
+        }
+        return age.toMinutes() > 0 ? age.toMinutes() + " min " + age.toSecondsPart() + " s" : age.toSeconds() + " s";
+    }
+
+    /**
+     * What became of one record: handled (sent or kept), or reported with the failure (none for a bug) and the delay
+     * after which it comes back (none: the queue's visibility timeout).
+     */
+    private record Result(boolean handled, Optional<MailException> failure, Duration delay) {
+        static final Result HANDLED = new Result(true, Optional.empty(), null);
+
+        static Result failed(MailException failure, Duration delay) {
+            return new Result(false, Optional.ofNullable(failure), delay);
+        }
+    }
 
     /** The state of one batch, shared by the threads that send its records. */
-    private static final class Batch {
+    private final class Batch {
         private final List<SqsRecord> records;
         private final Invocation invocation;
         private final boolean[] reported;
+        /** When each reported record comes back; null: the queue's visibility timeout. */
+        private final Duration[] comeBack;
+        /** Why a record was reported without trying it; null for a record tried or not reported. */
+        private final String[] notTried;
+
         private boolean connectionFailed;
         private String stopped;
+        /** Records after a stop come back after their retry delay (the relay failed), or at once. */
+        private boolean stoppedByRelay;
 
         Batch(List<SqsRecord> records, Invocation invocation) {
             this.records = records;
             this.invocation = invocation;
             this.reported = new boolean[records.size()];
+            this.comeBack = new Duration[records.size()];
+            this.notTried = new String[records.size()];
         }
 
         synchronized boolean connectionFailed() {
             return connectionFailed;
+        }
+
+        synchronized boolean stopped() {
+            return stopped != null;
         }
 
         /** Whether the record may be tried; if not, it is reported. */
@@ -189,8 +335,23 @@ public final class SqsBatchAdapter {
             if (stopped == null && !invocation.deadline().allows(RECORD_BUDGET)) {
                 stopped = "no time left in this invocation";
             }
-            reported[index] = stopped != null;
+            if (stopped != null) {
+                reported[index] = true;
+                notTried[index] = stopped;
+                comeBack[index] = stoppedByRelay
+                        ? comeBack(retries.delay(records.get(index).receiveCount()))
+                        : Duration.ZERO;
+            }
             return stopped == null;
+        }
+
+        /** Records from {@code from} on could not start in this invocation at the send rate: back in their turn. */
+        synchronized void paced(int from, Duration[] waits) {
+            for (int i = from; i < records.size(); i++) {
+                reported[i] = true;
+                notTried[i] = "the send rate leaves no time for it in this invocation";
+                comeBack[i] = comeBack(waits[i - from]);
+            }
         }
 
         synchronized void finish(int index, Result result) {
@@ -199,6 +360,7 @@ public final class SqsBatchAdapter {
                 return;
             }
             reported[index] = true;
+            comeBack[index] = result.delay();
             boolean connectionLevel = result.failure()
                     .filter(RelayException.class::isInstance)
                     .map(f -> ((RelayException) f).connectionLevel())
@@ -207,6 +369,7 @@ public final class SqsBatchAdapter {
                 stopped = "a FIFO record before them failed";
             } else if (connectionLevel && connectionFailed) {
                 stopped = "the relay failed twice in a row";
+                stoppedByRelay = true;
             }
             connectionFailed = connectionLevel;
         }

@@ -2,8 +2,6 @@ package dev.relaymail.sqs;
 
 import dev.relaymail.aws.AwsClients;
 import dev.relaymail.core.Deadline;
-import dev.relaymail.core.MailException;
-import dev.relaymail.core.RelayException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
@@ -16,7 +14,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
 
 /**
  * The dead-letter queue at {@code DEAD_LETTER_QUEUE_URL}. The original body is kept unchanged; message attributes
- * say why: {@code error} (a short code), {@code detail}, {@code smtpCode} when the relay gave one,
+ * say why: {@code error} (a short code; {@code gave_up} for a record that failed for now until it was too old),
+ * {@code detail}, {@code smtpCode} when the relay gave one, {@code lastError} (a given-up record's last failure),
  * {@code sourceMessageId} and {@code attempts} (the record's receive count). A FIFO dead-letter queue gets the
  * record's message group and its message id for deduplication.
  */
@@ -42,7 +41,7 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
     }
 
     @Override
-    public void keep(SqsRecord record, MailException reason, Deadline deadline) throws DeadLetterException {
+    public void keep(SqsRecord record, Reason reason, Deadline deadline) throws DeadLetterException {
         // the client first: built on a container's first write, it takes time the write's timeout must not count on
         SqsClient sqs;
         try {
@@ -56,12 +55,11 @@ public final class SqsDeadLetterQueue implements DeadLetterQueue {
                     "too little of the invocation was left to keep the record (" + left + " ms)", null);
         }
         Map<String, MessageAttributeValue> attributes = new HashMap<>();
-        attributes.put("error", text(reason.code()));
-        String detail = reason.getMessage();
+        attributes.put("error", text(reason.error()));
+        String detail = reason.detail();
         attributes.put("detail", text(detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) + "…" : detail));
-        if (reason instanceof RelayException relay && relay.smtpCode().isPresent()) {
-            attributes.put("smtpCode", number(relay.smtpCode().getAsInt()));
-        }
+        reason.smtpCode().ifPresent(code -> attributes.put("smtpCode", number(code)));
+        reason.lastError().ifPresent(code -> attributes.put("lastError", text(code)));
         attributes.put("sourceMessageId", text(record.messageId()));
         attributes.put("attempts", number(record.receiveCount()));
         SendMessageRequest.Builder request = SendMessageRequest.builder()

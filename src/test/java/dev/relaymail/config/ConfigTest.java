@@ -6,14 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relaymail.core.MailAddress;
+import dev.relaymail.events.EventSettings;
 import dev.relaymail.relay.RelayAddress;
 import dev.relaymail.relay.RelaySettings.TlsMode;
+import dev.relaymail.sqs.QueueSettings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -162,7 +165,21 @@ class ConfigTest {
         "SMTP_SECRET_ID, 'relay secret'",
         "IDEMPOTENCY_TABLE, ab",
         "IDEMPOTENCY_TABLE, 'relaymail idempotency'",
-        "IDEMPOTENCY_TABLE, 'arn:aws:dynamodb:eu-west-1:1:table/t'"
+        "IDEMPOTENCY_TABLE, 'arn:aws:dynamodb:eu-west-1:1:table/t'",
+        "SEND_RATE, 0",
+        "SEND_RATE, -1",
+        "SEND_RATE, abc",
+        "SEND_RATE, 1e3",
+        "SEND_RATE, NaN",
+        "SEND_RATE, Infinity",
+        "SEND_RATE, 0.0",
+        "MAX_RETRY_AGE, 0",
+        "MAX_RETRY_AGE, -3600",
+        "MAX_RETRY_AGE, 12h",
+        "RETRY_DELAY_SECONDS, 0",
+        "RETRY_DELAY_MAX_SECONDS, 50000",
+        "EVENT_BUS_NAME, 'a bus'",
+        "EVENT_ADDRESSES, some"
     })
     void namesTheMalformedSetting(String variable, String value) {
         assertRefused(with(variable, value), variable);
@@ -240,5 +257,42 @@ class ConfigTest {
         Config c = Config.fromEnvironment(env);
         assertEquals(Optional.empty(), c.defaultFrom());
         assertEquals("mail.example.org", c.relay().ehloName());
+    }
+
+    @Test
+    void queueAndEventSettingsDefaultToUnpacedTwentyFourHoursAndNoEvents() {
+        Config c = Config.fromEnvironment(minimal());
+        assertEquals(QueueSettings.defaults(), c.queue());
+        assertEquals(Duration.ofHours(24), c.queue().maxRetryAge());
+        assertEquals(new EventSettings(Optional.empty(), false), c.events());
+    }
+
+    @Test
+    void takesFractionalRatesAgesInSecondsAndEventSettings() {
+        Map<String, String> env = with("SEND_RATE", "0.5");
+        env.put("MAX_RETRY_AGE", "43200");
+        env.put("RETRY_DELAY_SECONDS", "30");
+        env.put("RETRY_DELAY_MAX_SECONDS", "600");
+        env.put("EVENT_BUS_NAME", "mail-events");
+        env.put("EVENT_ADDRESSES", "full");
+        Config c = Config.fromEnvironment(env);
+        assertEquals(OptionalDouble.of(0.5), c.queue().sendRate());
+        assertEquals(Duration.ofHours(12), c.queue().maxRetryAge());
+        assertEquals(Duration.ofSeconds(30), c.queue().retryDelay());
+        assertEquals(Duration.ofMinutes(10), c.queue().retryDelayMax());
+        assertEquals(new EventSettings(Optional.of("mail-events"), true), c.events());
+        assertEquals(
+                Optional.of("arn:aws:events:eu-central-1:123456789012:event-bus/mail"),
+                Config.fromEnvironment(
+                                with("EVENT_BUS_NAME", "arn:aws:events:eu-central-1:123456789012:event-bus/mail"))
+                        .events()
+                        .busName());
+    }
+
+    @Test
+    void refusesARetryDelayCapBelowTheFirstDelay() {
+        Map<String, String> env = with("RETRY_DELAY_SECONDS", "120");
+        env.put("RETRY_DELAY_MAX_SECONDS", "60");
+        assertRefused(env, "RETRY_DELAY_MAX_SECONDS");
     }
 }

@@ -7,7 +7,6 @@ import dev.relaymail.Components;
 import dev.relaymail.MailHandler;
 import dev.relaymail.config.Config;
 import dev.relaymail.core.Deadline;
-import dev.relaymail.core.MailException;
 import dev.relaymail.logging.JsonLogging;
 import dev.relaymail.relay.SmtpRelay;
 import dev.relaymail.secrets.CredentialsSource;
@@ -100,6 +99,8 @@ public final class LocalInvoke {
                     credentials,
                     Optional.of(new PrintingDeadLetterQueue(out)),
                     Optional.empty(),
+                    Optional.empty(),
+                    dev.relaymail.events.DeliveryEvents.none(),
                     Clock.systemUTC()));
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             handler.handleRequest(new ByteArrayInputStream(event), answer, new TestContext(Duration.ofSeconds(30)));
@@ -234,10 +235,10 @@ public final class LocalInvoke {
         }
 
         @Override
-        public void keep(SqsRecord record, MailException reason, Deadline deadline) {
+        public void keep(SqsRecord record, Reason reason, Deadline deadline) {
             ObjectNode attributes = JSON.createObjectNode()
-                    .put("error", reason.code())
-                    .put("detail", reason.getMessage())
+                    .put("error", reason.error())
+                    .put("detail", reason.detail())
                     .put("sourceMessageId", record.messageId())
                     .put("attempts", record.receiveCount());
             out.println("== kept in the dead-letter queue: " + attributes);

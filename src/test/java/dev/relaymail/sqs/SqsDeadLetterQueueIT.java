@@ -31,9 +31,15 @@ class SqsDeadLetterQueueIT {
             sqs.createQueue(r -> r.queueName("dlq-" + UUID.randomUUID())).queueUrl();
     private final SqsDeadLetterQueue queue = new SqsDeadLetterQueue(Moto::sqs, URI.create(url));
     private final SqsRecord record = new SqsRecord(
-            "m-1", "{\"to\": \"ann@example.org\"}", "arn:aws:sqs:eu-central-1:123456789012:mail", Optional.empty(), 2);
-    private final RelayException reason =
-            new RelayException(RelayException.Kind.PERMANENT_REPLY, 550, "the relay answered 550 5.1.1 unknown");
+            "m-1",
+            "{\"to\": \"ann@example.org\"}",
+            "arn:aws:sqs:eu-central-1:123456789012:mail",
+            Optional.empty(),
+            2,
+            "receipt-1",
+            Optional.empty());
+    private final DeadLetterQueue.Reason reason = DeadLetterQueue.Reason.of(
+            new RelayException(RelayException.Kind.PERMANENT_REPLY, 550, "the relay answered 550 5.1.1 unknown"));
 
     @Test
     void keepsTheBodyAsItCameWithTheReason() throws Exception {

@@ -171,13 +171,20 @@ public final class Harness implements AutoCloseable {
         return event;
     }
 
-    /** An SQS batch shaped like the sample, one record per body, on the given queue ARN. */
+    /**
+     * An SQS batch shaped like the sample, one record per body, on the given queue ARN, sent to the queue and received
+     * just now (its {@code SentTimestamp} and {@code ApproximateFirstReceiveTimestamp}).
+     */
     public static ObjectNode sqsEvent(String queueArn, JsonNode... bodies) {
         JsonNode template = sample("sqs-batch.json").get("Records").get(0);
         ObjectNode event = JSON.createObjectNode();
         ArrayNode records = event.putArray("Records");
+        String now = Long.toString(System.currentTimeMillis());
         for (int i = 0; i < bodies.length; i++) {
             ObjectNode record = template.deepCopy();
+            ((ObjectNode) record.get("attributes"))
+                    .put("SentTimestamp", now)
+                    .put("ApproximateFirstReceiveTimestamp", now);
             record.put("messageId", "msg-" + i + "-" + UUID.randomUUID());
             record.put("body", bodies[i].toString());
             record.put("eventSourceARN", queueArn);
