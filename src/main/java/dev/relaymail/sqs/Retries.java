@@ -13,7 +13,9 @@ import java.util.function.DoubleSupplier;
  *       come back spread out, and none sooner than half its step. SQS's {@code ApproximateReceiveCount} counts the
  *       receives, so no state is kept between invocations.</li>
  *   <li>Age: a record older than {@code MAX_RETRY_AGE} (from its {@code SentTimestamp}, when the queue first took it)
- *       that fails again is not tried again: it goes to the dead-letter queue with the reason.</li>
+ *       that fails for now is not tried again: it goes to the dead-letter queue with the reason. It is retried once at
+ *       least, all the same: a record that waited out a long backlog in the queue and then met one refusal has not
+ *       been retried at all.</li>
  * </ul>
  */
 final class Retries {
@@ -44,8 +46,8 @@ final class Retries {
                 .orElse(Duration.ZERO);
     }
 
-    /** Whether a record that failed for now is past retrying. */
+    /** Whether a record that failed for now is past retrying: too old, and received more than once. */
     boolean givesUp(SqsRecord record) {
-        return age(record).compareTo(settings.maxRetryAge()) > 0;
+        return record.receiveCount() > 1 && age(record).compareTo(settings.maxRetryAge()) > 0;
     }
 }

@@ -16,8 +16,10 @@ import java.util.OptionalDouble;
  *   <li>Each send takes the next slot ({@link #take}), at least one interval (1 / rate) after the one before. A slot
  *       later than the invocation can use is not taken: the record goes back to the queue until then
  *       ({@link #slotsAfter}).</li>
- *   <li>A throttling reply to a send halves the rate, down to {@link #FLOOR} (one a minute), once for all the sends
- *       made at the old rate: the replies to sends already under way say nothing about the new one.</li>
+ *   <li>A throttling reply to a send halves the rate, down to a sixteenth of the configured rate ({@link #FLOOR}),
+ *       once for all the sends made at the old rate: the replies to sends already under way say nothing about the new
+ *       one. Below that the records' own retry delays do the waiting, while the container still probes the relay at
+ *       a pace that fits several sends in an invocation.</li>
  *   <li>Every accepted message then brings the rate back up by a step, so that it grows by the configured rate every
  *       {@link #RECOVERY} of sending, whatever the rate: from half back to full in half that time.</li>
  *   <li>Without a configured rate the container sends as fast as the relay takes its messages; the first throttling
@@ -27,8 +29,8 @@ import java.util.OptionalDouble;
  * Time comes from the clock given, so that tests decide with a clock they step.
  */
 final class SendRate {
-    /** The slowest pace a throttled container falls to. */
-    static final double FLOOR = 1.0 / 60;
+    /** The slowest pace a throttled container falls to, as a share of the configured (or first observed) rate. */
+    static final double FLOOR = 1.0 / 16;
     /** How long sending takes to bring the rate up by the configured rate (or by the rate it was throttled at). */
     static final Duration RECOVERY = Duration.ofSeconds(60);
     /** The window over which an unpaced container's rate is measured when it is first throttled. */
@@ -36,6 +38,8 @@ final class SendRate {
 
     private final Clock clock;
     private final double ceiling;
+    /** The slowest pace: {@link #FLOOR} of the ceiling, or of the rate observed when first throttled. */
+    private double floor;
     /** Messages per second now; infinite while not paced. */
     private double rate;
     /** What the rate grows by per second of sending. */
@@ -52,6 +56,7 @@ final class SendRate {
         this.ceiling = configured.orElse(Double.POSITIVE_INFINITY);
         this.rate = ceiling;
         this.growth = configured.orElse(0) / RECOVERY.toSeconds();
+        this.floor = configured.orElse(0) * FLOOR;
     }
 
     /** Messages per second now; infinite while not paced. */
@@ -102,10 +107,11 @@ final class SendRate {
         if (Double.isInfinite(rate)) {
             double observed = (double) Math.max(1, recent.size()) / OBSERVED.toSeconds();
             growth = observed / RECOVERY.toSeconds();
+            floor = observed * FLOOR;
             rate = observed;
             recent.clear();
         }
-        rate = Math.max(Math.min(FLOOR, ceiling), rate / 2);
+        rate = Math.max(floor, rate / 2);
         cut = clock.instant();
         // the next send waits one interval at the new rate from now, not from the slot taken at the old one
         Instant after = cut.plus(interval());

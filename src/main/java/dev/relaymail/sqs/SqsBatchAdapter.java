@@ -44,7 +44,9 @@ import java.util.logging.Logger;
  *       fails for now when it is older than {@code MAX_RETRY_AGE} is given up: kept in the dead-letter queue with the
  *       attempts, the age and the last reply.</li>
  *   <li>Pacing: records start no faster than the container's send rate. A record that could not start in this
- *       invocation at that rate is reported without trying it, to come back when its turn would be.</li>
+ *       invocation at that rate is reported without trying it, to come back when its turn would be. An invocation
+ *       that cannot start even its first record holds the batch until its last moment, so that the queue is not
+ *       received over and over while the container waits.</li>
  *   <li>FIFO: records are sent one after the other; the first reported record and every later one are reported, so
  *       that order holds. Records of a standard queue are sent over up to {@code parallelism} relay connections at
  *       once.</li>
@@ -131,6 +133,11 @@ public final class SqsBatchAdapter {
             }
             Optional<Instant> slot = pace.take(latest);
             if (slot.isEmpty()) {
+                if (i == 0) {
+                    // not one record fits: returning at once would have the event source mapping hand over the next
+                    // batch at once, and a paced-out queue would be received over and over
+                    waitUntil(latest);
+                }
                 batch.paced(i, pace.slotsAfter(records.size() - i));
                 break;
             }

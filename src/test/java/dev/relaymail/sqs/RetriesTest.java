@@ -52,13 +52,16 @@ class RetriesTest {
     }
 
     @Test
-    void aRecordIsGivenUpOnceOlderThanTheMaximumAgeFromWhenTheQueueFirstTookIt() {
+    void aRecordIsGivenUpOnceOlderThanTheMaximumAgeFromWhenTheQueueFirstTookItAndRetriedOnce() {
         SqsRecord record = sentAt(Optional.of(T0), 7);
         clock.advance(Duration.ofHours(24));
         assertFalse(retries.givesUp(record), "exactly 24 h old");
         clock.advance(Duration.ofSeconds(1));
         assertTrue(retries.givesUp(record));
         assertEquals(Duration.ofHours(24).plusSeconds(1), retries.age(record));
+        assertFalse(
+                retries.givesUp(sentAt(Optional.of(T0), 1)),
+                "a record first received when already too old is retried once");
         assertFalse(retries.givesUp(sentAt(Optional.empty(), 900)), "no SentTimestamp: the redrive policy decides");
         assertFalse(retries.givesUp(sentAt(Optional.of(T0.plus(Duration.ofDays(2))), 1)), "a clock behind the queue's");
     }

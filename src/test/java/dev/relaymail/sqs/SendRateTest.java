@@ -37,7 +37,7 @@ class SendRateTest {
     }
 
     @Test
-    void aThrottlingReplyHalvesTheRateOncePerCutDownToOneAMinute() {
+    void aThrottlingReplyHalvesTheRateOncePerCutDownToASixteenth() {
         SendRate rate = new SendRate(OptionalDouble.of(10), clock);
         Instant first = rate.take(at(60)).orElseThrow();
         Instant second = rate.take(at(60)).orElseThrow();
@@ -55,7 +55,7 @@ class SendRateTest {
         for (int i = 0; i < 20; i++) {
             rate.throttled(rate.take(Instant.MAX).orElseThrow());
         }
-        assertEquals(SendRate.FLOOR, rate.rate(), 1e-12);
+        assertEquals(10.0 / 16, rate.rate(), 1e-12);
     }
 
     @Test
