@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.relaymail.config.Config;
 import dev.relaymail.config.ConfigException;
 import dev.relaymail.relay.RelayAddress;
+import dev.relaymail.sqs.QueueSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -97,8 +98,9 @@ class SamTemplateIT {
     /**
      * With its SQS event, SAM's role for the queue function would also get AWSLambdaSQSQueueExecutionRole: receive,
      * delete and read attributes on every queue in the account. Its own role writes its log group, has the event source
-     * mapping's three actions on the mail queue, sqs:SendMessage (the one call the code makes, not SendMessageBatch) on
-     * the dead-letter queue, and no sqs action anywhere else.
+     * mapping's three actions on the mail queue, sqs:ChangeMessageVisibility there (when a reported record comes back),
+     * sqs:SendMessage (the one call the code makes, not SendMessageBatch) on the dead-letter queue, and no sqs action
+     * anywhere else.
      */
     @Test
     void theQueueFunctionsRoleReachesTheMailQueueAndTheDeadLetterQueueOnly() throws IOException {
@@ -118,6 +120,7 @@ class SamTemplateIT {
                         "sqs:DeleteMessage", List.of(mailQueue),
                         "sqs:GetQueueAttributes", List.of(mailQueue),
                         "sqs:ReceiveMessage", List.of(mailQueue),
+                        "sqs:ChangeMessageVisibility", List.of(mailQueue),
                         "sqs:SendMessage", List.of(deadLetterQueue)),
                 grants(role));
     }
@@ -254,6 +257,14 @@ class SamTemplateIT {
                     assertEquals("s3:GetObject", grant.path("Action").asText());
                     assertTrue(grant.path("Resource").toString().contains("AttachmentBuckets"));
                 }
+                case "DeliveryEvents" -> {
+                    assertEquals("HasEventBus", statement.at("/Fn::If/0").asText());
+                    assertEquals("events:PutEvents", grant.path("Action").asText());
+                    assertEquals(
+                            "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}",
+                            grant.at("/Resource/Fn::Sub").asText(),
+                            "the one bus");
+                }
                 case "ReadEncryptedObjects" -> {
                     assertEquals("HasStorageKmsKeys", statement.at("/Fn::If/0").asText());
                     assertEquals("kms:Decrypt", grant.path("Action").asText());
@@ -280,6 +291,7 @@ class SamTemplateIT {
                         "ReadTemplates",
                         "ListTemplates",
                         "ReadAttachments",
+                        "DeliveryEvents",
                         "ReadEncryptedObjects"),
                 sids);
     }
@@ -394,7 +406,34 @@ class SamTemplateIT {
                 < resource("MailApiIntegration").path("TimeoutInMillis").asInt());
         JsonNode queue = resource("MailQueueFunction").at("/Events/Queue/Properties");
         assertTrue(queue.path("FunctionResponseTypes").toString().contains("ReportBatchItemFailures"));
-        assertTrue(resource("MailQueue").at("/RedrivePolicy/maxReceiveCount").asInt() > 0);
+        // the function gives a record up by its age: the redrive policy must not come first, and a record that crashes
+        // every invocation must reach the dead-letter queue before the queue drops it
+        int maxReceiveCount =
+                resource("MailQueue").at("/RedrivePolicy/maxReceiveCount").asInt();
+        int visibility = resource("MailQueue").path("VisibilityTimeout").asInt();
+        long retention = resource("MailQueue").path("MessageRetentionPeriod").asLong();
+        long longestAge = template.at("/Parameters/MaxRetryAge/MaxValue").asLong();
+        long leastDelayOnceCapped = QueueSettings.DEFAULT_RETRY_DELAY_MAX.toSeconds() / 2;
+        long receivesWithinTheAge = longestAge / leastDelayOnceCapped + 10;
+        assertTrue(
+                maxReceiveCount > receivesWithinTheAge,
+                maxReceiveCount + " receives before the redrive, retries within MaxRetryAge take "
+                        + receivesWithinTheAge);
+        assertTrue(maxReceiveCount <= 1000, "SQS's most");
+        assertTrue((long) maxReceiveCount * visibility < retention, "a crashing record reaches the dead-letter queue");
+        assertTrue(longestAge < retention, "a record is given up before the queue drops it");
+        assertTrue(
+                QueueSettings.DEFAULT_RETRY_DELAY_MAX.toSeconds() < 12 * 3600,
+                "a retry delay is a visibility timeout: at most 12 hours");
+        assertEquals(
+                resource("MailQueue").path("MessageRetentionPeriod").asLong(),
+                resource("MailDeadLetterQueue").path("MessageRetentionPeriod").asLong(),
+                "a redriven record keeps its first enqueue time: the dead-letter queue keeps it as long as the queue could");
+        assertEquals(
+                "MaxRetryAge",
+                resource("MailQueueFunction")
+                        .at("/Environment/Variables/MAX_RETRY_AGE/Ref")
+                        .asText());
         assertEquals(
                 "dev.relaymail.MailHandler::handleRequest",
                 template.at("/Globals/Function/Handler").asText());
@@ -464,7 +503,13 @@ class SamTemplateIT {
                 "JAVA_TOOL_OPTIONS",
                 "TEMPLATE_BUCKET",
                 "TEMPLATE_PREFIX",
-                "ATTACHMENT_BUCKETS");
+                "ATTACHMENT_BUCKETS",
+                "SEND_RATE",
+                "MAX_RETRY_AGE",
+                "RETRY_DELAY_SECONDS",
+                "RETRY_DELAY_MAX_SECONDS",
+                "EVENT_BUS_NAME",
+                "EVENT_ADDRESSES");
         List<String> set = new ArrayList<>();
         template.at("/Globals/Function/Environment/Variables").fieldNames().forEachRemaining(set::add);
         resource("MailQueueFunction").at("/Environment/Variables").fieldNames().forEachRemaining(set::add);
@@ -472,5 +517,179 @@ class SamTemplateIT {
         for (String name : set) {
             assertTrue(known.contains(name), name);
         }
+    }
+
+    /** The function takes the values the SendRate and MaxRetryAge parameters allow, and only those. */
+    @Test
+    void theRateAndAgeParametersTakeWhatTheFunctionTakes() {
+        Predicate<String> rate = allowedPattern("SendRate");
+        Map<String, String> env = new TreeMap<>(Map.of(
+                "SMTP_HOST", "relay.example.com", "SMTP_SECRET_ID", "smtp", "DEFAULT_FROM", "noreply@example.com"));
+        for (String value :
+                List.of("", "0.5", "10", ".25", "00.5", "2.000", "0", "0.0", ".0", "-1", "1e3", "abc", "1.", "1..2")) {
+            env.put("SEND_RATE", value);
+            boolean taken;
+            try {
+                taken = Config.fromEnvironment(env).queue().sendRate().isPresent() || value.isEmpty();
+            } catch (ConfigException e) {
+                taken = false;
+            }
+            assertEquals(rate.test(value), taken, "the template and the function agree on " + value);
+        }
+        env.remove("SEND_RATE");
+        JsonNode age = template.at("/Parameters/MaxRetryAge");
+        for (String value : List.of(
+                age.path("MinValue").asText(),
+                age.path("Default").asText(),
+                age.path("MaxValue").asText())) {
+            env.put("MAX_RETRY_AGE", value);
+            assertEquals(
+                    Long.parseLong(value),
+                    Config.fromEnvironment(env).queue().maxRetryAge().toSeconds());
+        }
+        assertEquals(
+                QueueSettings.DEFAULT_MAX_RETRY_AGE.toSeconds(),
+                age.path("Default").asLong(),
+                "one default");
+    }
+
+    /**
+     * Every alarm: its metric (or the metrics of its expression), threshold and comparison, and that it notifies the
+     * alarm topic (the one given, or the one made) both when it fires and when it clears.
+     */
+    @Test
+    void theAlarmsWatchWhatGoesWrongAndNotifyTheAlarmTopic() {
+        record Expected(String namespace, String metric, String dimension, JsonNode threshold) {}
+        JsonNode one = JSON.getNodeFactory().numberNode(1);
+        Map<String, Expected> expected = new TreeMap<>(Map.of(
+                "DeadLetterQueueAlarm",
+                        new Expected("AWS/SQS", "ApproximateNumberOfMessagesVisible", "MailDeadLetterQueue", one),
+                "QueueAgeAlarm",
+                        new Expected(
+                                "AWS/SQS",
+                                "ApproximateAgeOfOldestMessage",
+                                "MailQueue",
+                                JSON.createObjectNode().put("Ref", "QueueAgeAlarmSeconds")),
+                "ApiFunctionErrorsAlarm", new Expected("AWS/Lambda", "Errors", "MailApiFunction", one),
+                "QueueFunctionErrorsAlarm", new Expected("AWS/Lambda", "Errors", "MailQueueFunction", one),
+                "ApiFunctionThrottlesAlarm", new Expected("AWS/Lambda", "Throttles", "MailApiFunction", one),
+                "QueueFunctionThrottlesAlarm", new Expected("AWS/Lambda", "Throttles", "MailQueueFunction", one),
+                "UnknownOutcomesAlarm", new Expected("relaymail", "UnknownOutcomes", "api+sqs", one),
+                "RelayLoginFailuresAlarm", new Expected("relaymail", "RelayLoginFailures", "api+sqs", one),
+                "RelayUnreachableAlarm", new Expected("relaymail", "RelayUnreachable", "api+sqs", one),
+                "Api5xxRateAlarm",
+                        new Expected(
+                                "AWS/ApiGateway",
+                                "5xx/Count",
+                                "MailApi",
+                                JSON.createObjectNode().put("Ref", "Api5xxRatePercent"))));
+        Map<String, JsonNode> alarms = new TreeMap<>();
+        template.path("Resources").properties().stream()
+                .filter(r -> r.getValue().path("Type").asText().equals("AWS::CloudWatch::Alarm"))
+                .forEach(r -> alarms.put(r.getKey(), r.getValue().path("Properties")));
+        assertEquals(expected.keySet(), alarms.keySet());
+        JsonNode topic = JSON.createObjectNode()
+                .set(
+                        "Fn::If",
+                        JSON.createArrayNode()
+                                .add("MakeAlarmTopic")
+                                .add(JSON.createObjectNode().put("Ref", "AlarmTopic"))
+                                .add(JSON.createObjectNode().put("Ref", "AlarmTopicArn")));
+        for (Map.Entry<String, JsonNode> entry : alarms.entrySet()) {
+            String name = entry.getKey();
+            JsonNode alarm = entry.getValue();
+            Expected want = expected.get(name);
+            assertEquals(List.of(topic), List.copyOf(toList(alarm.path("AlarmActions"))), name + " notifies the topic");
+            assertEquals(List.of(topic), List.copyOf(toList(alarm.path("OKActions"))), name + " says when it clears");
+            assertEquals(want.threshold(), alarm.path("Threshold"), name);
+            assertEquals(
+                    "GreaterThanOrEqualToThreshold",
+                    alarm.path("ComparisonOperator").asText(),
+                    name);
+            assertEquals("notBreaching", alarm.path("TreatMissingData").asText(), name);
+            if (alarm.has("MetricName")) {
+                assertEquals(want.namespace(), alarm.path("Namespace").asText(), name);
+                assertEquals(want.metric(), alarm.path("MetricName").asText(), name);
+                JsonNode value = alarm.at("/Dimensions/0/Value");
+                assertEquals(
+                        want.dimension(),
+                        value.has("Ref")
+                                ? value.path("Ref").asText()
+                                : value.at("/Fn::GetAtt/0").asText(),
+                        name);
+                continue;
+            }
+            List<String> metrics = new ArrayList<>();
+            List<String> dimensions = new ArrayList<>();
+            String expression = null;
+            for (JsonNode query : alarm.path("Metrics")) {
+                if (query.has("Expression")) {
+                    assertTrue(query.path("ReturnData").asBoolean(), name + ": the expression is what is alarmed on");
+                    expression = query.path("Expression").asText();
+                    continue;
+                }
+                assertFalse(query.path("ReturnData").asBoolean(), name);
+                JsonNode metric = query.at("/MetricStat/Metric");
+                assertEquals(want.namespace(), metric.path("Namespace").asText(), name);
+                assertEquals("Sum", query.at("/MetricStat/Stat").asText(), name);
+                metrics.add(metric.path("MetricName").asText());
+                JsonNode value = metric.at("/Dimensions/0/Value");
+                dimensions.add(value.has("Ref") ? value.path("Ref").asText() : value.asText());
+            }
+            if (want.namespace().equals("relaymail")) {
+                assertEquals(List.of(want.metric(), want.metric()), metrics, name);
+                assertEquals(List.of("api", "sqs"), dimensions, name + ": both triggers");
+                assertEquals("FILL(api, 0) + FILL(sqs, 0)", expression, name);
+            } else {
+                assertEquals(List.of("5xx", "Count"), metrics, name);
+                assertEquals(List.of("MailApi", "MailApi"), dimensions, name);
+                assertEquals("IF(FILL(requests, 0) > 0, 100 * FILL(errors, 0) / requests, 0)", expression, name);
+            }
+        }
+        assertEquals(
+                "MakeAlarmTopic", template.at("/Resources/AlarmTopic/Condition").asText());
+        assertEquals(
+                "{\"Fn::Equals\":[{\"Ref\":\"AlarmTopicArn\"},\"\"]}",
+                template.at("/Conditions/MakeAlarmTopic").toString(),
+                "a topic is made when none is given");
+        JsonNode subscription = template.at("/Resources/AlarmEmailSubscription");
+        assertEquals("HasAlarmEmail", subscription.path("Condition").asText());
+        assertEquals("email", subscription.at("/Properties/Protocol").asText());
+        assertEquals(topic, subscription.at("/Properties/TopicArn"));
+    }
+
+    /** The dashboard: sent, failed and deferred per trigger, latency per trigger, the queue's depth and age, the DLQ. */
+    @Test
+    void theDashboardShowsOutcomesPerTriggerTheQueueAndTheDeadLetterQueue() throws IOException {
+        String body = resource("Dashboard").at("/DashboardBody/Fn::Sub").asText();
+        JsonNode dashboard = JSON.readTree(body);
+        List<String> shown = new ArrayList<>();
+        for (JsonNode widget : dashboard.path("widgets")) {
+            for (JsonNode metric : widget.at("/properties/metrics")) {
+                List<String> parts = new ArrayList<>();
+                metric.forEach(part -> parts.add(part.isTextual() ? part.asText() : ""));
+                shown.add(String.join(" ", parts).strip());
+            }
+        }
+        for (String trigger : List.of("sqs", "api")) {
+            for (String metric : List.of("Sent", "TransientFailures", "PermanentFailures", "SendLatency")) {
+                assertTrue(shown.contains("relaymail " + metric + " Trigger " + trigger), metric + " " + trigger);
+            }
+        }
+        for (String metric : List.of("Deferred", "GaveUp", "Throttled")) {
+            assertTrue(shown.contains("relaymail " + metric + " Trigger sqs"), metric);
+        }
+        for (String queue : List.of(
+                "AWS/SQS ApproximateNumberOfMessagesVisible QueueName ${MailQueue.QueueName}",
+                "AWS/SQS ApproximateAgeOfOldestMessage QueueName ${MailQueue.QueueName}",
+                "AWS/SQS ApproximateNumberOfMessagesVisible QueueName ${MailDeadLetterQueue.QueueName}")) {
+            assertTrue(shown.contains(queue), queue + " in " + shown);
+        }
+    }
+
+    private static List<JsonNode> toList(JsonNode array) {
+        List<JsonNode> list = new ArrayList<>();
+        array.forEach(list::add);
+        return list;
     }
 }
