@@ -134,14 +134,28 @@ public final class AwsJsonClient {
      * {@code deadline}, and gives the answer's body; an answer up to {@code maxAnswerBytes} is read.
      */
     public byte[] call(String operation, byte[] body, int maxAnswerBytes, Deadline deadline) throws CallFailed {
+        return call(operation, body, maxAnswerBytes, deadline, ATTEMPTS, AwsClients.ATTEMPT_TIMEOUT);
+    }
+
+    /**
+     * Makes the call once, with the whole of {@link AwsClients#CALL_TIMEOUT} (never past {@code deadline}), for a call
+     * that must not be repeated: an attempt that timed out may have been taken, and a second would do it twice.
+     */
+    public byte[] callOnce(String operation, byte[] body, int maxAnswerBytes, Deadline deadline) throws CallFailed {
+        return call(operation, body, maxAnswerBytes, deadline, 1, AwsClients.CALL_TIMEOUT);
+    }
+
+    private byte[] call(
+            String operation, byte[] body, int maxAnswerBytes, Deadline deadline, int attempts, Duration attemptTimeout)
+            throws CallFailed {
         Deadline call = Deadline.in(Duration.ofMillis(deadline.cap((int) AwsClients.CALL_TIMEOUT.toMillis())));
         String where = operation + " at " + host;
         String failure = null;
         String error = "";
         int attempt = 0;
-        while (attempt < ATTEMPTS && (attempt == 0 || pause(attempt, call))) {
+        while (attempt < attempts && (attempt == 0 || pause(attempt, call))) {
             attempt++;
-            int budget = call.cap((int) AwsClients.ATTEMPT_TIMEOUT.toMillis());
+            int budget = call.cap((int) attemptTimeout.toMillis());
             try {
                 HttpPost.Answer answer = HttpPost.send(
                         endpoint,

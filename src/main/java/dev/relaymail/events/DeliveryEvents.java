@@ -217,7 +217,10 @@ public final class DeliveryEvents {
         }
     }
 
-    /** PutEvents through the function's own signed call. */
+    /**
+     * PutEvents through the function's own signed call, made once: a call that timed out may have been taken, and
+     * another would publish its events twice.
+     */
     private static final class SignedEventBus implements EventBus {
         private static final int MAX_ANSWER_BYTES = 64 * 1024;
         private final AwsJsonClient events;
@@ -231,8 +234,8 @@ public final class DeliveryEvents {
             ObjectNode request = JsonNodeFactory.instance.objectNode();
             request.putArray("Entries").addAll(entries);
             try {
-                JsonNode answer =
-                        JsonTrees.read(events.call("PutEvents", JsonTrees.bytes(request), MAX_ANSWER_BYTES, deadline));
+                JsonNode answer = JsonTrees.read(
+                        events.callOnce("PutEvents", JsonTrees.bytes(request), MAX_ANSWER_BYTES, deadline));
                 return answer.path("FailedEntryCount").asInt(0);
             } catch (AwsJsonClient.CallFailed e) {
                 throw new IOException(e.getMessage(), e);

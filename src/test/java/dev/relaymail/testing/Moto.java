@@ -72,6 +72,26 @@ public final class Moto {
         return S3Client.builder().httpClient(UrlConnectionHttpClient.create()).build();
     }
 
+    /**
+     * A call to moto_server's EventBridge (JSON protocol), made with the function's own signed client: the build has
+     * no SDK client for EventBridge.
+     */
+    public static com.fasterxml.jackson.databind.JsonNode events(String operation, String json) {
+        endpoint();
+        try {
+            dev.relaymail.aws.AwsJsonClient client = dev.relaymail.aws.AwsJsonClient.fromEnvironment(
+                            System.getenv(), dev.relaymail.aws.AwsJsonClient.Service.EVENTBRIDGE)
+                    .orElseThrow();
+            return dev.relaymail.json.JsonTrees.read(client.call(
+                    operation,
+                    json.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    1 << 20,
+                    dev.relaymail.core.Deadline.in(Duration.ofSeconds(10))));
+        } catch (dev.relaymail.aws.AwsJsonClient.CallFailed | IOException e) {
+            throw new IllegalStateException(operation + " failed: " + e.getMessage(), e);
+        }
+    }
+
     /** A new, empty S3 bucket with a unique name. */
     public static String bucket(String purpose) {
         return createBucket(purpose + "-" + java.util.UUID.randomUUID());
