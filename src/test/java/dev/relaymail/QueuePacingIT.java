@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relaymail.testing.EventSourceMapping;
 import dev.relaymail.testing.Harness;
-import dev.relaymail.testing.Moto;
 import dev.relaymail.testing.ScriptedRelay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,16 +14,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
  * Pacing, backing off and giving up under a real queue: moto_server's SQS polled as Lambda's event source mapping
@@ -35,8 +30,6 @@ class QueuePacingIT {
     private static final Pattern SUBJECT = Pattern.compile("\r\nSubject: ([^\r]*)\r\n");
     /** What the relay takes: ten messages a second, as a token bucket of ten. */
     private static final int RELAY_RATE = 10;
-
-    private final SqsClient sqs = Moto.sqs();
 
     /**
      * 300 messages at once to a relay that takes 10 a second and answers {@code 451 4.7.0} above that, from two
@@ -69,12 +62,12 @@ class QueuePacingIT {
                 throttled.incrementAndGet();
                 return reply("451 4.7.0 Rate limit exceeded, please try again later");
             });
-            String queue = queue(h);
+            String queue = h.mailQueue();
             List<String> subjects = new ArrayList<>();
             for (int i = 0; i < messages; i++) {
                 subjects.add("burst-" + i);
             }
-            send(queue, subjects);
+            send(h, queue, subjects);
             long started = System.nanoTime();
             try (EventSourceMapping lambda = new EventSourceMapping(
                     queue, List.of(h.newContainer(), h.newContainer()), Duration.ofSeconds(60))) {
@@ -118,12 +111,12 @@ class QueuePacingIT {
                         .with("RETRY_DELAY_SECONDS", "1")
                         .with("RETRY_DELAY_MAX_SECONDS", "2")) {
             relay.on("MAIL", c -> reply("451 4.7.0 Rate limit exceeded, please try again later"));
-            String queue = queue(h);
+            String queue = h.mailQueue();
             List<String> subjects = new ArrayList<>();
             for (int i = 0; i < messages; i++) {
                 subjects.add("old-" + i);
             }
-            send(queue, subjects);
+            send(h, queue, subjects);
             Map<String, List<Message>> kept = new HashMap<>();
             try (EventSourceMapping lambda = new EventSourceMapping(
                     queue, List.of(h.newContainer(), h.newContainer()), Duration.ofSeconds(60))) {
@@ -159,35 +152,8 @@ class QueuePacingIT {
         }
     }
 
-    /** A queue as template.yaml makes it: 360 s visibility, redriven to the dead-letter queue after many receives. */
-    private String queue(Harness h) {
-        String dlqArn = sqs.getQueueAttributes(
-                        r -> r.queueUrl(h.deadLetterQueueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
-                .attributes()
-                .get(QueueAttributeName.QUEUE_ARN);
-        return sqs.createQueue(r -> r.queueName("mail-" + UUID.randomUUID())
-                        .attributes(Map.of(
-                                QueueAttributeName.VISIBILITY_TIMEOUT,
-                                "360",
-                                QueueAttributeName.REDRIVE_POLICY,
-                                "{\"deadLetterTargetArn\": \"" + dlqArn + "\", \"maxReceiveCount\": \"1000\"}")))
-                .queueUrl();
-    }
-
-    private void send(String queue, List<String> subjects) {
-        for (int from = 0; from < subjects.size(); from += 10) {
-            List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
-            for (String subject : subjects.subList(from, Math.min(subjects.size(), from + 10))) {
-                entries.add(SendMessageBatchRequestEntry.builder()
-                        .id(Integer.toString(entries.size()))
-                        .messageBody(message(subject + "@example.org", subject).toString())
-                        .build());
-            }
-            assertEquals(
-                    List.of(),
-                    sqs.sendMessageBatch(r -> r.queueUrl(queue).entries(entries))
-                            .failed());
-        }
+    private static void send(Harness h, String queue, List<String> subjects) {
+        h.send(queue, subjects.stream().map(s -> message(s + "@example.org", s)).toList());
     }
 
     /** Waits for the condition, checking it every 200 ms, for at most {@code bound}. */

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,8 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
  * The real handler with its production wiring, against real peers: a {@link TestRelay} with STARTTLS and AUTH, the
@@ -134,6 +137,42 @@ public final class Harness implements AutoCloseable {
             return JSON.readTree(out.toByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A mail queue in moto_server as template.yaml makes it: 360 s visibility, moved to this harness's dead-letter
+     * queue by its redrive policy after 1000 receives. Returns its URL.
+     */
+    public String mailQueue() {
+        String dlqArn = sqs.getQueueAttributes(
+                        r -> r.queueUrl(deadLetterQueueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+                .attributes()
+                .get(QueueAttributeName.QUEUE_ARN);
+        return sqs.createQueue(r -> r.queueName("mail-" + UUID.randomUUID())
+                        .attributes(Map.of(
+                                QueueAttributeName.VISIBILITY_TIMEOUT,
+                                "360",
+                                QueueAttributeName.REDRIVE_POLICY,
+                                "{\"deadLetterTargetArn\": \"" + dlqArn + "\", \"maxReceiveCount\": \"1000\"}")))
+                .queueUrl();
+    }
+
+    /** Sends the bodies to the queue, ten a call. */
+    public void send(String queueUrl, List<? extends JsonNode> bodies) {
+        for (int from = 0; from < bodies.size(); from += 10) {
+            List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
+            for (JsonNode body : bodies.subList(from, Math.min(bodies.size(), from + 10))) {
+                entries.add(SendMessageBatchRequestEntry.builder()
+                        .id(Integer.toString(entries.size()))
+                        .messageBody(body.toString())
+                        .build());
+            }
+            if (!sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries))
+                    .failed()
+                    .isEmpty()) {
+                throw new IllegalStateException("the queue did not take every message");
+            }
         }
     }
 
