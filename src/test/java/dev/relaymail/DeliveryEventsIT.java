@@ -204,7 +204,7 @@ class DeliveryEventsIT {
         for (int i = 0; i < 11; i++) {
             pending.add(
                     DeliveryEvents.Outcome.ACCEPTED,
-                    Optional.empty(),
+                    Optional.of(DeliveryEvents.Message.unread("key-" + i, Map.of())),
                     Optional.of("<" + i + "@example.com>"),
                     Optional.empty(),
                     Optional.empty(),

@@ -5,8 +5,10 @@ import static dev.relaymail.testing.ScriptedRelay.reply;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.relaymail.testing.EventSourceMapping;
 import dev.relaymail.testing.Harness;
+import dev.relaymail.testing.Moto;
 import dev.relaymail.testing.ScriptedRelay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,7 +21,10 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Pacing, backing off and giving up under a real queue: moto_server's SQS polled as Lambda's event source mapping
@@ -149,6 +154,51 @@ class QueuePacingIT {
                 int attempts = Integer.parseInt(SqsBatchIT.attribute(m, "attempts"));
                 assertTrue(attempts >= 2, "retried before it was given up: " + attempts);
             }
+        }
+    }
+
+    /**
+     * At 0.4 a second, an invocation with 6 s (4.5 s to start records in, after the handler's 0.5 s margin and the last
+     * record's second) sends the first two records of a batch of five, 2.5 s apart (2 s to spare for a slow first
+     * send), and returns the other three without trying them, made visible again in their turn (5, 7.5 and 10 s on)
+     * rather than after the queue's 360 s.
+     */
+    @Test
+    void recordsTheRateLeavesNoTimeForAreReturnedToComeBackInTheirTurn() throws Exception {
+        try (Harness h = new Harness().with("SEND_RATE", "0.4")) {
+            String queue = h.mailQueue();
+            List<String> subjects = List.of("turn-0", "turn-1", "turn-2", "turn-3", "turn-4");
+            send(h, queue, subjects);
+            SqsClient sqs = Moto.sqs();
+            List<Message> received = new ArrayList<>();
+            await(Duration.ofSeconds(10), () -> {
+                received.addAll(sqs.receiveMessage(r -> r.queueUrl(queue)
+                                .maxNumberOfMessages(10)
+                                .messageSystemAttributeNames(MessageSystemAttributeName.ALL))
+                        .messages());
+                return received.size() == subjects.size();
+            });
+            String arn = sqs.getQueueAttributes(r -> r.queueUrl(queue).attributeNames(QueueAttributeName.QUEUE_ARN))
+                    .attributes()
+                    .get(QueueAttributeName.QUEUE_ARN);
+            JsonNode event = EventSourceMapping.event(arn, received);
+
+            List<String> reported = Harness.failures(Harness.invoke(
+                    h.newContainer(), event.toString().getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(6)));
+
+            assertEquals(2, h.relay.received().size(), "two start within the invocation at 0.4 a second");
+            assertEquals(Harness.ids(event).subList(2, 5), reported, "the other three are returned, not tried");
+            List<String> back = new ArrayList<>();
+            await(Duration.ofSeconds(30), () -> {
+                sqs.receiveMessage(r -> r.queueUrl(queue).maxNumberOfMessages(10))
+                        .messages()
+                        .forEach(m -> back.add(subject(m.body())));
+                return back.size() >= 3;
+            });
+            assertEquals(
+                    List.of("turn-2", "turn-3", "turn-4"),
+                    back.stream().sorted().toList(),
+                    "back in their turn");
         }
     }
 

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -56,6 +57,27 @@ public final class DeliveryEvents {
         Outcome(String name, String detailType) {
             this.name = name;
             this.detailType = detailType;
+        }
+    }
+
+    /**
+     * What an event says of the message: its idempotency key, tags and recipients, from the request once it was read;
+     * for a queue record returned without reading it, the key and tags its body names, without recipients.
+     */
+    public record Message(
+            Optional<String> idempotencyKey, Map<String, String> tags, Optional<List<MailAddress>> recipients) {
+        public Message {
+            Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+            tags = Map.copyOf(tags);
+            Objects.requireNonNull(recipients, "recipients");
+        }
+
+        public static Message of(SendRequest request) {
+            return new Message(request.idempotencyKey(), request.tags(), Optional.of(request.envelopeRecipients()));
+        }
+
+        public static Message unread(String idempotencyKey, Map<String, String> tags) {
+            return new Message(Optional.of(idempotencyKey), tags, Optional.empty());
         }
     }
 
@@ -125,7 +147,7 @@ public final class DeliveryEvents {
         /**
          * One message's outcome.
          *
-         * @param request      the request, once it was read
+         * @param message      what the event says of the message, if anything is known
          * @param messageId    its Message-ID, once it was composed
          * @param sqsMessageId the queue record it came in
          * @param failure      why it was not sent, if it was not
@@ -134,7 +156,7 @@ public final class DeliveryEvents {
          */
         public void add(
                 Outcome outcome,
-                Optional<SendRequest> request,
+                Optional<Message> message,
                 Optional<String> messageId,
                 Optional<String> sqsMessageId,
                 Optional<MailException> failure,
@@ -148,14 +170,15 @@ public final class DeliveryEvents {
             detail.put("outcome", outcome.name).put("trigger", trigger);
             messageId.ifPresent(id -> detail.put("messageId", id));
             sqsMessageId.ifPresent(id -> detail.put("sqsMessageId", id));
-            request.ifPresent(r -> {
-                r.idempotencyKey().ifPresent(key -> detail.put("idempotencyKey", key));
+            message.ifPresent(m -> {
+                m.idempotencyKey().ifPresent(key -> detail.put("idempotencyKey", key));
                 ObjectNode tags = detail.putObject("tags");
-                r.tags().forEach(tags::put);
-                List<MailAddress> recipients = r.envelopeRecipients();
-                detail.put("recipientCount", recipients.size());
-                ArrayNode addresses = detail.putArray("recipients");
-                recipients.forEach(a -> addresses.add(fullAddresses ? a.address() : Redact.address(a)));
+                m.tags().forEach(tags::put);
+                m.recipients().ifPresent(recipients -> {
+                    detail.put("recipientCount", recipients.size());
+                    ArrayNode addresses = detail.putArray("recipients");
+                    recipients.forEach(a -> addresses.add(fullAddresses ? a.address() : Redact.address(a)));
+                });
             });
             failure.ifPresent(f -> {
                 detail.put("error", f.code()).put("retryable", f.retryable());

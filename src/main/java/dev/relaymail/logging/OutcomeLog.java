@@ -7,6 +7,7 @@ import dev.relaymail.core.MailException;
 import dev.relaymail.core.Redact;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.SendRequest;
+import dev.relaymail.events.DeliveryEvents;
 import dev.relaymail.events.DeliveryEvents.Outcome;
 import java.time.Duration;
 import java.util.List;
@@ -65,7 +66,7 @@ public final class OutcomeLog {
                 .events()
                 .add(
                         Outcome.ACCEPTED,
-                        Optional.of(request),
+                        Optional.of(DeliveryEvents.Message.of(request)),
                         Optional.of(accepted.messageId()),
                         source.sqsMessageId(),
                         Optional.empty(),
@@ -119,7 +120,7 @@ public final class OutcomeLog {
                 .events()
                 .add(
                         outcome,
-                        request,
+                        request.map(DeliveryEvents.Message::of),
                         messageId,
                         source.sqsMessageId(),
                         Optional.of(failure),
@@ -128,13 +129,18 @@ public final class OutcomeLog {
                         false);
     }
 
-    /** A queue record not tried in this invocation (for the send rate, or its time), back after {@code retryIn}. */
-    public void deferred(Source source, Optional<SendRequest> request, String reason, Duration retryIn) {
+    /**
+     * A queue record not tried in this invocation (for the send rate, or its time), back after {@code retryIn}; its
+     * body is not read then (a template could take a call to S3), so only its key and tags are known.
+     */
+    public void deferred(Source source, DeliveryEvents.Message message, String reason, Duration retryIn) {
         source.metrics().deferred(1);
         LOG.log(
                 Level.INFO,
                 "record returned to the queue without trying it",
-                base(source, request, 0)
+                base(source, Optional.empty(), 0)
+                        .with("idempotencyKey", message.idempotencyKey().orElse(null))
+                        .with("tags", message.tags().isEmpty() ? null : message.tags())
                         .with("outcome", "deferred")
                         .with("reason", reason)
                         .with("retryInSeconds", retryIn.toSeconds()));
@@ -142,7 +148,7 @@ public final class OutcomeLog {
                 .events()
                 .add(
                         Outcome.DEFERRED,
-                        request,
+                        Optional.of(message),
                         Optional.empty(),
                         source.sqsMessageId(),
                         Optional.empty(),

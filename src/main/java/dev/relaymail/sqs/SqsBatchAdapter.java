@@ -11,10 +11,13 @@ import dev.relaymail.core.MailException;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.SendRequest;
 import dev.relaymail.core.Sender;
+import dev.relaymail.events.DeliveryEvents;
+import dev.relaymail.json.JsonTrees;
 import dev.relaymail.logging.LogFields;
 import dev.relaymail.logging.Metrics;
 import dev.relaymail.logging.OutcomeLog;
 import dev.relaymail.request.RequestReader;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -258,15 +261,9 @@ public final class SqsBatchAdapter {
             }
             delays.put(record, delay);
             if (batch.notTried[i] != null) {
-                Optional<SendRequest> request;
-                try {
-                    request = Optional.of(read(record));
-                } catch (MailException e) {
-                    request = Optional.empty();
-                }
                 outcomes.deferred(
                         new OutcomeLog.Source(batch.invocation, record.messageId(), record.receiveCount(), metrics),
-                        request,
+                        unread(record),
                         batch.notTried[i],
                         delay);
             }
@@ -278,6 +275,27 @@ public final class SqsBatchAdapter {
                 .map(v -> v.change(delays, batch.invocation.deadline()))
                 .orElse(delays.keySet());
         metrics.visibilityNotChanged(unchanged.size());
+    }
+
+    /**
+     * The idempotency key and tags a record's body names, read without validating it: the key the record would be
+     * sent under ({@code idempotencyKey}, or its message id) and its string-valued tags.
+     */
+    private static DeliveryEvents.Message unread(SqsRecord record) {
+        JsonNode body;
+        try {
+            body = JsonTrees.read(record.body());
+        } catch (IOException e) {
+            body = JsonNodeFactory.instance.objectNode();
+        }
+        JsonNode key = body.path("idempotencyKey");
+        Map<String, String> tags = new LinkedHashMap<>();
+        body.path("tags").properties().forEach(tag -> {
+            if (tag.getValue().isTextual()) {
+                tags.put(tag.getKey(), tag.getValue().textValue());
+            }
+        });
+        return DeliveryEvents.Message.unread(key.isTextual() ? key.textValue() : record.messageId(), tags);
     }
 
     /** A delay as SQS takes it: whole seconds, rounded up, at most {@link #MAX_VISIBILITY}. */

@@ -90,8 +90,12 @@ public final class EventSourceMapping implements AutoCloseable {
         }
     }
 
-    /** The SQS event Lambda delivers for these messages. */
     private ObjectNode event(List<Message> messages) {
+        return event(queueArn, messages);
+    }
+
+    /** The SQS event Lambda delivers for these messages, received from the queue with this ARN. */
+    public static ObjectNode event(String queueArn, List<Message> messages) {
         ObjectNode event = Harness.JSON.createObjectNode();
         ArrayNode records = event.putArray("Records");
         String region = queueArn.split(":")[3];
