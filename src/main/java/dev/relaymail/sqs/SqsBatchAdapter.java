@@ -130,7 +130,7 @@ public final class SqsBatchAdapter {
                 .minus(RECORD_BUDGET);
         List<Future<?>> running = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
-            if (batch.stopped()) {
+            if (!batch.mayStart()) {
                 batch.start(i);
                 continue;
             }
@@ -351,16 +351,20 @@ public final class SqsBatchAdapter {
             return connectionFailed;
         }
 
-        synchronized boolean stopped() {
-            return stopped != null;
+        /**
+         * Whether a record may still be started: nothing stopped the batch, and the invocation has time left (when it
+         * has not, that stops the batch; a record the time leaves room for but the send rate does not is paced).
+         */
+        synchronized boolean mayStart() {
+            if (stopped == null && !invocation.deadline().allows(RECORD_BUDGET)) {
+                stopped = "no time left in this invocation";
+            }
+            return stopped == null;
         }
 
         /** Whether the record may be tried; if not, it is reported. */
         synchronized boolean start(int index) {
-            if (stopped == null && !invocation.deadline().allows(RECORD_BUDGET)) {
-                stopped = "no time left in this invocation";
-            }
-            if (stopped != null) {
+            if (!mayStart()) {
                 reported[index] = true;
                 notTried[index] = stopped;
                 comeBack[index] = stoppedByRelay
