@@ -61,11 +61,7 @@ class SecurityIT {
                 + "DATA\r\nsmuggled\n.\r\nmiddle\r.\r\nend\r\n.\r\n.hidden\rfinal";
         try (ScriptedRelay relay = new ScriptedRelay();
                 Harness h = new Harness(relay, "u", "p")) {
-            ObjectNode request = message("ann@example.org", "smuggling");
-            request.remove("text");
-            request.put(field, body);
-
-            assertEquals(202, h.invoke(restEvent(request)).get("statusCode").asInt());
+            sendWithBody(h, field, body);
 
             assertEquals(1, relay.payloads().size(), "exactly one message");
             assertEquals(1, relay.count("MAIL"));
@@ -81,19 +77,83 @@ class SecurityIT {
         }
     }
 
-    @Test
-    void usesDataNotBdatEvenWhenTheRelayOffersChunking() throws Exception {
-        try (ScriptedRelay relay = new ScriptedRelay();
+    /**
+     * Under BDAT the same bodies stay inside one message: the content is the composed bytes, counted exactly, with no
+     * end-of-data line a body could imitate. Small messages go in one flight with their envelope, larger ones after
+     * it; both are checked.
+     */
+    @ParameterizedTest
+    @CsvSource({"text, 0", "html, 0", "text, 6000", "html, 6000"})
+    void smugglingSequencesInABodyStayInsideOneMessageUnderBdat(String field, int padding) throws Exception {
+        String body =
+                "x".repeat(padding) + "start\n.\nMAIL FROM:<spoof@bank.example>\r\nRCPT TO:<victim@evil.example>\n"
+                        + "BDAT 5 LAST\r\nsmuggled\n.\r\nmiddle\r.\r\nend\r\n.\r\n.hidden\rfinal";
+        try (ScriptedRelay relay = new ScriptedRelay().offerChunking();
                 Harness h = new Harness(relay, "u", "p")) {
-            relay.extensions("250-scripted.example\r\n250-CHUNKING\r\n250-BINARYMIME\r\n250 AUTH PLAIN LOGIN");
-            assertEquals(
-                    202,
-                    h.invoke(restEvent(message("ann@example.org", "x")))
-                            .get("statusCode")
-                            .asInt());
-            assertEquals(0, relay.count("BDAT"));
-            assertEquals(1, relay.count("DATA"));
+            sendWithBody(h, field, body);
+
+            assertEquals(1, relay.chunkedMessages().size(), "exactly one message");
+            assertEquals(List.of("MAIL", "RCPT", "BDAT"), verbsAfterLogin(relay), "no command from the body");
+            byte[] content = relay.chunkedMessages().get(0);
+            assertNoBareCrOrLf(content);
+            String sent = ((String) parse(content).getContent()).strip();
+            assertEquals(body.replace("\r\n", "\n").replace('\r', '\n').replace("\n", "\r\n"), sent);
         }
+    }
+
+    /**
+     * BDAT's count is the length of the very bytes that follow it: nothing is dot-stuffed, added or lost, so the
+     * relay reads the next command exactly where it begins, and a line with a single dot is just a line.
+     */
+    @Test
+    void bdatCountsExactlyTheComposedBytesAndTheNextCommandFollowsThem() throws Exception {
+        try (ScriptedRelay relay = new ScriptedRelay().offerChunking();
+                Harness h = new Harness(relay, "u", "p")) {
+            ObjectNode first = message("ann@example.org", "dots");
+            first.put("text", ".\n..\n.hidden\n\n.\nno line break at the end");
+            ObjectNode second = message("bob@example.org", "after");
+
+            assertEquals(202, h.invoke(restEvent(first)).get("statusCode").asInt());
+            assertEquals(202, h.invoke(restEvent(second)).get("statusCode").asInt());
+
+            assertEquals(List.of("MAIL", "RCPT", "BDAT", "MAIL", "RCPT", "BDAT"), verbsAfterLogin(relay));
+            List<String> sizes = relay.commands().stream()
+                    .filter(c -> c.verb().equals("BDAT"))
+                    .map(ScriptedRelay.Command::line)
+                    .toList();
+            for (int i = 0; i < 2; i++) {
+                byte[] content = relay.chunkedMessages().get(i);
+                assertEquals("BDAT " + content.length + " LAST", sizes.get(i));
+                assertTrue(new String(content, StandardCharsets.ISO_8859_1).endsWith("\r\n"), "ends with its line");
+                assertNoBareCrOrLf(content);
+            }
+            MimeMessage dots = parse(relay.chunkedMessages().get(0));
+            assertEquals("dots", dots.getSubject());
+            assertEquals(
+                    ".\r\n..\r\n.hidden\r\n\r\n.\r\nno line break at the end",
+                    ((String) dots.getContent()).strip(),
+                    "not dot-stuffed");
+            assertEquals("after", parse(relay.chunkedMessages().get(1)).getSubject());
+            assertEquals(List.of(), relay.payloads(), "no DATA");
+        }
+    }
+
+    /** Sends a message to ann@example.org whose only body is this text or HTML; the API must take it. */
+    private static void sendWithBody(Harness h, String field, String body) throws Exception {
+        ObjectNode request = message("ann@example.org", "smuggling");
+        request.remove("text");
+        request.put(field, body);
+        assertEquals(202, h.invoke(restEvent(request)).get("statusCode").asInt());
+    }
+
+    /** The verbs after the login: what the relay was asked to do with messages. */
+    private static List<String> verbsAfterLogin(ScriptedRelay relay) {
+        return relay.commands().stream()
+                .map(ScriptedRelay.Command::verb)
+                .dropWhile(v -> !v.equals("AUTH"))
+                .skip(1)
+                .filter(v -> !v.equals("QUIT"))
+                .toList();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.relaymail.relay;
 
 import dev.relaymail.core.ComposedMessage;
+import dev.relaymail.relay.transport.PipeliningTransport;
 import jakarta.mail.Session;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,13 +9,11 @@ import org.eclipse.angus.mail.smtp.SMTPMessage;
 
 /**
  * A composed message in the shape Angus Mail's transport sends: it writes the bytes composed (and size-checked)
- * once by the core, instead of encoding the MIME tree a second time. Angus still normalises line endings and
- * dot-stuffs them on the way out. It also remembers whether the content was handed over, which tells a broken
- * connection before the data from one after it (an unknown outcome).
+ * once by the core, instead of encoding the MIME tree a second time. With {@code DATA}, Angus still normalises line
+ * endings and dot-stuffs them on the way out; with {@code BDAT}, the transport sends them as they are.
  */
-final class EncodedMessage extends SMTPMessage {
+final class EncodedMessage extends SMTPMessage implements PipeliningTransport.ComposedContent {
     private final ComposedMessage composed;
-    private boolean contentWritten;
 
     EncodedMessage(Session session, ComposedMessage composed) {
         super(session);
@@ -25,7 +24,6 @@ final class EncodedMessage extends SMTPMessage {
     @Override
     public void writeTo(OutputStream out, String[] ignoreHeaders) throws IOException {
         out.write(composed.mime());
-        contentWritten = true;
     }
 
     @Override
@@ -38,7 +36,8 @@ final class EncodedMessage extends SMTPMessage {
         return composed.size();
     }
 
-    boolean contentWritten() {
-        return contentWritten;
+    @Override
+    public byte[] content() {
+        return composed.mime();
     }
 }

@@ -3,6 +3,7 @@ package dev.relaymail.relay;
 import dev.relaymail.core.Redact;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RelayException.Kind;
+import dev.relaymail.relay.transport.PipeliningTransport;
 import jakarta.mail.MessagingException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -43,11 +44,10 @@ final class RelayFailures {
     /**
      * @param e              what Angus threw
      * @param lastReply      the transport's last reply code, or -1
-     * @param contentWritten whether the message content had been handed to the connection
+     * @param contentSent    whether the whole message content had gone to the relay, its end included
      * @param deadlinePassed whether the invocation's deadline had passed (the socket was closed by the watchdog)
      */
-    static RelayException classify(
-            MessagingException e, int lastReply, boolean contentWritten, boolean deadlinePassed) {
+    static RelayException classify(MessagingException e, int lastReply, boolean contentSent, boolean deadlinePassed) {
         RelayException reply = fromReplies(e);
         if (reply != null) {
             return reply;
@@ -55,7 +55,15 @@ final class RelayFailures {
         if (e.getMessage() != null && e.getMessage().startsWith("STARTTLS is required")) {
             return new RelayException(Kind.TLS, "the relay does not offer STARTTLS; nothing was sent to it");
         }
-        if (contentWritten) {
+        if (e instanceof PipeliningTransport.RepliesOutOfStep) {
+            // the connection is closed: its replies can no longer be matched to commands
+            String detail = "the relay's replies did not line up with the commands ("
+                    + Redact.addressesIn(String.valueOf(e.getMessage())) + ")";
+            return contentSent
+                    ? new RelayException(Kind.UNKNOWN_OUTCOME, detail + "; the relay may or may not have the message")
+                    : new RelayException(Kind.CONNECTION, detail + "; nothing of the message was sent");
+        }
+        if (contentSent) {
             // a TLS failure too: once the content is out, a broken record or an alert instead of the relay's reply
             // leaves the outcome as unknown as a dropped connection does, and another relay must not get it
             return new RelayException(

@@ -263,7 +263,7 @@ final class SmtpConnection {
             lastUsed = nanoTime.getAsLong();
         } catch (MessagingException e) {
             RelayException failure = RelayFailures.classify(
-                    e, transport.getLastReturnCode(), encoded.contentWritten(), deadline.remainingMillis() == 0);
+                    e, transport.getLastReturnCode(), transport.contentSent(), deadline.remainingMillis() == 0);
             if (failure.connectionLevel() || failure.kind() == Kind.DEADLINE || transport.abandoned()) {
                 disconnect();
             }

@@ -558,6 +558,27 @@ class SmtpRelayIT {
         }
     }
 
+    /**
+     * Pipelined without CHUNKING: a recipient refused and the connection reset before the reply to DATA. No content
+     * went, so the refusal is the outcome (known not delivered), not a lost connection.
+     */
+    @Test
+    void aConnectionLostAfterARefusedRecipientIsTheRefusal() throws Exception {
+        try (ScriptedRelay server = new ScriptedRelay();
+                SmtpRelay relay = relayFor(server)) {
+            server.on("RCPT", c -> c.line().contains("bob@") ? ScriptedRelay.reply("550 5.1.1 unknown") : null);
+            server.on("DATA", c -> new ScriptedRelay.Reset());
+
+            RelayException e = assertThrows(
+                    RelayException.class,
+                    () -> relay.send(TestMessages.simple("a", "ann@example.org", "bob@example.net"), deadline()));
+
+            assertEquals(Kind.PERMANENT_REPLY, e.kind(), e.getMessage());
+            assertEquals(550, e.smtpCode().getAsInt());
+            assertEquals(List.of(), server.accepted());
+        }
+    }
+
     /** Refused DATA is reported with the relay's own reply to it, not with the reply to the RSET that follows. */
     @Test
     void aRefusedDataIsReportedWithItsOwnReplyAndTheConnectionKept() throws Exception {

@@ -22,9 +22,10 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * An SMTP server driven by a script, in the spirit of Angus Mail's own tests: it speaks just enough SMTP (greeting,
- * EHLO, STARTTLS with the trusted test certificate, AUTH, MAIL, RCPT, DATA, RSET, NOOP, QUIT), records every command
- * line and every DATA payload exactly as the bytes arrived (dot-stuffing included), and lets a test replace any
- * reply: another reply, silence, a dropped connection, or raw bytes.
+ * EHLO, STARTTLS with the trusted test certificate, AUTH, MAIL, RCPT, DATA, BDAT, RSET, NOOP, QUIT), records every
+ * command line, every DATA payload exactly as the bytes arrived (dot-stuffing included) and every BDAT message (its
+ * chunks joined, exactly the bytes each BDAT counted), and lets a test replace any reply: another reply, silence, a
+ * dropped connection, or raw bytes. A BDAT chunk is read in full whatever the reply, as RFC 3030 requires.
  */
 public final class ScriptedRelay implements AutoCloseable {
 
@@ -43,7 +44,7 @@ public final class ScriptedRelay implements AutoCloseable {
     /** Reset the connection (TCP RST) without answering: the client's next read fails instead of ending. */
     public record Reset() implements Reply {}
 
-    /** Answer DATA with 354, read a few bytes of the message, then close the connection. */
+    /** Answer DATA with 354 (for BDAT: answer nothing), read a few bytes of the message, then close the connection. */
     public record DropDuringData() implements Reply {}
 
     /**
@@ -69,7 +70,22 @@ public final class ScriptedRelay implements AutoCloseable {
     public static final String ANY = "*";
 
     private static final Set<String> VERBS = Set.of(
-            "CONNECT", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "DOT", "RSET", "NOOP", "QUIT");
+            "CONNECT",
+            "EHLO",
+            "HELO",
+            "STARTTLS",
+            "AUTH",
+            "MAIL",
+            "RCPT",
+            "DATA",
+            "BDAT",
+            "DOT",
+            "RSET",
+            "NOOP",
+            "QUIT");
+    /** What {@link #offerChunking()} offers after STARTTLS. */
+    private static final String CHUNKING = "250-scripted.example\r\n250-PIPELINING\r\n250-CHUNKING\r\n"
+            + "250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 SIZE 52428800";
 
     private final ServerSocket server;
     private final SSLContext tls;
@@ -78,6 +94,7 @@ public final class ScriptedRelay implements AutoCloseable {
     private final List<Command> commands = new CopyOnWriteArrayList<>();
     private final List<byte[]> payloads = new CopyOnWriteArrayList<>();
     private final List<byte[]> accepted = new CopyOnWriteArrayList<>();
+    private final List<byte[]> chunked = new CopyOnWriteArrayList<>();
     private final Map<Command, byte[]> dataOfDots = new ConcurrentHashMap<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
@@ -113,6 +130,11 @@ public final class ScriptedRelay implements AutoCloseable {
         return this;
     }
 
+    /** Offers PIPELINING and CHUNKING after STARTTLS, as Postfix, Exchange Online and Gmail do. */
+    public ScriptedRelay offerChunking() {
+        return extensions(CHUNKING);
+    }
+
     public List<Command> commands() {
         return List.copyOf(commands);
     }
@@ -128,8 +150,17 @@ public final class ScriptedRelay implements AutoCloseable {
     }
 
     /**
-     * The payloads the relay took: answered with 2xx at the end of data, or kept while the connection was dropped
-     * before the answer (the relay has the message; the client cannot know).
+     * The messages that came with BDAT, each the bytes of its chunks up to and including the one marked LAST, exactly
+     * as counted; nothing is unstuffed or added.
+     */
+    public List<byte[]> chunkedMessages() {
+        return List.copyOf(chunked);
+    }
+
+    /**
+     * The payloads (DATA) and messages (BDAT) the relay took: answered with 2xx at the end of data or to BDAT LAST,
+     * or kept while the connection was dropped before the answer (the relay has the message; the client cannot
+     * know).
      */
     public List<byte[]> accepted() {
         return List.copyOf(accepted);
@@ -170,6 +201,7 @@ public final class ScriptedRelay implements AutoCloseable {
                             reply("220 scripted.example ESMTP")))) {
                 return;
             }
+            ByteArrayOutputStream chunks = new ByteArrayOutputStream();
             while (true) {
                 String line = readLine(socket.getInputStream());
                 if (line == null) {
@@ -187,9 +219,27 @@ public final class ScriptedRelay implements AutoCloseable {
                 Reply fallback = defaultReply(verb, secure);
                 Reply reply = decide(command, fallback);
                 if (reply instanceof DropDuringData) {
-                    answer(socket, reply("354 End data with <CR><LF>.<CR><LF>"));
+                    if (verb.equals("DATA")) {
+                        answer(socket, reply("354 End data with <CR><LF>.<CR><LF>"));
+                    }
                     socket.getInputStream().readNBytes(16);
                     return;
+                }
+                if (verb.equals("BDAT")) {
+                    String[] words = line.split(" ");
+                    byte[] chunk = socket.getInputStream().readNBytes(Integer.parseInt(words[1]));
+                    if (chunk.length < Integer.parseInt(words[1])) {
+                        return;
+                    }
+                    chunks.write(chunk);
+                    if (words.length > 2 && words[2].equalsIgnoreCase("LAST")) {
+                        byte[] message = chunks.toByteArray();
+                        chunks.reset();
+                        chunked.add(message);
+                        if (opens(reply, "2") || reply instanceof Drop || reply instanceof BrokenTls) {
+                            accepted.add(message);
+                        }
+                    }
                 }
                 if (verb.equals("DATA") && opens(reply, "354")) {
                     answer(socket, reply);
@@ -269,6 +319,7 @@ public final class ScriptedRelay implements AutoCloseable {
             case "AUTH" -> reply("235 2.7.0 Authentication successful");
             case "MAIL", "RCPT", "RSET", "NOOP" -> reply("250 2.0.0 OK");
             case "DATA" -> reply("354 End data with <CR><LF>.<CR><LF>");
+            case "BDAT" -> reply("250 2.0.0 Ok: queued");
             case "QUIT" -> reply("221 2.0.0 Bye");
             default -> reply("500 5.5.1 Unknown command");
         };

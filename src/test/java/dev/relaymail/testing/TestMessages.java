@@ -19,4 +19,13 @@ public final class TestMessages {
                 MailAddress.parse("billing@example.com"),
                 List.of(recipients).stream().map(MailAddress::parse).toList());
     }
+
+    /** A message of exactly these bytes from billing@example.com to one recipient. */
+    public static ComposedMessage ofBytes(byte[] mime, String recipient) {
+        return new ComposedMessage(
+                "<bytes@example.com>",
+                mime,
+                MailAddress.parse("billing@example.com"),
+                List.of(MailAddress.parse(recipient)));
+    }
 }
