@@ -17,6 +17,7 @@ Each figure is the median of several runs, taken round-robin (one run of every s
 standard output and to bench/results.md.
 
     bench/run [--quick]
+    bench/run --across-network [--quick]   # only the across-a-network table, printed; results.md stays as it is
 """
 import argparse
 import http.server
@@ -216,6 +217,41 @@ def delay_proxy(relay):
     return proxy, dict(relay, BENCH_RELAY_PORT=str(PROXY_PORT))
 
 
+def across_network(relay, runs, senders, messages):
+    """The senders, each given the relay's settings through the delay proxy, interleaved; each run's figures end with
+    the proxy's own CPU per message, over the whole run (warm-up included: the proxy cannot tell the two apart), so
+    that it can be told from the relay's in the rest of the machine's."""
+    log(f"warm throughput across a network (the relay {2 * NETWORK_DELAY_MS} ms away)")
+    proxy, far = delay_proxy(relay)
+
+    def with_proxy_cpu(fn):
+        before = process_cpu_seconds(proxy.pid)
+        result = fn(far)
+        return result + (1000 * (process_cpu_seconds(proxy.pid) - before) / messages,)
+
+    try:
+        return interleaved(runs, {name: (lambda fn=fn: with_proxy_cpu(fn)) for name, fn in senders.items()})
+    finally:
+        proxy.terminate()
+
+
+def across_network_senders(count, warmup):
+    """The four rows across a network: each sender's one connection and its default (relaymail) or pool of 5."""
+    return {
+        "relaymail, 1 connection": lambda far: relaymail_throughput(far, count, 1, warmup),
+        "relaymail, default connections": lambda far: relaymail_throughput(far, count, None, warmup),
+        "Nodemailer, 1 connection": lambda far: nodemailer_throughput(far, count, 1, warmup),
+        "Nodemailer, pool of 5": lambda far: nodemailer_throughput(far, count, 5, warmup),
+    }
+
+
+def process_cpu_seconds(pid):
+    """A running process's user + system time so far, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # --- cold start ---------------------------------------------------------------------------------------------------
 
 class RuntimeApi(http.server.ThreadingHTTPServer):
@@ -356,9 +392,10 @@ def interleaved(runs, senders):
     every sender instead of every run of one sender, so that the ratios between senders stay fair.
     """
     values = {name: [] for name in senders}
-    for _ in range(runs):
+    for round_ in range(runs):
         for name, fn in senders.items():
             values[name].append(fn())
+            log(f"  round {round_ + 1}, {name}: {values[name][-1]}")
     result = {}
     for name, runs_of_one in values.items():
         if isinstance(runs_of_one[0], tuple):
@@ -397,6 +434,9 @@ def machine():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer messages and runs, for a first look")
+    parser.add_argument("--across-network", action="store_true",
+                        help="only the across-a-network table (each sender's one connection, relaymail's default and "
+                             "Nodemailer's pool of 5), printed; bench/results.md stays as it is")
     args = parser.parse_args()
     count, runs, warmup, slow = (500, 1, 100, 60) if args.quick else (3000, 3, 500, 300)
     # once compiled: enough warm-up for the JVM's optimising compiler to be done with the sending code (about
@@ -411,6 +451,18 @@ def main():
     build()
     relay = start_relay()
     moto = start_moto(relay)
+    if args.across_network:
+        with open("/proc/loadavg") as f:
+            load_before = " ".join(f.read().split()[:3])
+        try:
+            distant = across_network(relay, distant_runs, across_network_senders(distant_count, distant_warmup),
+                                     distant_warmup + distant_count)
+        finally:
+            moto.terminate()
+            sh([os.path.join(BENCH, "relay", "stop")], env=dict(os.environ, BENCH_WORK=RELAY_WORK))
+        print("\n".join([f"Machine: {machine()}; load average before: {load_before}"] + ratio_table(
+            distant_title(distant_count, distant_warmup, distant_runs), distant)))
+        return
     try:
         log("warm throughput")
         rows = interleaved(runs, {
@@ -432,18 +484,8 @@ def main():
             "Nodemailer, pool of 5": lambda: nodemailer_throughput(relay, count, 5, compiled),
         })
 
-        log(f"warm throughput across a network (the relay {2 * NETWORK_DELAY_MS} ms away)")
-        proxy, far = delay_proxy(relay)
-        try:
-            distant = interleaved(distant_runs, {
-                "relaymail, 1 connection": lambda: relaymail_throughput(far, distant_count, 1, distant_warmup),
-                "relaymail, default connections":
-                    lambda: relaymail_throughput(far, distant_count, None, distant_warmup),
-                "Nodemailer, 1 connection": lambda: nodemailer_throughput(far, distant_count, 1, distant_warmup),
-                "Nodemailer, pool of 5": lambda: nodemailer_throughput(far, distant_count, 5, distant_warmup),
-            })
-        finally:
-            proxy.terminate()
+        distant = across_network(relay, distant_runs, across_network_senders(distant_count, distant_warmup),
+                                 distant_warmup + distant_count)
 
         log("cold start")
         event = api_event()
@@ -475,9 +517,7 @@ def main():
                      f"{(rss or 0) / 1024:.0f} MB | {own:.2f} ms | {rest:.2f} ms |")
     lines += ratio_table(f"Warm throughput once compiled ({compiled} messages of warm-up each, then {count}; median "
                          f"of {compiled_runs}, round-robin):", settled)
-    lines += ratio_table(f"Warm throughput across a network (the relay behind a proxy that adds {2 * NETWORK_DELAY_MS} "
-                         f"ms to each round trip; {distant_warmup} messages of warm-up, then {distant_count}; median of "
-                         f"{distant_runs}, round-robin):", distant)
+    lines += ratio_table(distant_title(distant_count, distant_warmup, distant_runs), distant)
     lines += ["", f"Cold start (process start until the relay accepted the first message; median of {cold_rounds}, "
               "round-robin):", "",
               "| function | seconds | vs the seed's Python |", "| --- | ---: | ---: |",
@@ -496,15 +536,24 @@ def main():
         f.write(report + "\n")
 
 
+def distant_title(count, warmup, runs):
+    return (f"Warm throughput across a network (the relay behind a proxy that adds {2 * NETWORK_DELAY_MS} ms to each "
+            f"round trip; {warmup} messages of warm-up, then {count}; median of {runs}, round-robin):")
+
+
 def ratio_table(title, rows):
     """A table of messages/s with the ratios to Nodemailer's two rows among them, and the CPU per message of the
-    sender and of the rest of the machine, under a blank line and a title."""
+    sender and of the rest of the machine (and of the delay proxy, where the rows have it), under a blank line and a
+    title."""
+    proxied = all(len(row) == 5 for row in rows.values())
     lines = ["", title, "", "| sender | messages/s | vs Nodemailer, 1 connection | vs Nodemailer, pool of 5 "
-             "| sender's CPU per message | the rest of the machine's (the relay) |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
-    for name, (rate, _, own, rest) in rows.items():
+             "| sender's CPU per message | the rest of the machine's (the relay) |"
+             + (" the delay proxy's (whole run, warm-up included) |" if proxied else ""),
+             "| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if proxied else "")]
+    for name, (rate, _, own, rest, *proxy) in rows.items():
         lines.append(f"| {name} | {rate:.0f} | {rate / rows['Nodemailer, 1 connection'][0]:.2f}x | "
-                     f"{rate / rows['Nodemailer, pool of 5'][0]:.2f}x | {own:.2f} ms | {rest:.2f} ms |")
+                     f"{rate / rows['Nodemailer, pool of 5'][0]:.2f}x | {own:.2f} ms | {rest:.2f} ms |"
+                     + "".join(f" {p:.2f} ms |" for p in proxy))
     return lines
 
 
