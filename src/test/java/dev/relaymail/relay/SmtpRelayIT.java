@@ -559,7 +559,7 @@ class SmtpRelayIT {
     }
 
     /**
-     * Pipelined without CHUNKING: a recipient refused and the connection reset before the reply to DATA. No content
+     * Pipelined without CHUNKING: a recipient refused, then the connection broken where the reply to DATA was due. No content
      * went, so the refusal is the outcome (known not delivered), not a lost connection.
      */
     @Test
@@ -567,7 +567,7 @@ class SmtpRelayIT {
         try (ScriptedRelay server = new ScriptedRelay();
                 SmtpRelay relay = relayFor(server)) {
             server.on("RCPT", c -> c.line().contains("bob@") ? ScriptedRelay.reply("550 5.1.1 unknown") : null);
-            server.on("DATA", c -> new ScriptedRelay.Reset());
+            server.on("DATA", c -> new ScriptedRelay.BrokenTls());
 
             RelayException e = assertThrows(
                     RelayException.class,
