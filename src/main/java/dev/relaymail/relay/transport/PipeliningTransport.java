@@ -60,7 +60,7 @@ public final class PipeliningTransport extends SMTPTransport {
      * The largest flight sent at once. Postfix reads 4,096 bytes at a time and, each time it reads more, sends the
      * replies it holds: a larger flight is answered in two pieces, and Postfix holds the second (the verdict on the
      * content) until the first is acknowledged (Nagle), which the receiving side may delay by up to 40 ms, longer
-     * than the round trip saved (docs/decisions.md has the measurement).
+     * than the round trip saved (measured in docs/delivery.md, "How a message is sent").
      */
     private static final int ONE_FLIGHT_BYTES = 4096;
 
