@@ -1,5 +1,7 @@
 package dev.relaymail.relay;
 
+import static dev.relaymail.relay.SmtpRelayIT.deadline;
+import static dev.relaymail.relay.SmtpRelayIT.relayFor;
 import static dev.relaymail.testing.ScriptedRelay.reply;
 import static dev.relaymail.testing.TestCredentials.fixed;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -9,15 +11,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relaymail.core.ComposedMessage;
-import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RelayException.Kind;
 import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.ScriptedRelay.Command;
+import dev.relaymail.testing.SteppingClock;
 import dev.relaymail.testing.TestMessages;
 import dev.relaymail.testing.TestRelay;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,17 +31,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  * classified exactly, and the relay never has a message it was told to send to none of its recipients.
  */
 class SmtpRelayChunkingIT {
-
-    static SmtpRelay relayFor(ScriptedRelay server) {
-        return new SmtpRelay(
-                new RelaySettings(
-                        "localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1),
-                fixed("u", "p"));
-    }
-
-    static Deadline deadline() {
-        return Deadline.in(Duration.ofSeconds(20));
-    }
 
     static ScriptedRelay chunking() throws Exception {
         return new ScriptedRelay().offerChunking();
@@ -346,6 +337,39 @@ class SmtpRelayChunkingIT {
         }
     }
 
+    /**
+     * Bytes that answer no command, waiting before a flight (a 421 behind the reply to the idle check's NOOP, as a
+     * relay closing an idle connection might send): the flight does not go on that connection, and the message goes on
+     * a fresh one, instead of its content going out and the 421 being read as the reply to its MAIL FROM.
+     */
+    @Test
+    void bytesWaitingBeforeAFlightSendTheMessageOnAFreshConnection() throws Exception {
+        SteppingClock clock = new SteppingClock(Instant.parse("2026-12-07T10:00:00Z"));
+        try (ScriptedRelay server = chunking();
+                SmtpRelay relay = relayFor(server, clock)) {
+            relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
+            server.on(
+                    "NOOP",
+                    c -> new ScriptedRelay.Raw("250 2.0.0 OK\r\n421 4.4.2 scripted.example Error: timeout exceeded\r\n"
+                            .getBytes(StandardCharsets.US_ASCII)));
+            clock.advance(SmtpRelay.IDLE_CHECK);
+
+            relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
+
+            assertEquals(1, server.count("NOOP"));
+            assertEquals(2, server.connections(), "the message went on a fresh connection");
+            assertEquals(
+                    List.of(2, 2),
+                    server.commands().stream()
+                            .filter(c -> c.verb().equals("MAIL") || c.verb().equals("BDAT"))
+                            .skip(2)
+                            .map(Command::connection)
+                            .toList(),
+                    "nothing of it on the first");
+            assertEquals(2, server.accepted().size());
+        }
+    }
+
     @Test
     void aRelayThatOffersChunkingWithoutPipeliningGetsOneCommandAtATimeAndBdat() throws Exception {
         try (ScriptedRelay server = new ScriptedRelay()) {
@@ -369,7 +393,7 @@ class SmtpRelayChunkingIT {
     @Test
     void aRealServerReceivesTheBdatContentByteExact() throws Exception {
         try (TestRelay server = TestRelay.start();
-                SmtpRelay relay = SmtpRelayIT.relayFor(server, fixed(server.username(), server.password()))) {
+                SmtpRelay relay = relayFor(server, fixed(server.username(), server.password()))) {
             byte[] tricky = ("From: billing@example.com\r\nSubject: dots\r\n\r\n.\r\n..\r\nline\r\n.\r\n"
                             + "\r\n.\r\nend without a line break")
                     .getBytes(StandardCharsets.US_ASCII);

@@ -485,10 +485,23 @@ class SmtpRelayIT {
     }
 
     static SmtpRelay relayFor(ScriptedRelay server) {
+        return new SmtpRelay(settingsFor(server), fixed("u", "p"));
+    }
+
+    /** The same, with its idle checks, failover and connection limits timed by the clock. */
+    static SmtpRelay relayFor(ScriptedRelay server, SteppingClock clock) {
         return new SmtpRelay(
-                new RelaySettings(
-                        "localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1),
-                fixed("u", "p"));
+                settingsFor(server),
+                fixed("u", "p"),
+                SmtpRelay.IDLE_CHECK,
+                Failover.RETURN_AFTER,
+                SmtpRelay.FEWER_CONNECTIONS_FOR,
+                clock::nanoTime);
+    }
+
+    private static RelaySettings settingsFor(ScriptedRelay server) {
+        return new RelaySettings(
+                "localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1);
     }
 
     @Test
@@ -605,20 +618,7 @@ class SmtpRelayIT {
     void anIdleConnectionIsCheckedWithNoopAndReplacedWhenDead() throws Exception {
         SteppingClock clock = new SteppingClock(Instant.parse("2026-11-26T10:00:00Z"));
         try (ScriptedRelay server = new ScriptedRelay();
-                SmtpRelay relay = new SmtpRelay(
-                        new RelaySettings(
-                                "localhost",
-                                server.port(),
-                                RelaySettings.TlsMode.STARTTLS,
-                                2000,
-                                2000,
-                                "example.com",
-                                1),
-                        fixed("u", "p"),
-                        SmtpRelay.IDLE_CHECK,
-                        Failover.RETURN_AFTER,
-                        SmtpRelay.FEWER_CONNECTIONS_FOR,
-                        clock::nanoTime)) {
+                SmtpRelay relay = relayFor(server, clock)) {
             relay.send(TestMessages.simple("a", "ann@example.org"), deadline());
             clock.advance(SmtpRelay.IDLE_CHECK.minusMillis(1));
             relay.send(TestMessages.simple("b", "ann@example.org"), deadline());
