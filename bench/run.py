@@ -8,7 +8,8 @@ function and the peers, then measures on the one benchmark message (bench/messag
     Python smtplib (the classic tutorial) and Nodemailer (one connection, and a pool of 5);
   * cold start: from process start until the relay has accepted the first message, the function run by Lambda's
     runtime interface client against a local Runtime API (this script), secret fetch, TLS and AUTH included,
-    against the same function written the seed's way in Python (smtplib + email + boto3);
+    against the same function written the seed's way in Python (smtplib + email + boto3); the package of
+    Runtime=jdk25-aot too, started by its bootstrap (its own JDK 25 and AOT cache);
   * peak RSS of each sender, the CPU time each sender spends per message in its timed part (all its threads), and
     what the rest of the machine spends meanwhile (on a quiet machine: the relay), and the size of the function's
     package.

@@ -16,8 +16,9 @@ every peer is this script, on 127.0.0.1:
 So the cache holds the classes, and JDK 25's profiles, of what a cold start runs: the runtime client's start and
 invocation loop, the handler's start (configuration, wiring, the priming of Startup), the signed secret read, the TLS
 handshake, STARTTLS, AUTH, the pipelined envelope, the composed message. It cannot hold the relay's or Lambda's keys
-or the real secret: the build never sees them. What the cache stores of the training's own objects is limited to
-what the JDK archives (class data, not the application's heap), and its key and credentials are throwaway.
+or the real secret: the build never sees them. Of the objects the training run makes, the cache keeps only the few
+kinds the JDK archives (class mirrors, the classes' constant strings, its own resolved call sites), not the
+application's heap; and the training's key and credentials are throwaway.
 """
 import base64
 import json
