@@ -8,7 +8,8 @@
 #                       to the machine's architecture: build on x86_64 for the x86_64 function.
 # Every jar is stored uncompressed: the runtime loads its classes from them without inflating each one (measured by
 # bench/run's cold start; the figure is in docs/architecture.md, deliberate oddities). The deployment zip compresses
-# their contents once instead, so the upload is smaller too; unpacked, the package stays far below Lambda's 250 MB.
+# their contents once instead, so the upload is smaller too. Unpacked, the java21 package stays far below Lambda's
+# 250 MB; the jdk25-aot one, with its JDK and cache, is at about 190 MB (docs/operations.md, Building the package).
 # Repacking with the JDK's jar tool leaves every entry as it was, except that it rewrites module-info.class
 # descriptors (classpath loading ignores them).
 # `sam build` calls the build-<Function> targets (template.yaml: BuildMethod makefile), so that a deploy
