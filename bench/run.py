@@ -8,7 +8,8 @@ function and the peers, then measures on the one benchmark message (bench/messag
     Python smtplib (the classic tutorial) and Nodemailer (one connection, and a pool of 5);
   * cold start: from process start until the relay has accepted the first message, the function run by Lambda's
     runtime interface client against a local Runtime API (this script), secret fetch, TLS and AUTH included,
-    against the same function written the seed's way in Python (smtplib + email + boto3);
+    against the same function written the seed's way in Python (smtplib + email + boto3); the package of
+    Runtime=jdk25-aot too, started by its bootstrap (its own JDK 25 and AOT cache);
   * peak RSS of each sender, the CPU time each sender spends per message in its timed part (all its threads), and
     what the rest of the machine spends meanwhile (on a quiet machine: the relay), and the size of the function's
     package.
@@ -20,7 +21,6 @@ standard output and to bench/results.md.
     bench/run --across-network [--quick]   # only the across-a-network table, printed; results.md stays as it is
 """
 import argparse
-import http.server
 import json
 import os
 import platform
@@ -29,13 +29,14 @@ import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 import zipfile
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
+sys.path.insert(0, os.path.join(ROOT, "runtime"))
+from runtime_api import RuntimeApi  # noqa: E402  (Lambda's Runtime API, also the AOT cache's training run's)
 WORK = os.path.join(BENCH, ".work")
 # The relay keeps its queue on tmpfs, so that its disk is not what the benchmark measures.
 RELAY_WORK = os.environ.get("BENCH_WORK") or "/dev/shm/relaymail-bench"
@@ -106,9 +107,11 @@ def build():
        cwd=os.path.join(BENCH, "java"))
     shutil.rmtree(os.path.join(WORK, "function"), ignore_errors=True)
     shutil.rmtree(os.path.join(WORK, "runtime"), ignore_errors=True)
+    shutil.rmtree(os.path.join(WORK, "jdk25-aot"), ignore_errors=True)
     sh(["make", "package", "ARTIFACTS_DIR=" + os.path.join(WORK, "function")])
+    sh(["make", "package-jdk25-aot", "ARTIFACTS_DIR=" + os.path.join(WORK, "jdk25-aot")])
     sh(["mvn", "-q", "-B", "dependency:copy-dependencies", "-DoutputDirectory=" + os.path.join(WORK, "runtime")],
-       cwd=os.path.join(BENCH, "runtime"))
+       cwd=os.path.join(ROOT, "runtime"))
     if not os.path.isdir(os.path.join(BENCH, "peers", "node", "node_modules")):
         sh(["npm", "ci", "--silent"], cwd=os.path.join(BENCH, "peers", "node"))
 
@@ -254,66 +257,6 @@ def process_cpu_seconds(pid):
 
 # --- cold start ---------------------------------------------------------------------------------------------------
 
-class RuntimeApi(http.server.ThreadingHTTPServer):
-    """Lambda's Runtime API for one invocation: hands out the event, notes when the answer arrives."""
-    daemon_threads = True
-
-    def __init__(self, event):
-        super().__init__(("127.0.0.1", 0), RuntimeApiHandler)
-        self.event = event
-        self.answered = threading.Event()
-        self.answered_at = None
-        self.answer = None
-        self.served = False
-
-    def handle_error(self, request, client_address):
-        """The function's process is killed once it has answered, and its connection to this API goes with it."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    @property
-    def address(self):
-        return f"127.0.0.1:{self.server_address[1]}"
-
-
-class RuntimeApiHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        if not self.path.endswith("/runtime/invocation/next"):
-            self.send_error(404)
-            return
-        if self.server.served:
-            self.server.answered.wait()
-            time.sleep(3600)  # Lambda would freeze the process here
-        self.server.served = True
-        body = self.server.event
-        self.send_response(200)
-        self.send_header("Lambda-Runtime-Aws-Request-Id", "bench-request-1")
-        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 25_000))
-        self.send_header("Lambda-Runtime-Invoked-Function-Arn",
-                         "arn:aws:lambda:eu-central-1:123456789012:function:relaymail")
-        self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        self.send_response(202)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-        if "/response" in self.path or "/error" in self.path:
-            self.server.answered_at = time.perf_counter()
-            self.server.answer = (self.path, body.decode("utf-8", "replace"))
-            self.server.answered.set()
-
-
 def api_event():
     """The REST API sample event carrying the benchmark message."""
     with open(os.path.join(ROOT, "events", "api-rest-invoice.json"), encoding="utf-8") as f:
@@ -337,21 +280,31 @@ def keyed_cold_start(relay, event):
 
 
 def relaymail_cold_start(relay, event, **settings):
-    """Process start until the relay accepted the first message, through Lambda's runtime interface client."""
-    api = RuntimeApi(event)
-    threading.Thread(target=api.serve_forever, daemon=True).start()
+    """Process start until the relay accepted the first message, through Lambda's runtime interface client: the
+    package java21 runs, started as Lambda's Java runtime starts it, by the machine's java."""
+    command = ["java", LAMBDA_HEAP, "-Xshare:auto", "-cp", os.path.join(WORK, "runtime", "*"),
+               "com.amazonaws.services.lambda.runtime.api.client.AWSLambda", HANDLER]
+    return cold_start(command, os.path.join(WORK, "function"), relay, event, **settings)
+
+
+def jdk25_aot_cold_start(relay, event):
+    """The same with the self-contained package (template.yaml's Runtime=jdk25-aot), started by its bootstrap: the
+    bundled JDK 25 and its AOT cache."""
+    package = os.path.join(WORK, "jdk25-aot")
+    return cold_start([os.path.join(package, "bootstrap")], package, relay, event)
+
+
+def cold_start(command, task_root, relay, event, **settings):
+    api = RuntimeApi(event).start()
     env = function_env(relay, API_JAVA_OPTIONS)
     env.update(settings)
-    env.update(AWS_LAMBDA_RUNTIME_API=api.address, LAMBDA_TASK_ROOT=os.path.join(WORK, "function"),
+    env.update(AWS_LAMBDA_RUNTIME_API=api.address, LAMBDA_TASK_ROOT=task_root,
                _HANDLER=HANDLER, AWS_LAMBDA_FUNCTION_NAME="relaymail", AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
                AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024", AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/relaymail",
                AWS_LAMBDA_LOG_STREAM_NAME="bench")
-    command = ["java", LAMBDA_HEAP, "-Xshare:auto", "-cp", os.path.join(WORK, "runtime", "*"),
-               "com.amazonaws.services.lambda.runtime.api.client.AWSLambda", HANDLER]
     start = time.perf_counter()
     # like Lambda, the task root is the working directory (the runtime client loads the handler from there)
-    process = subprocess.Popen(command, env=env, cwd=os.path.join(WORK, "function"), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=env, cwd=task_root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         if not api.answered.wait(60):
             raise SystemExit("the function did not answer within 60 s:\n" + process.stderr.read(4000).decode())
@@ -407,10 +360,10 @@ def interleaved(runs, senders):
     return result
 
 
-def package_size():
-    directory = os.path.join(WORK, "function")
+def package_size(name):
+    directory = os.path.join(WORK, name)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(directory) for f in files)
-    archive = os.path.join(WORK, "function.zip")
+    archive = os.path.join(WORK, name + ".zip")
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         for d, _, files in os.walk(directory):
             for f in files:
@@ -491,18 +444,20 @@ def main():
         event = api_event()
         cold = interleaved(cold_rounds, {
             "relaymail": lambda: relaymail_cold_start(relay, event),
+            "jdk25-aot": lambda: jdk25_aot_cold_start(relay, event),
             "keyed": lambda: keyed_cold_start(relay, event),
             "floor": lambda: secret_only_cold_start(relay),
             "SDK floor": lambda: secret_only_cold_start(relay, "sdk"),
             "seed": lambda: python_seed_cold_start(relay),
         })
-        java_cold, keyed_cold, secret_cold, sdk_cold, python_cold = (cold["relaymail"], cold["keyed"], cold["floor"],
-                                                                    cold["SDK floor"], cold["seed"])
+        java_cold, aot_cold, keyed_cold, secret_cold, sdk_cold, python_cold = (
+            cold["relaymail"], cold["jdk25-aot"], cold["keyed"], cold["floor"], cold["SDK floor"], cold["seed"])
     finally:
         moto.terminate()
         sh([os.path.join(BENCH, "relay", "stop")], env=dict(os.environ, BENCH_WORK=RELAY_WORK))
 
-    unpacked, zipped = package_size()
+    unpacked, zipped = package_size("function")
+    aot_unpacked, aot_zipped = package_size("jdk25-aot")
     node1 = rows["Nodemailer, 1 connection"][0]
     node5 = rows["Nodemailer, pool of 5"][0]
     lines = [f"Machine: {machine()}", "",
@@ -522,6 +477,8 @@ def main():
               "round-robin):", "",
               "| function | seconds | vs the seed's Python |", "| --- | ---: | ---: |",
               f"| relaymail (Java, Lambda runtime interface client) | {java_cold:.2f} | {java_cold / python_cold:.2f}x |",
+              f"| the same with Runtime=jdk25-aot (its bootstrap: jlink-ed JDK 25, AOT cache) | {aot_cold:.2f} | "
+              f"{aot_cold / python_cold:.2f}x |",
               f"| the same request with an Idempotency-Key (claimed and answered in DynamoDB) | "
               f"{keyed_cold:.2f} | {keyed_cold / python_cold:.2f}x |",
               f"| seed's way (Python smtplib + email + boto3) | {python_cold:.2f} | 1.00x |",
@@ -529,7 +486,8 @@ def main():
               f"{secret_cold:.2f} | {secret_cold / python_cold:.2f}x |",
               f"| the same with the AWS SDK's client (as with SnapStart) | {sdk_cold:.2f} | {sdk_cold / python_cold:.2f}x |",
               "",
-              f"Package: {unpacked / 1e6:.1f} MB unpacked, {zipped / 1e6:.1f} MB zipped."]
+              f"Package: {unpacked / 1e6:.1f} MB unpacked, {zipped / 1e6:.1f} MB zipped; with Runtime=jdk25-aot "
+              f"{aot_unpacked / 1e6:.1f} MB unpacked, {aot_zipped / 1e6:.1f} MB zipped."]
     report = "\n".join(lines)
     print(report)
     with open(os.path.join(BENCH, "results.md"), "w") as f:

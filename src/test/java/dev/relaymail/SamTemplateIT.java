@@ -440,6 +440,59 @@ class SamTemplateIT {
     }
 
     /**
+     * {@code Runtime=jdk25-aot} runs the package's own bootstrap ({@code provided.al2023}) on x86_64, where its AOT
+     * cache was made, with the same handler; {@code java21} on arm64 stays the default. Each function's runtime and
+     * architecture come through SAM's transform, and the Makefile target {@code sam build} calls builds the layout
+     * the runtime needs: the bundled JDK, its training run and the bootstrap for one, neither for the other.
+     */
+    @Test
+    void theRuntimeParameterSwitchesRuntimeArchitectureAndPackageTogether() throws IOException, InterruptedException {
+        assertEquals("java21", template.at("/Parameters/Runtime/Default").asText());
+        assertEquals(
+                "[\"java21\",\"jdk25-aot\"]",
+                template.at("/Parameters/Runtime/AllowedValues").toString());
+        assertEquals(
+                "{\"Fn::Equals\":[{\"Ref\":\"Runtime\"},\"jdk25-aot\"]}",
+                template.at("/Conditions/UseJdk25Aot").toString());
+        for (String function : List.of("MailApiFunction", "MailQueueFunction")) {
+            JsonNode lambda = transformed.path("Resources").path(function).path("Properties");
+            assertEquals(
+                    "{\"Fn::If\":[\"UseJdk25Aot\",\"provided.al2023\",\"java21\"]}",
+                    lambda.path("Runtime").toString(),
+                    function);
+            assertEquals(
+                    "{\"Fn::If\":[\"UseJdk25Aot\",[\"x86_64\"],[\"arm64\"]]}",
+                    lambda.path("Architectures").toString(),
+                    function);
+            assertEquals(
+                    "dev.relaymail.MailHandler::handleRequest",
+                    lambda.path("Handler").asText(),
+                    function);
+            assertEquals(
+                    "makefile",
+                    template.at("/Resources/" + function + "/Metadata/BuildMethod")
+                            .asText());
+            String java21 = makeDryRun("build-" + function, "java21");
+            String jdk25Aot = makeDryRun("build-" + function, "jdk25-aot");
+            for (String step : List.of("jlink", "runtime/train.py", "runtime/bootstrap")) {
+                assertTrue(jdk25Aot.contains(step), function + " with jdk25-aot: " + step);
+                assertFalse(java21.contains(step), function + " with java21: " + step);
+            }
+            assertTrue(java21.contains("cp -R target/classes/."), "java21 has the classes at the package's root");
+        }
+    }
+
+    /** The commands {@code make} would run for the target, with {@code RUNTIME} set as {@code sam build} is told. */
+    private static String makeDryRun(String target, String runtime) throws IOException, InterruptedException {
+        Process make = new ProcessBuilder("make", "--dry-run", target, "RUNTIME=" + runtime, "ARTIFACTS_DIR=unused")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, make.waitFor(), out);
+        return out;
+    }
+
+    /**
      * By default every record of a batch gets its own connection, so that a batch goes in one round; the connections
      * of all concurrent batches stay well under Postfix's default of 50 per client address (behind a NAT gateway, all
      * containers share one). Both numbers are parameters, within what the function and Lambda accept.
