@@ -44,7 +44,7 @@ public final class ScriptedRelay implements AutoCloseable {
     /** Reset the connection (TCP RST) without answering: the client's next read fails instead of ending. */
     public record Reset() implements Reply {}
 
-    /** Answer DATA with 354 (for BDAT: answer nothing), read a few bytes of the message, then close the connection. */
+    /** Answer DATA with 354 (for BDAT: answer nothing), read a few bytes of the message, then reset the connection. */
     public record DropDuringData() implements Reply {}
 
     /**
@@ -223,6 +223,10 @@ public final class ScriptedRelay implements AutoCloseable {
                         answer(socket, reply("354 End data with <CR><LF>.<CR><LF>"));
                     }
                     socket.getInputStream().readNBytes(16);
+                    // reset, not closed: closing the TLS socket may read the rest of the message while it waits for
+                    // the client's close_notify, and the client would then have handed over all of it
+                    plain.setSoLinger(true, 0);
+                    plain.close();
                     return;
                 }
                 if (verb.equals("BDAT")) {
