@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.relaymail.testing.Await;
 import dev.relaymail.testing.EventSourceMapping;
 import dev.relaymail.testing.Harness;
 import dev.relaymail.testing.Moto;
@@ -76,7 +77,10 @@ class QueuePacingIT {
             long started = System.nanoTime();
             try (EventSourceMapping lambda = new EventSourceMapping(
                     queue, List.of(h.newContainer(), h.newContainer()), Duration.ofSeconds(60))) {
-                await(Duration.ofSeconds(240), () -> relay.accepted().size() >= messages && lambda.inQueue() == 0);
+                await(
+                        "every message delivered and the queue empty",
+                        Duration.ofSeconds(240),
+                        () -> relay.accepted().size() >= messages && lambda.inQueue() == 0);
                 System.out.printf(
                         "burst: %d messages delivered in %.1f s, %d throttled attempts (bound %d), %d receives in %d"
                                 + " invocations%n",
@@ -125,7 +129,7 @@ class QueuePacingIT {
             Map<String, List<Message>> kept = new HashMap<>();
             try (EventSourceMapping lambda = new EventSourceMapping(
                     queue, List.of(h.newContainer(), h.newContainer()), Duration.ofSeconds(60))) {
-                await(Duration.ofSeconds(120), () -> {
+                await("every record in the dead-letter queue", Duration.ofSeconds(120), () -> {
                     h.deadLetters()
                             .forEach(m -> kept.computeIfAbsent(subject(m.body()), s -> new ArrayList<>())
                                     .add(m));
@@ -171,7 +175,7 @@ class QueuePacingIT {
             send(h, queue, subjects);
             SqsClient sqs = Moto.sqs();
             List<Message> received = new ArrayList<>();
-            await(Duration.ofSeconds(10), () -> {
+            await("the five records received", Duration.ofSeconds(10), () -> {
                 received.addAll(sqs.receiveMessage(r -> r.queueUrl(queue)
                                 .maxNumberOfMessages(10)
                                 .messageSystemAttributeNames(MessageSystemAttributeName.ALL))
@@ -189,7 +193,7 @@ class QueuePacingIT {
             assertEquals(2, h.relay.received().size(), "two start within the invocation at 0.4 a second");
             assertEquals(Harness.ids(event).subList(2, 5), reported, "the other three are returned, not tried");
             List<String> back = new ArrayList<>();
-            await(Duration.ofSeconds(30), () -> {
+            await("the three returned records back", Duration.ofSeconds(30), () -> {
                 sqs.receiveMessage(r -> r.queueUrl(queue).maxNumberOfMessages(10))
                         .messages()
                         .forEach(m -> back.add(subject(m.body())));
@@ -206,13 +210,9 @@ class QueuePacingIT {
         h.send(queue, subjects.stream().map(s -> message(s + "@example.org", s)).toList());
     }
 
-    /** Waits for the condition, checking it every 200 ms, for at most {@code bound}. */
-    static void await(Duration bound, BooleanSupplier condition) throws InterruptedException {
-        long until = System.nanoTime() + bound.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < until, "not done within " + bound);
-            Thread.sleep(200);
-        }
+    /** Waits for what a queue poller does, asking the queue or the relay every 200 ms, for at most {@code bound}. */
+    static void await(String what, Duration bound, BooleanSupplier condition) {
+        Await.until(what, bound, Duration.ofMillis(200), condition);
     }
 
     private static String subject(byte[] payload) {

@@ -84,11 +84,12 @@ class RedriveIT {
     }
 
     /** Polls the queue with the container until it is empty and the relay has {@code messages}. */
-    private static void drain(Harness h, String queue, MailHandler container, int messages)
-            throws InterruptedException {
+    private static void drain(Harness h, String queue, MailHandler container, int messages) {
         try (EventSourceMapping lambda = new EventSourceMapping(queue, List.of(container), Duration.ofSeconds(60))) {
             QueuePacingIT.await(
-                    Duration.ofSeconds(60), () -> h.relay.received().size() >= messages && lambda.inQueue() == 0);
+                    "the queue drained to the relay",
+                    Duration.ofSeconds(60),
+                    () -> h.relay.received().size() >= messages && lambda.inQueue() == 0);
         }
     }
 

@@ -18,13 +18,21 @@ public final class Await {
 
     /** Returns once {@code condition} holds; fails, saying {@code what} it waited for, after {@link #BOUND}. */
     public static void until(String what, BooleanSupplier condition) {
-        long until = System.nanoTime() + BOUND.toNanos();
+        until(what, BOUND, Duration.ofMillis(POLL_MILLIS), condition);
+    }
+
+    /**
+     * Returns once {@code condition} holds, asking it {@code every} so often (a condition that calls a service asks
+     * less often); fails, saying {@code what} it waited for, after {@code bound}.
+     */
+    public static void until(String what, Duration bound, Duration every, BooleanSupplier condition) {
+        long until = System.nanoTime() + bound.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - until > 0) {
-                throw new AssertionError("waited " + BOUND.toSeconds() + " s in vain for " + what);
+                throw new AssertionError("waited " + bound.toSeconds() + " s in vain for " + what);
             }
             try {
-                Thread.sleep(POLL_MILLIS);
+                Thread.sleep(every.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted while waiting for " + what, e);
