@@ -1,5 +1,6 @@
 package dev.relaymail.relay;
 
+import dev.relaymail.relay.transport.PipeliningTransport;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,11 @@ final class ConnectionSlot {
     /** Whether it holds an open connection, to whichever relay. */
     boolean open() {
         return current != null && current.open();
+    }
+
+    /** The envelope sent ahead on its connection, waiting for its message; null when none. */
+    PipeliningTransport.Envelope sentAhead() {
+        return current == null ? null : current.sentAhead();
     }
 
     void disconnect() {

@@ -74,21 +74,40 @@ final class SmtpConnection {
         this.nanoTime = nanoTime;
     }
 
-    void send(ComposedMessage message, Deadline deadline) throws RelayException {
+    /**
+     * Sends the message; {@code next} is asked for the message to send after it on this connection, whose envelope
+     * then goes with this one's content ({@link #sentAhead()}).
+     */
+    void send(ComposedMessage message, Deadline deadline, PipeliningTransport.NextMessage next) throws RelayException {
         guarded(deadline, () -> {
             applyDeadline(deadline);
             boolean reused = connect(deadline);
             try {
-                deliver(message, deadline);
+                deliver(message, deadline, next);
             } catch (RelayException e) {
                 if (!worthAnotherConnection(e, reused)) {
                     throw e;
                 }
                 LOG.log(Level.INFO, "relay connection unusable ({0}); reconnecting once", e.getMessage());
                 connect(deadline);
-                deliver(message, deadline);
+                deliver(message, deadline, next);
             }
         });
+    }
+
+    /**
+     * The envelope that went with the last message's content and waits for its message, which must be the next sent
+     * on this connection; null when none did or the connection cannot carry it.
+     */
+    PipeliningTransport.Envelope sentAhead() {
+        return transport == null ? null : transport.sentAhead();
+    }
+
+    /** A message's envelope, as the transport sends it ahead. */
+    static PipeliningTransport.Envelope envelope(ComposedMessage message) {
+        return new PipeliningTransport.Envelope(
+                message.envelopeFrom().address(),
+                message.envelopeRecipients().stream().map(MailAddress::address).toList());
     }
 
     /**
@@ -176,7 +195,11 @@ final class SmtpConnection {
 
     /** Whether the open connection can be used without more ado: used a moment ago, or still answering NOOP. */
     private boolean usable() {
-        return transport != null && (nanoTime.getAsLong() - lastUsed < idleCheck.toNanos() || transport.isConnected());
+        // NOOP would be answered after the replies to an envelope sent ahead: that connection was used a moment ago
+        return transport != null
+                && (nanoTime.getAsLong() - lastUsed < idleCheck.toNanos()
+                        || transport.sentAhead() != null
+                        || transport.isConnected());
     }
 
     /**
@@ -256,10 +279,11 @@ final class SmtpConnection {
         lastUsed = nanoTime.getAsLong();
     }
 
-    private void deliver(ComposedMessage message, Deadline deadline) throws RelayException {
+    private void deliver(ComposedMessage message, Deadline deadline, PipeliningTransport.NextMessage next)
+            throws RelayException {
         EncodedMessage encoded = new EncodedMessage(session, message);
         try {
-            transport.sendMessage(encoded, envelope(message.envelopeRecipients()));
+            transport.sendMessage(encoded, addresses(message.envelopeRecipients()), next);
             lastUsed = nanoTime.getAsLong();
         } catch (MessagingException e) {
             RelayException failure = RelayFailures.classify(
@@ -271,7 +295,7 @@ final class SmtpConnection {
         }
     }
 
-    private static InternetAddress[] envelope(List<MailAddress> recipients) {
+    private static InternetAddress[] addresses(List<MailAddress> recipients) {
         InternetAddress[] result = new InternetAddress[recipients.size()];
         for (int i = 0; i < result.length; i++) {
             result[i] = new InternetAddress();

@@ -5,6 +5,7 @@ import dev.relaymail.core.Deadline;
 import dev.relaymail.core.Relay;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.logging.LogFields;
+import dev.relaymail.relay.transport.PipeliningTransport;
 import dev.relaymail.secrets.CredentialsSource;
 import jakarta.mail.Session;
 import java.time.Duration;
@@ -15,7 +16,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -34,6 +34,13 @@ import java.util.logging.Logger;
  * because its connection is one more than may send at once (Exchange Online), the message waits for one of the
  * open connections instead of failing, and the container uses one connection fewer for
  * {@link #FEWER_CONNECTIONS_FOR}, then tries again; never fewer than one, and a message moves over once only.
+ *
+ * <p>A message that waits for a connection can be taken along by a busy one: when the message on it has its content
+ * ready to go, the waiting message's envelope goes in the same flight, and the connection is handed over to it
+ * rather than given back, so that its replies are read by the message they answer. The next message then costs
+ * one round trip instead of two. A connection that cannot carry it on (lost, or closed after a refusal) gives the
+ * waiting message its turn back, and the message goes as if nothing had been sent for it: nothing was, but an
+ * envelope.
  */
 public final class SmtpRelay implements Relay, AutoCloseable {
     /** A connection unused for longer than this is checked with NOOP before the next message. */
@@ -49,8 +56,13 @@ public final class SmtpRelay implements Relay, AutoCloseable {
     private final Deque<ConnectionSlot> free = new ArrayDeque<>();
 
     private final ConnectionSlot[] all;
-    /** Messages that may use a connection at once: as many as connections are in use now. */
-    private final Senders senders;
+    /**
+     * How many more messages may use a connection now: as many as connections are in use, less those sending. A
+     * connection handed over keeps its permit.
+     */
+    private int permits;
+    /** Messages waiting for a permit, oldest first: a connection may take the first along ({@link #claimNext}). */
+    private final Deque<Turn> waiting = new ArrayDeque<>();
     /** Connections in use now: {@code connections}, or fewer while the relay refuses more. */
     private final AtomicInteger inUse;
 
@@ -79,7 +91,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         RefusedLogins refused = new RefusedLogins(nanoTime);
         Session session = SmtpSessions.create(settings, sockets, timer);
         all = new ConnectionSlot[settings.connections()];
-        senders = new Senders(all.length);
+        permits = all.length;
         inUse = new AtomicInteger(all.length);
         this.fewerFor = fewerFor;
         for (int i = 0; i < all.length; i++) {
@@ -93,7 +105,8 @@ public final class SmtpRelay implements Relay, AutoCloseable {
 
     @Override
     public String send(ComposedMessage message, Deadline deadline) throws RelayException {
-        return onSomeRelay(connection -> connection.send(message, deadline), deadline)
+        Turn turn = new Turn(SmtpConnection.envelope(message));
+        return onSomeRelay(connection -> connection.send(message, deadline, () -> claimNext(turn)), deadline, turn)
                 .toString();
     }
 
@@ -102,7 +115,7 @@ public final class SmtpRelay implements Relay, AutoCloseable {
      * message sent meanwhile waits for that connection.
      */
     public void prepare(Deadline deadline) throws RelayException {
-        onSomeRelay(connection -> connection.prepare(deadline), deadline);
+        onSomeRelay(connection -> connection.prepare(deadline), deadline, null);
     }
 
     /**
@@ -119,23 +132,17 @@ public final class SmtpRelay implements Relay, AutoCloseable {
     }
 
     /**
-     * Takes a free connection slot and uses it on the relays in failover order; returns the relay that served. A
-     * message whose connection was one too many for the relay moves over to an open one, once; when none is open by
-     * then, the relay's refusal is its answer.
+     * Takes a free connection slot (or the one handed over to this message's turn) and uses it on the relays in
+     * failover order; returns the relay that served. A message whose connection was one too many for the relay moves
+     * over to an open one, once; when none is open by then, the relay's refusal is its answer.
      */
-    private RelayAddress onSomeRelay(Use use, Deadline deadline) throws RelayException {
+    private RelayAddress onSomeRelay(Use use, Deadline deadline, Turn turn) throws RelayException {
         RelayException movedOver = null;
         while (true) {
-            acquire(deadline);
-            ConnectionSlot slot;
-            try {
-                slot = take(movedOver != null, deadline);
-            } catch (RelayException | RuntimeException e) {
-                senders.release();
-                throw e;
-            }
+            boolean turnTaken = movedOver == null && turn != null;
+            ConnectionSlot handed = turnTaken ? awaitTurn(turn, deadline) : null;
+            ConnectionSlot slot = handed != null ? handed : takeWithPermit(turnTaken, movedOver != null, deadline);
             if (slot == null) {
-                senders.release();
                 throw movedOver;
             }
             boolean opens = !slot.open();
@@ -154,10 +161,129 @@ public final class SmtpRelay implements Relay, AutoCloseable {
                 }
                 movedOver = e;
             } finally {
-                // a refused slot goes last, so that the open connections, first in line, take the next messages
-                giveBack(slot, !refused);
-                senders.release();
+                handOn(slot, !refused, turn);
             }
+        }
+    }
+
+    /**
+     * A free slot, with a permit: taken already ({@code permitted}, by {@link #awaitTurn}) or waited for now. With
+     * {@code open}, only one holding an open connection, or null when there is none.
+     */
+    private ConnectionSlot takeWithPermit(boolean permitted, boolean open, Deadline deadline) throws RelayException {
+        if (!permitted) {
+            acquire(deadline);
+        }
+        try {
+            ConnectionSlot slot = take(open, deadline);
+            if (slot == null) {
+                releasePermit();
+            }
+            return slot;
+        } catch (RelayException | RuntimeException e) {
+            releasePermit();
+            throw e;
+        }
+    }
+
+    /**
+     * Waits for this message's turn: returns the slot handed over with its envelope sent ahead on it, or null with a
+     * permit taken. Claimed by a connection, it waits for that connection to hand itself over or give the turn back,
+     * which it does as soon as its message is done.
+     */
+    private synchronized ConnectionSlot awaitTurn(Turn turn, Deadline deadline) throws RelayException {
+        waiting.addLast(turn);
+        try {
+            while (turn.handed == null) {
+                if (!turn.claimed && permits > 0) {
+                    permits--;
+                    return null;
+                }
+                long left = deadline.remainingMillis(); // read once: wait(0) would wait without end
+                if (turn.claimed) {
+                    wait();
+                } else if (left > 0) {
+                    wait(left);
+                } else {
+                    throw noneFreeInTime();
+                }
+            }
+            return turn.handed;
+        } catch (InterruptedException e) {
+            turn.gone = true;
+            if (turn.handed != null) {
+                turn.handed.disconnect();
+                giveBack(turn.handed, true);
+                permits++;
+            }
+            throw interrupted();
+        } finally {
+            waiting.remove(turn);
+        }
+    }
+
+    /**
+     * Asked by a connection whose message's content is about to go: the first message waiting for a permit, when no
+     * permit is free for it, so that its envelope goes in the same flight. One per message.
+     */
+    private synchronized PipeliningTransport.Envelope claimNext(Turn turn) {
+        if (turn.following != null || permits > 0) {
+            return null;
+        }
+        Turn next = waiting.pollFirst();
+        if (next == null) {
+            return null;
+        }
+        next.claimed = true;
+        turn.following = next;
+        return next.envelope;
+    }
+
+    /**
+     * After a message: the slot goes to the message whose envelope went ahead on it, with the permit; otherwise back
+     * to the free slots (a refused one last, so that the open connections, first in line, take the next messages),
+     * and a message it claimed gets its turn back.
+     */
+    private void handOn(ConnectionSlot slot, boolean first, Turn turn) {
+        Turn following = turn == null ? null : turn.following;
+        boolean carried = following != null && slot.sentAhead() == following.envelope;
+        synchronized (this) {
+            if (following != null) {
+                turn.following = null;
+                following.claimed = false;
+                if (carried && !following.gone) {
+                    following.handed = slot;
+                    notifyAll();
+                    return;
+                }
+                if (carried) {
+                    // its message is gone: the envelope on the connection answers nothing that will be sent
+                    slot.disconnect();
+                }
+                if (!following.gone) {
+                    waiting.addFirst(following);
+                }
+            }
+            giveBack(slot, first);
+            permits++;
+            notifyAll();
+        }
+    }
+
+    /** One message's turn at a connection. */
+    private static final class Turn {
+        final PipeliningTransport.Envelope envelope;
+        /** Whether a connection sent or will send this envelope ahead: it hands itself over or gives the turn back. */
+        boolean claimed;
+        /** The slot handed over with this envelope sent on it. */
+        ConnectionSlot handed;
+        /** The message this one's content took along. */
+        Turn following;
+        /** Whether the message stopped waiting (interrupted) while claimed. */
+        boolean gone;
+
+        Turn(PipeliningTransport.Envelope envelope) {
+            this.envelope = envelope;
         }
     }
 
@@ -179,11 +305,13 @@ public final class SmtpRelay implements Relay, AutoCloseable {
                 return false;
             }
         } while (!inUse.compareAndSet(now, now - 1));
-        senders.reduce();
+        synchronized (this) {
+            permits--;
+        }
         timer.schedule(
                 () -> {
                     inUse.incrementAndGet();
-                    senders.release();
+                    releasePermit();
                 },
                 fewerFor.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -199,19 +327,35 @@ public final class SmtpRelay implements Relay, AutoCloseable {
         return true;
     }
 
+    /** How many messages wait for a connection now. */
+    synchronized int waiting() {
+        return waiting.size();
+    }
+
     /** How many connections the container uses now: fewer than configured for a while after a refusal. */
     int connectionsInUse() {
         return inUse.get();
     }
 
-    private void acquire(Deadline deadline) throws RelayException {
+    /** Takes a permit, waiting for one until the deadline. */
+    private synchronized void acquire(Deadline deadline) throws RelayException {
         try {
-            if (!senders.tryAcquire(deadline.remainingMillis(), TimeUnit.MILLISECONDS)) {
-                throw noneFreeInTime();
+            while (permits <= 0) {
+                long left = deadline.remainingMillis(); // read once: wait(0) would wait without end
+                if (left <= 0) {
+                    throw noneFreeInTime();
+                }
+                wait(left);
             }
+            permits--;
         } catch (InterruptedException e) {
             throw interrupted();
         }
+    }
+
+    private synchronized void releasePermit() {
+        permits++;
+        notifyAll();
     }
 
     private static RelayException noneFreeInTime() {
@@ -222,17 +366,6 @@ public final class SmtpRelay implements Relay, AutoCloseable {
     private static RelayException interrupted() {
         Thread.currentThread().interrupt();
         return new RelayException(RelayException.Kind.DEADLINE, "interrupted while waiting for a relay connection");
-    }
-
-    /** Permits to use a connection, fewer when the relay allows fewer connections. */
-    private static final class Senders extends Semaphore {
-        Senders(int permits) {
-            super(permits);
-        }
-
-        void reduce() {
-            reducePermits(1);
-        }
     }
 
     /** What to do with a connection. */

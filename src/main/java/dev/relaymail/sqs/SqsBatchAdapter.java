@@ -51,8 +51,9 @@ import java.util.logging.Logger;
  *       that cannot start even its first record holds the batch until its last moment, so that the queue is not
  *       received over and over while the container waits.</li>
  *   <li>FIFO: records are sent one after the other; the first reported record and every later one are reported, so
- *       that order holds. Records of a standard queue are sent over up to {@code parallelism} relay connections at
- *       once.</li>
+ *       that order holds. Records of a standard queue are sent over up to {@code connections} relay connections at
+ *       once, by {@link #workers(int)} threads: while each connection sends one record, another is composed and waits, so
+ *       that its envelope can go in the same flight as the first one's content (one round trip per record).</li>
  *   <li>A batch starts with one record alone, so that a dead relay costs one attempt, unless the relay took a record
  *       of this container in the last {@link #RELAY_ANSWERED}: then the batch goes parallel from its first record.
  *       After a connection-level failure the next record tries one reconnect; if that fails too, the rest of the
@@ -80,7 +81,7 @@ public final class SqsBatchAdapter {
     private final Optional<DeadLetterQueue> deadLetters;
     private final Optional<QueueVisibility> visibility;
     private final OutcomeLog outcomes;
-    private final Optional<ExecutorService> workers;
+    private final ExecutorService workers;
     private final Clock clock;
     private final SendRate pace;
     private final Retries retries;
@@ -93,7 +94,7 @@ public final class SqsBatchAdapter {
             Optional<DeadLetterQueue> deadLetters,
             Optional<QueueVisibility> visibility,
             OutcomeLog outcomes,
-            int parallelism,
+            int connections,
             QueueSettings settings,
             Clock clock) {
         this.reader = reader;
@@ -105,13 +106,20 @@ public final class SqsBatchAdapter {
         this.pace = new SendRate(settings.sendRate(), clock);
         this.retries =
                 new Retries(settings, clock, () -> ThreadLocalRandom.current().nextDouble());
-        this.workers = parallelism < 2
-                ? Optional.empty()
-                : Optional.of(Executors.newFixedThreadPool(parallelism, r -> {
-                    Thread t = new Thread(r, "sqs-record");
-                    t.setDaemon(true);
-                    return t;
-                }));
+        this.workers = Executors.newFixedThreadPool(workers(connections), r -> {
+            Thread t = new Thread(r, "sqs-record");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * The threads that send a standard queue's records over {@code connections}: one sending and one ready per
+     * connection, so that every connection finds a record waiting when its content goes, plus one being composed
+     * while the others wait.
+     */
+    static int workers(int connections) {
+        return 2 * connections + 1;
     }
 
     public JsonNode handle(JsonNode event, Invocation invocation, Metrics metrics) {
@@ -121,7 +129,7 @@ public final class SqsBatchAdapter {
         if (records.isEmpty()) {
             return batch.response();
         }
-        boolean oneAtATime = records.stream().anyMatch(SqsRecord::fifo) || workers.isEmpty();
+        boolean oneAtATime = records.stream().anyMatch(SqsRecord::fifo);
         // One record at a time until the relay answers, unless it took one a moment ago: a dead relay costs one
         // attempt and one reconnect, not one per connection. FIFO records always go one at a time.
         boolean alone = oneAtATime || System.nanoTime() - lastAccepted >= RELAY_ANSWERED.toNanos();
@@ -150,7 +158,7 @@ public final class SqsBatchAdapter {
                 run(batch, index, slot.get(), metrics);
                 alone = oneAtATime || batch.connectionFailed();
             } else {
-                running.add(workers.orElseThrow().submit(() -> run(batch, index, slot.get(), metrics)));
+                running.add(workers.submit(() -> run(batch, index, slot.get(), metrics)));
             }
         }
         for (Future<?> future : running) {

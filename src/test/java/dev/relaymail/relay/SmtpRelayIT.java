@@ -500,8 +500,13 @@ class SmtpRelayIT {
     }
 
     private static RelaySettings settingsFor(ScriptedRelay server) {
+        return settingsFor(server, 2000);
+    }
+
+    /** One connection over STARTTLS to the scripted relay, waiting this long for each reply. */
+    static RelaySettings settingsFor(ScriptedRelay server, int timeoutMillis) {
         return new RelaySettings(
-                "localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, 2000, "example.com", 1);
+                "localhost", server.port(), RelaySettings.TlsMode.STARTTLS, 2000, timeoutMillis, "example.com", 1);
     }
 
     @Test

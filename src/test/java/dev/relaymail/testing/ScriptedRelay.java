@@ -30,7 +30,7 @@ import javax.net.ssl.SSLSocket;
 public final class ScriptedRelay implements AutoCloseable {
 
     /** What the server does in answer to a command. */
-    public sealed interface Reply permits Line, Silence, Drop, Reset, Raw, DropDuringData, BrokenTls {}
+    public sealed interface Reply permits Line, Silence, Drop, Reset, Raw, DropDuringData, BrokenTls, Deferred {}
 
     /** One reply; several lines may be given separated by CRLF. */
     public record Line(String text) implements Reply {}
@@ -55,6 +55,12 @@ public final class ScriptedRelay implements AutoCloseable {
 
     /** Write these bytes exactly. */
     public record Raw(byte[] bytes) implements Reply {}
+
+    /**
+     * Answer only once the next command line has arrived: a client that waits for this reply before it sends more
+     * gets no answer (and times out); one that pipelined the next command gets it.
+     */
+    public record Deferred(Line reply) implements Reply {}
 
     /**
      * A command as the server saw it, with how often its verb has been seen on the whole server before, and whether
@@ -202,10 +208,15 @@ public final class ScriptedRelay implements AutoCloseable {
                 return;
             }
             ByteArrayOutputStream chunks = new ByteArrayOutputStream();
+            Line held = null;
             while (true) {
                 String line = readLine(socket.getInputStream());
                 if (line == null) {
                     return;
+                }
+                if (held != null) {
+                    answer(socket, held);
+                    held = null;
                 }
                 String verb = line.split(" ", 2)[0].toUpperCase(Locale.ROOT);
                 Command command = new Command(
@@ -259,6 +270,10 @@ public final class ScriptedRelay implements AutoCloseable {
                         accepted.add(payload);
                     }
                 }
+                if (reply instanceof Deferred deferred) {
+                    held = deferred.reply();
+                    continue;
+                }
                 if (reply instanceof Reset) {
                     plain.setSoLinger(true, 0);
                     plain.close();
@@ -299,6 +314,9 @@ public final class ScriptedRelay implements AutoCloseable {
     }
 
     private static boolean opens(Reply reply, String code) {
+        if (reply instanceof Deferred deferred) {
+            return opens(deferred.reply(), code);
+        }
         return reply instanceof Line line
                 ? line.text().startsWith(code)
                 : reply instanceof Raw raw && new String(raw.bytes(), StandardCharsets.ISO_8859_1).startsWith(code);

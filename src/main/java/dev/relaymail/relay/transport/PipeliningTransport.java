@@ -38,6 +38,12 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  *       through Angus's dot-stuffing stream (two round trips). A recipient refused after the relay accepted
  *       {@code DATA} closes the connection instead of sending anything, since an empty message would otherwise reach
  *       the accepted recipients.
+ *   <li>The next message's envelope: when the sender has another message ready for this connection
+ *       ({@link NextMessage}), its {@code MAIL FROM} and {@code RCPT TO}s (and {@code DATA}, without CHUNKING) follow
+ *       this message's content in the same flight, so that its replies come back with this message's verdict and its
+ *       own content can go at once: one round trip per message while messages keep coming. Its content still goes only
+ *       once every recipient was accepted. A refused {@code BDAT} with an envelope gone ahead closes the connection
+ *       rather than end the other message's transaction with RSET.
  * </ul>
  *
  * <p>Replies become the exceptions Angus throws, so that {@code RelayFailures} classifies them alike; replies that
@@ -73,6 +79,24 @@ public final class PipeliningTransport extends SMTPTransport {
         byte[] content();
     }
 
+    /** A message's envelope: its sender and its recipients, as {@code MAIL FROM} and {@code RCPT TO} name them. */
+    public record Envelope(String from, List<String> recipients) {
+        public Envelope {
+            recipients = List.copyOf(recipients);
+        }
+    }
+
+    /**
+     * Asked when a message's content has been written and is about to go: the envelope of the message to send next on
+     * this connection, which then goes in the same flight, or null when there is none.
+     */
+    @FunctionalInterface
+    public interface NextMessage {
+        Envelope claim();
+    }
+
+    private static final NextMessage NONE = () -> null;
+
     /**
      * The relay's replies did not line up with the commands they answer: a refusal and then an acceptance of the
      * content, or more replies than commands. The relay may or may not have taken the message.
@@ -87,6 +111,12 @@ public final class PipeliningTransport extends SMTPTransport {
 
     private SMTPMessage message;
     private Address[] recipients;
+    private NextMessage next = NONE;
+    /** The envelope written after the last message's content, its replies still unread; null when none went. */
+    private Envelope sentAhead;
+    /** Whether this message's envelope went ahead, after the last message's content. */
+    private boolean envelopeAhead;
+
     private SMTPOutputStream content;
     /** Whether the content went with {@code BDAT}, so that Angus's own write of it must go nowhere. */
     private boolean chunked;
@@ -122,20 +152,51 @@ public final class PipeliningTransport extends SMTPTransport {
                         .isLoggable(Level.FINEST);
     }
 
+    /**
+     * Sends the message; when its content goes pipelined, {@code next} is asked for the message to send after it,
+     * whose envelope then follows the content in the same flight (RFC 2920 allows commands after the end of the
+     * content in one group). That message must be the next sent on this connection: its replies are read when it is
+     * ({@link #sentAhead()}).
+     */
+    public synchronized void sendMessage(Message message, Address[] addresses, NextMessage next)
+            throws MessagingException {
+        this.next = next;
+        try {
+            sendMessage(message, addresses);
+        } finally {
+            this.next = NONE;
+        }
+    }
+
     @Override
     public synchronized void sendMessage(Message message, Address[] addresses) throws MessagingException {
         this.message =
                 message instanceof SMTPMessage smtp && SERVER_OUTPUT != null && SERVER_INPUT != null ? smtp : null;
         this.recipients = addresses;
         contentSent = false;
+        envelopeAhead = sentAhead != null;
         try {
+            if (envelopeAhead && (this.message == null || !sentAhead.equals(envelope()))) {
+                abandon();
+                throw new IllegalStateException("another message's envelope went ahead on this connection");
+            }
+            sentAhead = null;
             super.sendMessage(message, addresses);
         } finally {
             this.message = null;
             this.recipients = null;
             this.content = null;
             this.chunked = false;
+            this.envelopeAhead = false;
         }
+    }
+
+    /**
+     * The envelope that went after the last message's content and waits for its message: the next sent on this
+     * connection must be that one. Null when none went, or when the connection cannot carry another message.
+     */
+    public synchronized Envelope sentAhead() {
+        return abandoned() ? null : sentAhead;
     }
 
     /**
@@ -162,7 +223,8 @@ public final class PipeliningTransport extends SMTPTransport {
      * {@link #ONE_FLIGHT_BYTES}.
      */
     private boolean oneFlight() {
-        return chunking()
+        return !envelopeAhead
+                && chunking()
                 && pipelining()
                 && recipients.length == 1
                 && envelopeBytes() + bdat(content()).length() + CRLF.length + content().length <= ONE_FLIGHT_BYTES;
@@ -179,10 +241,16 @@ public final class PipeliningTransport extends SMTPTransport {
     protected void rcptTo() throws MessagingException {
         if (!pipelining()) {
             super.rcptTo();
+        } else if (envelopeAhead) {
+            if (chunking()) {
+                readEnvelope();
+            } else {
+                readEnvelopeAndData();
+            }
         } else if (oneFlight()) {
             requireInStep();
             try {
-                writeEnvelope(serverOutput());
+                writeEnvelope(serverOutput(), envelope());
             } catch (IOException e) {
                 throw new MessagingException("Can't send command to SMTP host", e);
             }
@@ -201,11 +269,16 @@ public final class PipeliningTransport extends SMTPTransport {
         requireInStep();
         try {
             OutputStream out = serverOutput();
-            writeEnvelope(out);
+            writeEnvelope(out, envelope());
             out.flush();
         } catch (IOException e) {
             throw new MessagingException("Can't send command to SMTP host", e);
         }
+        readEnvelope();
+    }
+
+    /** The replies to the envelope; a refused sender or recipient resets the transaction. */
+    private void readEnvelope() throws MessagingException {
         MessagingException refused = readEnvelopeReplies();
         if (refused != null) {
             reset();
@@ -215,7 +288,8 @@ public final class PipeliningTransport extends SMTPTransport {
 
     /**
      * CHUNKING: {@code BDAT <size> LAST} and the composed bytes, after the envelope written by {@link #rcptTo} (one
-     * flight) or accepted already. Once the content is out, every failure to read a reply leaves the outcome unknown,
+     * flight) or accepted already; then, unless it was one flight, the next message's envelope ({@link #endFlight}).
+     * Once the content is out, every failure to read a reply leaves the outcome unknown,
      * unless a reply already read refused the sender or the recipient: then the relay has no one to deliver to.
      */
     private void sendChunk(byte[] bytes) throws MessagingException {
@@ -223,7 +297,11 @@ public final class PipeliningTransport extends SMTPTransport {
             OutputStream out = serverOutput();
             command(out, bdat(bytes));
             out.write(bytes);
-            out.flush();
+            if (oneFlight()) {
+                out.flush();
+            } else {
+                endFlight(out);
+            }
         } catch (IOException e) {
             throw new MessagingException("Can't send command to SMTP host", e);
         }
@@ -233,7 +311,26 @@ public final class PipeliningTransport extends SMTPTransport {
         } else {
             readContentReply();
         }
-        requireInStep();
+        if (sentAhead == null) {
+            requireInStep();
+        }
+    }
+
+    /**
+     * Ends a flight that carries a message's content: the next message's envelope goes with it when there is one
+     * (with DATA, when the content goes with DATA), then everything is flushed. A message to one recipient in one
+     * flight takes no envelope along: it takes one round trip already.
+     */
+    private void endFlight(OutputStream out) throws IOException {
+        Envelope following = pipelining() ? next.claim() : null;
+        if (following != null) {
+            writeEnvelope(out, following);
+            if (!chunking()) {
+                command(out, "DATA");
+            }
+        }
+        out.flush();
+        sentAhead = following;
     }
 
     /** The replies to MAIL FROM, RCPT TO and BDAT of one flight. */
@@ -284,14 +381,19 @@ public final class PipeliningTransport extends SMTPTransport {
     /** PIPELINING without CHUNKING: MAIL FROM, RCPT TO and DATA in one write, the content after 354. */
     private void sendEnvelopeAndData() throws MessagingException {
         requireInStep();
-        OutputStream out = serverOutput();
         try {
-            writeEnvelope(out);
+            OutputStream out = serverOutput();
+            writeEnvelope(out, envelope());
             command(out, "DATA");
             out.flush();
         } catch (IOException e) {
             throw new MessagingException("Can't send command to SMTP host", e);
         }
+        readEnvelopeAndData();
+    }
+
+    /** The replies to MAIL FROM, RCPT TO and DATA: the content follows after 354 when every recipient was accepted. */
+    private void readEnvelopeAndData() throws MessagingException {
         MessagingException refused = readEnvelopeReplies();
         int data = -1;
         if (!abandoned) {
@@ -306,7 +408,7 @@ public final class PipeliningTransport extends SMTPTransport {
         }
         String dataReply = getLastServerResponse();
         if (refused == null && data == 354) {
-            content = new SMTPOutputStream(out);
+            content = new SMTPOutputStream(serverOutput());
             return;
         }
         if (data == 354) {
@@ -323,24 +425,35 @@ public final class PipeliningTransport extends SMTPTransport {
         throw new SMTPSendFailedException("DATA", data, dataReply, null, null, recipients, null);
     }
 
-    private void writeEnvelope(OutputStream out) throws IOException {
-        for (String command : envelope()) {
+    private static void writeEnvelope(OutputStream out, Envelope envelope) throws IOException {
+        for (String command : commands(envelope)) {
             command(out, command);
         }
     }
 
     /** MAIL FROM and a RCPT TO for each recipient, without their line ends. */
-    private List<String> envelope() {
-        List<String> commands = new ArrayList<>(recipients.length + 1);
-        commands.add("MAIL FROM:<" + message.getEnvelopeFrom() + ">");
-        for (Address address : recipients) {
-            commands.add("RCPT TO:<" + ((InternetAddress) address).getAddress() + ">");
+    private static List<String> commands(Envelope envelope) {
+        List<String> commands = new ArrayList<>(envelope.recipients().size() + 1);
+        commands.add("MAIL FROM:<" + envelope.from() + ">");
+        for (String recipient : envelope.recipients()) {
+            commands.add("RCPT TO:<" + recipient + ">");
         }
         return commands;
     }
 
+    /** This message's envelope. */
+    private Envelope envelope() {
+        List<String> to = new ArrayList<>(recipients.length);
+        for (Address address : recipients) {
+            to.add(((InternetAddress) address).getAddress());
+        }
+        return new Envelope(message.getEnvelopeFrom(), to);
+    }
+
     private int envelopeBytes() {
-        return envelope().stream().mapToInt(c -> c.length() + CRLF.length).sum();
+        return commands(envelope()).stream()
+                .mapToInt(c -> c.length() + CRLF.length)
+                .sum();
     }
 
     private byte[] content() {
@@ -398,12 +511,13 @@ public final class PipeliningTransport extends SMTPTransport {
     }
 
     /**
-     * Ends a refused transaction with RSET and keeps the connection; closes it instead when it was abandoned already
-     * or the relay does not take the RSET.
+     * Ends a refused transaction with RSET and keeps the connection; closes it instead when it was abandoned already,
+     * the relay does not take the RSET, or the next message's envelope went ahead (an RSET would end that message's
+     * transaction too).
      */
     private void reset() {
         boolean reset = false;
-        if (!abandoned) {
+        if (!abandoned && sentAhead == null) {
             try {
                 sendCommand("RSET");
                 reset = readServerResponse() == 250;
@@ -482,13 +596,22 @@ public final class PipeliningTransport extends SMTPTransport {
             return;
         }
         content.ensureAtBOL();
-        sendCommand(".");
+        try {
+            OutputStream out = serverOutput();
+            command(out, ".");
+            endFlight(out);
+        } catch (IOException e) {
+            throw new MessagingException("Can't send command to SMTP host", e);
+        }
         contentSent = true;
         int code = readServerResponse();
         if (code != 250) {
+            // the reply to the end of data ends the transaction, whatever it says: an envelope sent ahead still stands
             throw new SMTPSendFailedException(".", code, getLastServerResponse(), null, null, recipients, null);
         }
-        requireInStep();
+        if (sentAhead == null) {
+            requireInStep();
+        }
     }
 
     private OutputStream serverOutput() throws MessagingException {
