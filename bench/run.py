@@ -45,7 +45,8 @@ import zipfile
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, os.path.join(ROOT, "runtime"))
-from runtime_api import RuntimeApi, RuntimeApiHandler  # noqa: E402  (Lambda's Runtime API, also the AOT cache's training run's)
+# Lambda's Runtime API, also the AOT cache's training run's
+from runtime_api import RuntimeApi, RuntimeApiHandler  # noqa: E402
 WORK = os.path.join(BENCH, ".work")
 # The relay keeps its queue on tmpfs, so that its disk is not what the benchmark measures.
 RELAY_WORK = os.environ.get("BENCH_WORK") or "/dev/shm/relaymail-bench"
@@ -532,8 +533,8 @@ def lambda_cpu_table(relay, runs):
 
 def lambda_cpu_lines(rows, runs):
     mine, peer = rows["relaymail"], rows["Nodemailer"]
-    return ["", f"CPU per message as Lambda runs it (packaged, runtime interface client, SQS batches of {LAMBDA_BATCH}; "
-            f"a fresh container each run, its process's user + system time, all threads; median of {runs}, "
+    return ["", "CPU per message as Lambda runs it (packaged, runtime interface client, SQS batches of "
+            f"{LAMBDA_BATCH}; a fresh container each run, its process's user + system time, all threads; median of {runs}, "
             "round-robin):", "",
             f"| sender | CPU per message, first {LAMBDA_WINDOW:,} messages | once compiled (messages "
             f"{LAMBDA_WARM_UP + 1:,} to {LAMBDA_WARM_UP + LAMBDA_WINDOW:,}) | messages/s, first {LAMBDA_WINDOW:,} | "
@@ -542,7 +543,8 @@ def lambda_cpu_lines(rows, runs):
             f"| relaymail (java21 package, Lambda's Java runtime interface client, 10 connections, the default) | "
             f"{mine[2]:.2f} ms | {mine[3]:.2f} ms | {mine[0]:.0f} | {mine[4]:.0f} | {mine[5]:.0f} ms | "
             f"{(mine[1] or 0) / 1024:.0f} MB |",
-            "| Nodemailer (pool of 5, npm's aws-lambda-ric, Lambda's runtime interface client for Node.js) | {peer[2]:.2f} ms | {peer[3]:.2f} ms | {peer[0]:.0f} | "
+            "| Nodemailer (pool of 5, npm's aws-lambda-ric, Lambda's runtime interface client for Node.js) | "
+            f"{peer[2]:.2f} ms | {peer[3]:.2f} ms | {peer[0]:.0f} | "
             f"{peer[4]:.0f} | {peer[5]:.0f} ms | {(peer[1] or 0) / 1024:.0f} MB |",
             f"| relaymail ÷ Nodemailer | {mine[2] / peer[2]:.2f}x | {mine[3] / peer[3]:.2f}x | | | | |"]
 
