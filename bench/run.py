@@ -26,6 +26,7 @@ standard output and to bench/results.md.
     bench/run --lambda-cpu [--quick]       # only the table of CPU per message as Lambda runs it, printed
 """
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -33,6 +34,7 @@ import platform
 import queue
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -111,6 +113,22 @@ def last_json(text):
 
 
 # --- setup --------------------------------------------------------------------------------------------------------
+
+def only_run_here():
+    """Refuses to start beside another bench/run on this machine, from any clone: they would share the relay's port
+    and work directory and moto_server's port, and the second one's relay would restart the first one's with another
+    CA. Returns the lock, held until the process ends; runs from before the lock are seen by their ports."""
+    lock = open("/tmp/relaymail-bench.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit("another bench/run is running on this machine (it holds /tmp/relaymail-bench.lock)")
+    for port in (int(os.environ.get("BENCH_RELAY_PORT") or 2587), MOTO_PORT):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise SystemExit(f"127.0.0.1:{port} is in use: another bench/run (the relay or moto_server)?")
+    return lock
+
 
 def build(aot=True):
     log("building the function, its package and the benchmark's Java side")
@@ -620,6 +638,7 @@ def main():
     # CPU as Lambda runs it: each run a fresh container of 9,000 messages (about 30 s a sender), 3 runs of each
     lambda_runs = 1 if args.quick else 3
 
+    lock = only_run_here()  # noqa: F841  (held until the process ends)
     build(aot=not args.lambda_cpu)
     relay = start_relay()
     moto = start_moto(relay)
