@@ -10,6 +10,10 @@ function and the peers, then measures on the one benchmark message (bench/messag
     runtime interface client against a local Runtime API (this script), secret fetch, TLS and AUTH included,
     against the same function written the seed's way in Python (smtplib + email + boto3); the package of
     Runtime=jdk25-aot too, started by its bootstrap (its own JDK 25 and AOT cache);
+  * CPU per message as Lambda runs it: the java21 package under the runtime interface client, served SQS events of
+    50 records by a local Runtime API, in a fresh container: its process's user + system time over the first 3,000
+    messages and over messages 6,001 to 9,000 (once compiled), against Nodemailer's function (a pool of 5) run the
+    same way by AWS's runtime interface client for Node.js (npm's aws-lambda-ric);
   * peak RSS of each sender, the CPU time each sender spends per message in its timed part (all its threads), and
     what the rest of the machine spends meanwhile (on a quiet machine: the relay), and the size of the function's
     package.
@@ -19,16 +23,23 @@ standard output and to bench/results.md.
 
     bench/run [--quick]
     bench/run --across-network [--quick]   # only the across-a-network table, printed; results.md stays as it is
+    bench/run --lambda-cpu [--quick]       # only the table of CPU per message as Lambda runs it, printed
 """
 import argparse
+import fcntl
+import hashlib
 import json
 import os
 import platform
+import queue
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import uuid
 import zipfile
@@ -36,7 +47,8 @@ import zipfile
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, os.path.join(ROOT, "runtime"))
-from runtime_api import RuntimeApi  # noqa: E402  (Lambda's Runtime API, also the AOT cache's training run's)
+# Lambda's Runtime API, also the AOT cache's training run's
+from runtime_api import RuntimeApi, RuntimeApiHandler  # noqa: E402
 WORK = os.path.join(BENCH, ".work")
 # The relay keeps its queue on tmpfs, so that its disk is not what the benchmark measures.
 RELAY_WORK = os.environ.get("BENCH_WORK") or "/dev/shm/relaymail-bench"
@@ -53,6 +65,9 @@ QUEUE_JAVA_OPTIONS = "-XX:+UseSerialGC"
 # the heap Lambda gives a 1024 MB function
 LAMBDA_HEAP = "-XX:MaxHeapSize=870m"
 HANDLER = "dev.relaymail.MailHandler::handleRequest"
+# Nodemailer's function's runtime: AWS's runtime interface client for Node.js (npm's aws-lambda-ric, which asks for
+# Node.js 22 but runs on this machine's 20), started as its README starts it in a container: the handler its argument
+NODE_RIC = os.path.join(BENCH, "peers", "node", "node_modules", "aws-lambda-ric")
 
 
 def log(message):
@@ -99,7 +114,23 @@ def last_json(text):
 
 # --- setup --------------------------------------------------------------------------------------------------------
 
-def build():
+def only_run_here():
+    """Refuses to start beside another bench/run on this machine, from any clone: they would share the relay's port
+    and work directory and moto_server's port, and the second one's relay would restart the first one's with another
+    CA. Returns the lock, held until the process ends; runs from before the lock are seen by their ports."""
+    lock = open("/tmp/relaymail-bench.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit("another bench/run is running on this machine (it holds /tmp/relaymail-bench.lock)")
+    for port in (int(os.environ.get("BENCH_RELAY_PORT") or 2587), MOTO_PORT):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise SystemExit(f"127.0.0.1:{port} is in use: another bench/run (the relay or moto_server)?")
+    return lock
+
+
+def build(aot=True):
     log("building the function, its package and the benchmark's Java side")
     sh(["mvn", "-q", "-B", "install", "-DskipTests"])
     # clean: the benchmark must compile against the function as it is now, not against what an earlier build saw
@@ -109,10 +140,12 @@ def build():
     shutil.rmtree(os.path.join(WORK, "runtime"), ignore_errors=True)
     shutil.rmtree(os.path.join(WORK, "jdk25-aot"), ignore_errors=True)
     sh(["make", "package", "ARTIFACTS_DIR=" + os.path.join(WORK, "function")])
-    sh(["make", "package-jdk25-aot", "ARTIFACTS_DIR=" + os.path.join(WORK, "jdk25-aot")])
+    if aot:
+        sh(["make", "package-jdk25-aot", "ARTIFACTS_DIR=" + os.path.join(WORK, "jdk25-aot")])
     sh(["mvn", "-q", "-B", "dependency:copy-dependencies", "-DoutputDirectory=" + os.path.join(WORK, "runtime")],
        cwd=os.path.join(ROOT, "runtime"))
-    if not os.path.isdir(os.path.join(BENCH, "peers", "node", "node_modules")):
+    # aws-lambda-ric builds its native client (and the curl it links) when installed: some minutes, once
+    if not os.path.isfile(os.path.join(NODE_RIC, "rapid-client.node")):
         sh(["npm", "ci", "--silent"], cwd=os.path.join(BENCH, "peers", "node"))
 
 
@@ -282,9 +315,21 @@ def keyed_cold_start(relay, event):
 def relaymail_cold_start(relay, event, **settings):
     """Process start until the relay accepted the first message, through Lambda's runtime interface client: the
     package java21 runs, started as Lambda's Java runtime starts it, by the machine's java."""
-    command = ["java", LAMBDA_HEAP, "-Xshare:auto", "-cp", os.path.join(WORK, "runtime", "*"),
-               "com.amazonaws.services.lambda.runtime.api.client.AWSLambda", HANDLER]
-    return cold_start(command, os.path.join(WORK, "function"), relay, event, **settings)
+    return cold_start(java_runtime_command(), os.path.join(WORK, "function"), relay, event, **settings)
+
+
+def java_runtime_command():
+    """Lambda's Java runtime: the runtime interface client, which loads the handler from the task root."""
+    return ["java", LAMBDA_HEAP, "-Xshare:auto", "-cp", os.path.join(WORK, "runtime", "*"),
+            "com.amazonaws.services.lambda.runtime.api.client.AWSLambda", HANDLER]
+
+
+def lambda_settings(api, task_root, handler, name="relaymail"):
+    """What Lambda's environment tells a runtime: where the Runtime API is, the task root and handler, the function."""
+    return dict(AWS_LAMBDA_RUNTIME_API=api.address, LAMBDA_TASK_ROOT=task_root, _HANDLER=handler,
+                AWS_LAMBDA_FUNCTION_NAME=name, AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
+                AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024", AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/" + name,
+                AWS_LAMBDA_LOG_STREAM_NAME="bench")
 
 
 def jdk25_aot_cold_start(relay, event):
@@ -298,10 +343,7 @@ def cold_start(command, task_root, relay, event, **settings):
     api = RuntimeApi(event).start()
     env = function_env(relay, API_JAVA_OPTIONS)
     env.update(settings)
-    env.update(AWS_LAMBDA_RUNTIME_API=api.address, LAMBDA_TASK_ROOT=task_root,
-               _HANDLER=HANDLER, AWS_LAMBDA_FUNCTION_NAME="relaymail", AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
-               AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024", AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/relaymail",
-               AWS_LAMBDA_LOG_STREAM_NAME="bench")
+    env.update(lambda_settings(api, task_root, HANDLER))
     start = time.perf_counter()
     # like Lambda, the task root is the working directory (the runtime client loads the handler from there)
     process = subprocess.Popen(command, env=env, cwd=task_root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -334,6 +376,195 @@ def python_seed_cold_start(relay):
                    k: v for k, v in relay.items() if k in ("BENCH_RELAY_HOST", "BENCH_RELAY_PORT", "BENCH_RELAY_CA")})
     _, _, wall = measure([PYTHON, os.path.join(BENCH, "peers", "python", "seed_cold_start.py")], env)
     return wall
+
+
+# --- CPU per message as Lambda runs it ----------------------------------------------------------------------------
+
+# records in each SQS event of this table (the issue's measurement used 50; template.yaml's queue function gets 10)
+LAMBDA_BATCH = 50
+# messages a fresh container sends before its CPU is read "once compiled", and in each of the two measured windows
+LAMBDA_WINDOW = 3000
+LAMBDA_WARM_UP = 6000
+
+
+class InvocationQueue(RuntimeApi):
+    """runtime_api.py's Runtime API for many invocations, one at a time: `invoke` hands an event to the function's
+    next `GET .../invocation/next` and waits for its answer; `waiting` is set while the runtime waits for an event,
+    that is between two invocations, when its process has done all the work of the last one."""
+
+    def __init__(self):
+        super().__init__(b"")
+        self.RequestHandlerClass = InvocationQueueHandler
+        self.events = queue.Queue()
+        self.answers = queue.Queue()
+        self.waiting = threading.Event()
+        self.invocations = 0
+
+    def invoke(self, event, timeout=60):
+        """Returns the answer's (path, body); 60 s is the queue function's timeout."""
+        self.events.put(event)
+        return self.answers.get(timeout=timeout)
+
+
+class InvocationQueueHandler(RuntimeApiHandler):
+    def do_GET(self):
+        if not self.path.endswith("/runtime/invocation/next"):
+            self.send_error(404)
+            return
+        self.server.waiting.set()
+        body = self.server.events.get()
+        self.server.waiting.clear()
+        self.server.invocations += 1
+        self.send_response(200)
+        self.send_header("Lambda-Runtime-Aws-Request-Id", f"request-{self.server.invocations}")
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 60_000))
+        self.send_header("Lambda-Runtime-Invoked-Function-Arn",
+                         "arn:aws:lambda:eu-central-1:123456789012:function:relaymail-queue")
+        self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        if "/response" in self.path or "/error" in self.path:
+            self.server.answers.put((self.path, body.decode("utf-8", "replace")))
+
+
+def sqs_events(body, count):
+    """`count` messages of `body` as SQS events of LAMBDA_BATCH records each, every record shaped as Lambda delivers
+    it (events/sqs-batch.json)."""
+    events = []
+    for first in range(0, count, LAMBDA_BATCH):
+        sent = int(time.time() * 1000)
+        records = []
+        for _ in range(first, min(count, first + LAMBDA_BATCH)):
+            message_id = str(uuid.uuid4())
+            records.append({
+                "messageId": message_id,
+                "receiptHandle": "AQEB" + hashlib.sha256(message_id.encode()).hexdigest() * 2,
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(sent),
+                               "SenderId": "AIDACKCEVSQ6C2EXAMPLE", "ApproximateFirstReceiveTimestamp": str(sent + 12)},
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(body.encode("utf-8")).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:relaymail-messages",
+                "awsRegion": "eu-central-1",
+            })
+        events.append(json.dumps({"Records": records}).encode("utf-8"))
+    return events
+
+
+def send_request():
+    """The benchmark message as the function's send request, one line of JSON (the body of every record)."""
+    return subprocess.run(["java", "-cp", java_classpath(), "-Dbench.message=" + os.path.join(BENCH, "message"),
+                           "dev.relaymail.bench.BenchRequest"], stdout=subprocess.PIPE, text=True,
+                          check=True).stdout.strip()
+
+
+def lambda_cpu(command, task_root, env, events):
+    """Starts a fresh container: `command` in `task_root` with `env`, served `events` one after the other through
+    InvocationQueue. Its process's user + system time (all threads, from /proc) is read while the runtime waits for
+    an invocation: before the first event, after LAMBDA_WINDOW messages, after LAMBDA_WARM_UP and after LAMBDA_WARM_UP
+    + LAMBDA_WINDOW. Returns (messages/s over the first window, peak RSS in KB, CPU ms per message over the first
+    window, the same once compiled, messages/s once compiled, the init's CPU ms)."""
+    api = InvocationQueue().start()
+    env = dict(env, **lambda_settings(api, task_root, env["_HANDLER"]))
+    marks = {0, LAMBDA_WINDOW // LAMBDA_BATCH, LAMBDA_WARM_UP // LAMBDA_BATCH,
+             (LAMBDA_WARM_UP + LAMBDA_WINDOW) // LAMBDA_BATCH}
+    readings = {}
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(command, env=env, cwd=task_root, stdout=subprocess.DEVNULL, stderr=stderr)
+
+        def between_invocations(batch):
+            """CPU seconds and the clock once the runtime asks for the next event, done with the last."""
+            deadline = time.monotonic() + 60
+            while not api.waiting.wait(0.1):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    stderr.seek(0)
+                    raise SystemExit(f"the function did not ask for invocation {batch + 1}:\n"
+                                     + stderr.read()[-4000:].decode("utf-8", "replace"))
+            readings[batch] = (process_cpu_seconds(process.pid), time.perf_counter())
+
+        try:
+            for batch, event in enumerate(events):
+                if batch in marks:
+                    between_invocations(batch)
+                path, answer = api.invoke(event)
+                if "/error" in path or json.loads(answer).get("batchItemFailures"):
+                    raise SystemExit(f"batch {batch + 1} was not sent: {path} {answer[:500]}")
+            between_invocations(len(events))
+            rss = peak_rss_kb(process.pid)
+        finally:
+            process.kill()
+            process.wait()
+            api.shutdown()
+
+    def window(start_batch, end_batch):
+        (cpu0, t0), (cpu1, t1) = readings[start_batch], readings[end_batch]
+        return 1000 * (cpu1 - cpu0) / LAMBDA_WINDOW, LAMBDA_WINDOW / (t1 - t0)
+
+    first_cpu, first_rate = window(0, LAMBDA_WINDOW // LAMBDA_BATCH)
+    compiled_cpu, compiled_rate = window(LAMBDA_WARM_UP // LAMBDA_BATCH, len(events))
+    return first_rate, rss, first_cpu, compiled_cpu, compiled_rate, 1000 * readings[0][0]
+
+
+def peak_rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return None
+
+
+def relaymail_lambda_cpu(relay, events):
+    """The package java21 runs, under Lambda's runtime interface client as the cold start runs it, with the queue
+    function's JVM options and its default relay connections; the secret from moto_server."""
+    env = dict(function_env(relay, QUEUE_JAVA_OPTIONS), _HANDLER=HANDLER)
+    return lambda_cpu(java_runtime_command(), os.path.join(WORK, "function"), env, events)
+
+
+def nodemailer_lambda_cpu(relay, events):
+    """Nodemailer's function (bench/peers/node/lambda.js, a pool of 5) under AWS's runtime interface client for
+    Node.js."""
+    node = os.path.join(BENCH, "peers", "node")
+    env = dict(os.environ, **relay, BENCH_CONNECTIONS="5", _HANDLER="lambda.handler")
+    return lambda_cpu(["node", os.path.join(NODE_RIC, "index.mjs"), "lambda.handler"], node, env, events)
+
+
+def lambda_cpu_table(relay, runs):
+    log(f"CPU per message as Lambda runs it (SQS batches of {LAMBDA_BATCH}, {LAMBDA_WARM_UP + LAMBDA_WINDOW} "
+        "messages a container)")
+    events = sqs_events(send_request(), LAMBDA_WARM_UP + LAMBDA_WINDOW)
+    rows = interleaved(runs, {
+        "relaymail": lambda: relaymail_lambda_cpu(relay, events),
+        "Nodemailer": lambda: nodemailer_lambda_cpu(relay, events),
+    })
+    return lambda_cpu_lines(rows, runs)
+
+
+def lambda_cpu_lines(rows, runs):
+    mine, peer = rows["relaymail"], rows["Nodemailer"]
+    return ["", "CPU per message as Lambda runs it (packaged, runtime interface client, SQS batches of "
+            f"{LAMBDA_BATCH}; a fresh container each run, its process's user + system time, all threads; median of {runs}, "
+            "round-robin):", "",
+            f"| sender | CPU per message, first {LAMBDA_WINDOW:,} messages | once compiled (messages "
+            f"{LAMBDA_WARM_UP + 1:,} to {LAMBDA_WARM_UP + LAMBDA_WINDOW:,}) | messages/s, first {LAMBDA_WINDOW:,} | "
+            "messages/s, once compiled | the init's CPU (until it first asks for an event) | peak RSS |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            f"| relaymail (java21 package, Lambda's Java runtime interface client, 10 connections, the default) | "
+            f"{mine[2]:.2f} ms | {mine[3]:.2f} ms | {mine[0]:.0f} | {mine[4]:.0f} | {mine[5]:.0f} ms | "
+            f"{(mine[1] or 0) / 1024:.0f} MB |",
+            "| Nodemailer (pool of 5, npm's aws-lambda-ric, Lambda's runtime interface client for Node.js) | "
+            f"{peer[2]:.2f} ms | {peer[3]:.2f} ms | {peer[0]:.0f} | "
+            f"{peer[4]:.0f} | {peer[5]:.0f} ms | {(peer[1] or 0) / 1024:.0f} MB |",
+            f"| relaymail ÷ Nodemailer | {mine[2] / peer[2]:.2f}x | {mine[3] / peer[3]:.2f}x | | | | |"]
 
 
 # --- report -------------------------------------------------------------------------------------------------------
@@ -390,6 +621,10 @@ def main():
     parser.add_argument("--across-network", action="store_true",
                         help="only the across-a-network table (each sender's one connection, relaymail's default and "
                              "Nodemailer's pool of 5), printed; bench/results.md stays as it is")
+    parser.add_argument("--lambda-cpu", action="store_true",
+                        help="only the table of CPU per message as Lambda runs it (the packaged function under the "
+                             "runtime interface client, SQS batches of 50, against Nodemailer's), printed; "
+                             "bench/results.md stays as it is")
     args = parser.parse_args()
     count, runs, warmup, slow = (500, 1, 100, 60) if args.quick else (3000, 3, 500, 300)
     # once compiled: enough warm-up for the JVM's optimising compiler to be done with the sending code (about
@@ -400,10 +635,25 @@ def main():
     distant_count, distant_warmup, distant_runs = (200, 50, 1) if args.quick else (1000, 200, 3)
     # cold starts are short and vary with the minute: many rounds
     cold_rounds = 5 if args.quick else 15
+    # CPU as Lambda runs it: each run a fresh container of 9,000 messages (about 30 s a sender), 3 runs of each
+    lambda_runs = 1 if args.quick else 3
 
-    build()
+    lock = only_run_here()  # noqa: F841  (held until the process ends)
+    build(aot=not args.lambda_cpu)
     relay = start_relay()
     moto = start_moto(relay)
+    if args.lambda_cpu:
+        with open("/proc/loadavg") as f:
+            load_before = " ".join(f.read().split()[:3])
+        try:
+            lines = lambda_cpu_table(relay, lambda_runs)
+        finally:
+            moto.terminate()
+            sh([os.path.join(BENCH, "relay", "stop")], env=dict(os.environ, BENCH_WORK=RELAY_WORK))
+        with open("/proc/loadavg") as f:
+            load_after = " ".join(f.read().split()[:3])
+        print("\n".join([f"Machine: {machine()}; load average before: {load_before}, after: {load_after}"] + lines))
+        return
     if args.across_network:
         with open("/proc/loadavg") as f:
             load_before = " ".join(f.read().split()[:3])
@@ -436,6 +686,8 @@ def main():
             "Nodemailer, 1 connection": lambda: nodemailer_throughput(relay, count, 1, compiled),
             "Nodemailer, pool of 5": lambda: nodemailer_throughput(relay, count, 5, compiled),
         })
+
+        lambda_cpu_rows = lambda_cpu_table(relay, lambda_runs)
 
         distant = across_network(relay, distant_runs, across_network_senders(distant_count, distant_warmup),
                                  distant_warmup + distant_count)
@@ -472,6 +724,7 @@ def main():
                      f"{(rss or 0) / 1024:.0f} MB | {own:.2f} ms | {rest:.2f} ms |")
     lines += ratio_table(f"Warm throughput once compiled ({compiled} messages of warm-up each, then {count}; median "
                          f"of {compiled_runs}, round-robin):", settled)
+    lines += lambda_cpu_rows
     lines += ratio_table(distant_title(distant_count, distant_warmup, distant_runs), distant)
     lines += ["", f"Cold start (process start until the relay accepted the first message; median of {cold_rounds}, "
               "round-robin):", "",
