@@ -130,7 +130,7 @@ def only_run_here():
     return lock
 
 
-def build(aot=True):
+def build():
     log("building the function, its package and the benchmark's Java side")
     sh(["mvn", "-q", "-B", "install", "-DskipTests"])
     # clean: the benchmark must compile against the function as it is now, not against what an earlier build saw
@@ -140,8 +140,7 @@ def build(aot=True):
     shutil.rmtree(os.path.join(WORK, "runtime"), ignore_errors=True)
     shutil.rmtree(os.path.join(WORK, "jdk25-aot"), ignore_errors=True)
     sh(["make", "package", "ARTIFACTS_DIR=" + os.path.join(WORK, "function")])
-    if aot:
-        sh(["make", "package-jdk25-aot", "ARTIFACTS_DIR=" + os.path.join(WORK, "jdk25-aot")])
+    sh(["make", "package-jdk25-aot", "ARTIFACTS_DIR=" + os.path.join(WORK, "jdk25-aot")])
     sh(["mvn", "-q", "-B", "dependency:copy-dependencies", "-DoutputDirectory=" + os.path.join(WORK, "runtime")],
        cwd=os.path.join(ROOT, "runtime"))
     # aws-lambda-ric builds its native client (and the curl it links) when installed: some minutes, once
@@ -530,6 +529,14 @@ def relaymail_lambda_cpu(relay, events):
     return lambda_cpu(java_runtime_command(), os.path.join(WORK, "function"), env, events)
 
 
+def jdk25_aot_lambda_cpu(relay, events):
+    """The same with the self-contained package (template.yaml's Runtime=jdk25-aot), started by its bootstrap: the
+    bundled JDK 25 and the AOT cache of its training run (classes loaded and linked, and method profiles)."""
+    package = os.path.join(WORK, "jdk25-aot")
+    env = dict(function_env(relay, QUEUE_JAVA_OPTIONS), _HANDLER=HANDLER)
+    return lambda_cpu([os.path.join(package, "bootstrap")], package, env, events)
+
+
 def nodemailer_lambda_cpu(relay, events):
     """Nodemailer's function (bench/peers/node/lambda.js, a pool of 5) under AWS's runtime interface client for
     Node.js."""
@@ -544,13 +551,14 @@ def lambda_cpu_table(relay, runs):
     events = sqs_events(send_request(), LAMBDA_WARM_UP + LAMBDA_WINDOW)
     rows = interleaved(runs, {
         "relaymail": lambda: relaymail_lambda_cpu(relay, events),
+        "relaymail, jdk25-aot": lambda: jdk25_aot_lambda_cpu(relay, events),
         "Nodemailer": lambda: nodemailer_lambda_cpu(relay, events),
     })
     return lambda_cpu_lines(rows, runs)
 
 
 def lambda_cpu_lines(rows, runs):
-    mine, peer = rows["relaymail"], rows["Nodemailer"]
+    mine, aot, peer = rows["relaymail"], rows["relaymail, jdk25-aot"], rows["Nodemailer"]
     return ["", "CPU per message as Lambda runs it (packaged, runtime interface client, SQS batches of "
             f"{LAMBDA_BATCH}; a fresh container each run, its process's user + system time, all threads; median of {runs}, "
             "round-robin):", "",
@@ -561,10 +569,14 @@ def lambda_cpu_lines(rows, runs):
             f"| relaymail (java21 package, Lambda's Java runtime interface client, 10 connections, the default) | "
             f"{mine[2]:.2f} ms | {mine[3]:.2f} ms | {mine[0]:.0f} | {mine[4]:.0f} | {mine[5]:.0f} ms | "
             f"{(mine[1] or 0) / 1024:.0f} MB |",
+            "| the same with Runtime=jdk25-aot (its bootstrap: jlink-ed JDK 25, AOT cache) | "
+            f"{aot[2]:.2f} ms | {aot[3]:.2f} ms | {aot[0]:.0f} | {aot[4]:.0f} | {aot[5]:.0f} ms | "
+            f"{(aot[1] or 0) / 1024:.0f} MB |",
             "| Nodemailer (pool of 5, npm's aws-lambda-ric, Lambda's runtime interface client for Node.js) | "
             f"{peer[2]:.2f} ms | {peer[3]:.2f} ms | {peer[0]:.0f} | "
             f"{peer[4]:.0f} | {peer[5]:.0f} ms | {(peer[1] or 0) / 1024:.0f} MB |",
-            f"| relaymail ÷ Nodemailer | {mine[2] / peer[2]:.2f}x | {mine[3] / peer[3]:.2f}x | | | | |"]
+            f"| relaymail ÷ Nodemailer | {mine[2] / peer[2]:.2f}x | {mine[3] / peer[3]:.2f}x | | | | |",
+            f"| jdk25-aot ÷ Nodemailer | {aot[2] / peer[2]:.2f}x | {aot[3] / peer[3]:.2f}x | | | | |"]
 
 
 # --- report -------------------------------------------------------------------------------------------------------
@@ -639,7 +651,7 @@ def main():
     lambda_runs = 1 if args.quick else 3
 
     lock = only_run_here()  # noqa: F841  (held until the process ends)
-    build(aot=not args.lambda_cpu)
+    build()
     relay = start_relay()
     moto = start_moto(relay)
     if args.lambda_cpu:
