@@ -246,7 +246,8 @@ public final class SmtpRelay implements Relay, AutoCloseable {
      */
     private void handOn(ConnectionSlot slot, boolean first, Turn turn) {
         Turn following = turn == null ? null : turn.following;
-        boolean carried = following != null && slot.sentAhead() == following.envelope;
+        PipeliningTransport.Envelope pending = slot.sentAhead();
+        boolean carried = following != null && pending == following.envelope;
         synchronized (this) {
             if (following != null) {
                 turn.following = null;
@@ -256,14 +257,18 @@ public final class SmtpRelay implements Relay, AutoCloseable {
                     notifyAll();
                     return;
                 }
-                if (carried) {
-                    // its message is gone: the envelope on the connection answers nothing that will be sent
-                    slot.disconnect();
-                }
                 if (!following.gone) {
                     waiting.addFirst(following);
                 }
             }
+        }
+        if (pending != null) {
+            // an envelope no message will read (its message gone, or handed this slot and failed before reading its
+            // replies, out of time): those replies would answer the next message's commands. Outside the monitor: it
+            // writes QUIT
+            slot.disconnect();
+        }
+        synchronized (this) {
             giveBack(slot, first);
             permits++;
             notifyAll();

@@ -10,18 +10,21 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.relaymail.core.ComposedMessage;
+import dev.relaymail.core.Deadline;
 import dev.relaymail.core.RelayException;
 import dev.relaymail.core.RelayException.Kind;
 import dev.relaymail.testing.Await;
 import dev.relaymail.testing.ScriptedRelay;
 import dev.relaymail.testing.TestMessages;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -132,6 +135,39 @@ class SmtpRelayEnvelopeAheadIT {
         }
     }
 
+    /**
+     * Handed the connection with too little time left to read its envelope's replies, the next message fails for want
+     * of time, and the connection, whose replies nobody will read, is closed rather than given to another message.
+     */
+    @Test
+    void aMessageHandedOverWithoutTimeLeftLeavesNoEnvelopeBehindForTheNext() throws Exception {
+        try (ScriptedRelay server = relay(true);
+                SmtpRelay relay = oneConnection(server)) {
+            Deadline soon = Deadline.in(Duration.ofSeconds(2));
+            server.on("BDAT", c -> {
+                if (c.occurrence() == 0) {
+                    Await.until(
+                            "the second message to have too little time left",
+                            () -> !soon.allows(SmtpConnection.MIN_TIME));
+                }
+                return null;
+            });
+
+            List<Future<String>> sent = sendBoth(relay, server, soon);
+
+            sent.get(0).get();
+            RelayException late = failure(sent.get(1));
+            relay.send(TestMessages.simple("third", "ann@example.org", "bob@example.net"), deadline());
+            assertEquals(Kind.DEADLINE, late.kind(), late.getMessage());
+            assertEquals(
+                    List.of("MAIL", "RCPT", "RCPT", "BDAT", "MAIL", "RCPT", "RCPT"),
+                    verbs(server).subList(0, 7),
+                    "the second message's envelope went with the first one's content");
+            assertEquals(2, server.chunkedMessages().size(), "the first and the third");
+            assertEquals(2, server.connections(), "the third on a new connection");
+        }
+    }
+
     private static ScriptedRelay relay(boolean chunking) throws Exception {
         ScriptedRelay server = new ScriptedRelay();
         return chunking ? server.offerChunking() : server;
@@ -155,6 +191,11 @@ class SmtpRelayEnvelopeAheadIT {
      * MAIL only once the second waits for the connection.
      */
     private List<Future<String>> sendBoth(SmtpRelay relay, ScriptedRelay server) {
+        return sendBoth(relay, server, deadline());
+    }
+
+    /** The same, the second message with this deadline. */
+    private List<Future<String>> sendBoth(SmtpRelay relay, ScriptedRelay server, Deadline secondsDeadline) {
         server.on("MAIL", c -> {
             if (c.occurrence() == 0) {
                 Await.until("the second message to wait for the connection", () -> relay.waiting() == 1);
@@ -163,7 +204,7 @@ class SmtpRelayEnvelopeAheadIT {
         });
         Future<String> one = senders.submit(() -> relay.send(first, deadline()));
         Await.until("the first message's MAIL", () -> server.count("MAIL") == 1);
-        Future<String> two = senders.submit(() -> relay.send(second, deadline()));
+        Future<String> two = senders.submit(() -> relay.send(second, secondsDeadline));
         return List.of(one, two);
     }
 

@@ -120,6 +120,8 @@ public final class PipeliningTransport extends SMTPTransport {
     private Envelope sentAhead;
     /** Whether this message's envelope went ahead, after the last message's content. */
     private boolean envelopeAhead;
+    /** Whether the replies to the envelope that went ahead were read. */
+    private boolean aheadRead;
 
     private SMTPOutputStream content;
     /** Whether the content went with {@code BDAT}, so that Angus's own write of it must go nowhere. */
@@ -179,6 +181,7 @@ public final class PipeliningTransport extends SMTPTransport {
         this.recipients = addresses;
         contentSent = false;
         envelopeAhead = sentAhead != null;
+        aheadRead = false;
         try {
             if (envelopeAhead && (this.message == null || !sentAhead.equals(envelope()))) {
                 abandon();
@@ -187,6 +190,10 @@ public final class PipeliningTransport extends SMTPTransport {
             sentAhead = null;
             super.sendMessage(message, addresses);
         } finally {
+            if (envelopeAhead && !aheadRead) {
+                // failed before its replies were read: they would answer the next message's commands
+                abandon();
+            }
             this.message = null;
             this.recipients = null;
             this.content = null;
@@ -246,6 +253,7 @@ public final class PipeliningTransport extends SMTPTransport {
         if (!pipelining()) {
             super.rcptTo();
         } else if (envelopeAhead) {
+            aheadRead = true;
             if (chunking()) {
                 readEnvelope();
             } else {
