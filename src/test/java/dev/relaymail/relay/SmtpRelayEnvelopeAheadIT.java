@@ -168,6 +168,32 @@ class SmtpRelayEnvelopeAheadIT {
         }
     }
 
+    /**
+     * A reply to no command after the next message's envelope replies: its content does not go on that connection
+     * (the stray reply would be read as the verdict on it); the connection is closed and the message sent on a new one.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aReplyToNoCommandAfterTheNextEnvelopeSendsItsContentOnANewConnection(boolean chunking) throws Exception {
+        try (ScriptedRelay server = relay(chunking);
+                SmtpRelay relay = oneConnection(server)) {
+            answerContentOnceTheNextCommandArrived(server, chunking, "250 2.0.0 queued");
+            server.on(
+                    "RCPT",
+                    c -> c.occurrence() == 3
+                            ? new ScriptedRelay.Raw(
+                                    "250 2.0.0 OK\r\n250 2.0.0 stray\r\n".getBytes(StandardCharsets.US_ASCII))
+                            : null);
+
+            List<Future<String>> sent = sendBoth(relay, server);
+
+            sent.get(0).get();
+            sent.get(1).get();
+            assertDelivered(server, chunking, first, second);
+            assertEquals(2, server.connections(), "the second message's content went on a new connection");
+        }
+    }
+
     private static ScriptedRelay relay(boolean chunking) throws Exception {
         ScriptedRelay server = new ScriptedRelay();
         return chunking ? server.offerChunking() : server;

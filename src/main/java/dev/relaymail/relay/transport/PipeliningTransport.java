@@ -259,6 +259,8 @@ public final class PipeliningTransport extends SMTPTransport {
             } else {
                 readEnvelopeAndData();
             }
+            // every reply of the flight is read: anything more answers no command, and the content must not go
+            requireInStep();
         } else if (oneFlight()) {
             requireInStep();
             try {
