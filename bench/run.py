@@ -414,23 +414,12 @@ class InvocationQueueHandler(RuntimeApiHandler):
         body = self.server.events.get()
         self.server.waiting.clear()
         self.server.invocations += 1
-        self.send_response(200)
-        self.send_header("Lambda-Runtime-Aws-Request-Id", f"request-{self.server.invocations}")
-        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 60_000))
-        self.send_header("Lambda-Runtime-Invoked-Function-Arn",
-                         "arn:aws:lambda:eu-central-1:123456789012:function:relaymail-queue")
-        self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_event(body, f"request-{self.server.invocations}", 60_000, "relaymail-queue")
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        self.send_response(202)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self.accept()
         if "/response" in self.path or "/error" in self.path:
             self.server.answers.put((self.path, body.decode("utf-8", "replace")))
 

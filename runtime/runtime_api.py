@@ -51,17 +51,26 @@ class RuntimeApiHandler(http.server.BaseHTTPRequestHandler):
             self.server.answered.wait()
             time.sleep(3600)  # Lambda would freeze the process here
         self.server.served = True
-        body = self.server.event
+        self.send_event(self.server.event, "request-1", 25_000, "relaymail")
+
+    def send_event(self, body, request_id, timeout_ms, function):
+        """Answers `GET .../invocation/next` with the event `body`, as Lambda does: its request id, deadline, ARN."""
         self.send_response(200)
-        self.send_header("Lambda-Runtime-Aws-Request-Id", "request-1")
-        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 25_000))
+        self.send_header("Lambda-Runtime-Aws-Request-Id", request_id)
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + timeout_ms))
         self.send_header("Lambda-Runtime-Invoked-Function-Arn",
-                         "arn:aws:lambda:eu-central-1:123456789012:function:relaymail")
+                         "arn:aws:lambda:eu-central-1:123456789012:function:" + function)
         self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def accept(self):
+        """Answers a POST of a response or an error with 202, as the Runtime API does."""
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -69,9 +78,7 @@ class RuntimeApiHandler(http.server.BaseHTTPRequestHandler):
         if not self.path.startswith("/2018-06-01/runtime/") and self.server.other_post:
             self.server.other_post(self, body)
             return
-        self.send_response(202)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self.accept()
         if "/response" in self.path or "/error" in self.path:
             self.server.answered_at = time.perf_counter()
             self.server.answer = (self.path, body.decode("utf-8", "replace"))

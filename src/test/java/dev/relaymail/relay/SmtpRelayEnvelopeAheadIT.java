@@ -143,7 +143,9 @@ class SmtpRelayEnvelopeAheadIT {
     void aMessageHandedOverWithoutTimeLeftLeavesNoEnvelopeBehindForTheNext() throws Exception {
         try (ScriptedRelay server = relay(true);
                 SmtpRelay relay = oneConnection(server)) {
-            Deadline soon = Deadline.in(Duration.ofSeconds(2));
+            // long enough for the first message's content, and the claim with it, to go on a busy machine; the relay
+            // then answers only once this deadline leaves the second message too little time
+            Deadline soon = Deadline.in(Duration.ofSeconds(5));
             server.on("BDAT", c -> {
                 if (c.occurrence() == 0) {
                     Await.until(
